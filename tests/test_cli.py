@@ -1,0 +1,26 @@
+"The installed console script, run as a user would."
+import subprocess, sys
+from pathlib import Path
+
+EXE = Path(sys.executable).parent / "bopfair"   # the console script installed beside this Python
+
+def run(*args):
+    assert EXE.exists(), f"console script not installed at {EXE}; pip install -e '.[dev]'"
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=300)
+
+def test_demo_prints_group_table_and_gamma():
+    r = run("demo", "--quiet")
+    assert r.returncode == 0, r.stderr
+    for g in ["sex=female, race=black", "sex=female, race=other", "sex=male, race=black", "sex=male, race=other"]:
+        assert g in r.stdout
+    assert "minimal group BoP gamma" in r.stdout
+    assert r.stderr == ""
+
+def test_demo_bad_attribute_exits_nonzero_with_message():
+    r = run("demo", "--attributes", "income")
+    assert r.returncode == 2
+    assert "Unknown attribute='income'" in r.stderr
+
+def test_no_command_is_a_usage_error():
+    r = run()
+    assert r.returncode == 2 and "usage" in r.stderr.lower()

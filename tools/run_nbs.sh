@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Execute notebooks in place so the docs show real outputs, then clean them for committing.
+# Usage: bash tools/run_nbs.sh [nbs/NOTEBOOK.ipynb ...]   (default: every notebook in nbs/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+nbs=("$@"); [ ${#nbs[@]} -eq 0 ] && nbs=(nbs/*.ipynb nbs/tutorials/*.ipynb)
+for nb in "${nbs[@]}"; do
+  [ -f "$nb" ] || continue
+  (cd "$(dirname "$nb")" && jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1200 "$(basename "$nb")")
+done
+nbdev_clean
