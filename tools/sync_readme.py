@@ -10,13 +10,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = "<!-- Generated from nbs/index.ipynb by tools/sync_readme.py: edit the notebook, not this file. -->\n\n"
 
 def readme_text(nb_path: Path = ROOT / "nbs" / "index.ipynb") -> str:
-    "Markdown cells verbatim; code cells as python blocks; hidden cells (#| hide) skipped."
+    "Markdown cells verbatim; code cells as python blocks followed by their printed output; hidden cells skipped."
     cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
     parts = []
     for c in cells:
         src = "".join(c["source"]).strip()
         if not src or src.startswith("#| hide"): continue
-        parts.append(src if c["cell_type"] == "markdown" else f"```python\n{src}\n```")
+        if c["cell_type"] == "markdown": parts.append(src); continue
+        parts.append(f"```python\n{src}\n```")
+        printed = "".join("".join(o.get("text", "")) for o in c.get("outputs", []) if o.get("output_type") == "stream").strip()
+        if printed: parts.append(printed)
     return HEADER + "\n\n".join(parts) + "\n"
 
 if __name__ == "__main__":
