@@ -24,3 +24,15 @@ def test_demo_bad_attribute_exits_nonzero_with_message():
 def test_no_command_is_a_usage_error():
     r = run()
     assert r.returncode == 2 and "usage" in r.stderr.lower()
+
+def test_bounds_prints_the_neurips_headline():
+    r = run("bounds", "--n", "8e9", "--k", "18", "--epsilon", "0.01")
+    assert r.returncode == 0, r.stderr
+    lines = dict(l.rsplit(None, 1) for l in r.stdout.splitlines() if l.strip())
+    assert abs(float(lines["k* (Lambert W)"]) - 17.9706) < 1e-4
+    assert lines["k_max"] == "17" and lines["unreliable (LB_sum >= tau)"] == "True"
+    assert r.stderr == ""
+
+def test_bounds_bad_input_exits_2():
+    r = run("bounds", "--n", "100", "--k", "2", "--epsilon", "0.1", "--tau", "1.5")
+    assert r.returncode == 2 and "`tau`" in r.stderr
