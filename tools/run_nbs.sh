@@ -3,6 +3,7 @@
 # Usage: bash tools/run_nbs.sh [nbs/NOTEBOOK.ipynb ...]   (default: every notebook in nbs/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=1   # one OpenMP thread per process: parallel runs otherwise oversubscribe the cores
 nbs=("$@"); [ ${#nbs[@]} -eq 0 ] && nbs=(nbs/*.ipynb nbs/tutorials/*.ipynb)
 for nb in "${nbs[@]}"; do
   [ -f "$nb" ] || continue
