@@ -3,7 +3,7 @@
 Usage: python tools/sync_readme.py [--check]
 With --check, exit 1 if README.md differs from what index.ipynb gives (CI uses this).
 """
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +16,8 @@ def readme_text(nb_path: Path = ROOT / "nbs" / "index.ipynb") -> str:
     for c in cells:
         src = "".join(c["source"]).strip()
         if not src or src.startswith("#| hide"): continue
-        if c["cell_type"] == "markdown": parts.append(src); continue
+        if c["cell_type"] == "markdown":                      # notebook links point into nbs/ from the repo root
+            parts.append(re.sub(r"\]\((?!https?:)([\w/.-]+\.ipynb)\)", r"](nbs/\1)", src)); continue
         parts.append(f"```python\n{src}\n```")
         printed = "".join("".join(o.get("text", "")) for o in c.get("outputs", []) if o.get("output_type") == "stream").strip()
         if printed: parts.append(printed)
