@@ -152,3 +152,110 @@ def test_top_j_mask_matches_full_ranking_with_ties(n, p, rank_by, data):
     for J in range(p + 1):
         np.testing.assert_array_equal(top_j_mask(A, J, rank_by), ranks < J)
         assert (top_j_mask(A, J, rank_by).sum(1) == J).all()
+
+
+# ---- fast model-agnostic attributions: occlusion and batched sampling Shapley ----
+from bopfair.explain import attributions, occlusion_attributions, sampling_shapley_attributions, removal_baseline
+
+
+@st.composite
+def agnostic_problems(draw):
+    "A (possibly non-additive) regression or classification model, rows X, reference rows R and a baseline option."
+    n, p = draw(st.integers(1, 10)), draw(st.integers(1, 6))
+    X = draw(arrays(np.float64, (n, p), elements=vals))
+    R = draw(arrays(np.float64, (draw(st.integers(1, 8)), p), elements=vals))
+    w = draw(arrays(np.float64, p, elements=vals))
+    twist = draw(st.booleans())
+    model = draw(st.sampled_from([LinearFn, LogisticFn]))(w, 0.1, twist)
+    base = draw(st.sampled_from(["mean", "median", "zero", "background"]))
+    return model, X, R, base
+
+
+def explained(model, Z, cls=None):
+    "Output explained by the agnostic methods: the predicted class's probability, or the regression output."
+    if hasattr(model, "predict_proba"):
+        P = model.predict_proba(Z)
+        return P, (P[:, 1] >= 0.5).astype(int)
+    return model.predict(Z), None
+
+
+@settings(max_examples=100, deadline=None)
+@given(agnostic_problems(), st.integers(1, 3), st.integers(0, 2**16))
+def test_sampling_efficiency_every_permutation(prob, r, seed):
+    model, X, R, base = prob
+    B = removal_baseline(base, X, R, n_background=3, random_state=seed)
+    A = sampling_shapley_attributions(model, X, base, R, n_permutations=r, n_background=3, random_state=seed)
+    out_x, c = explained(model, X)
+    out_b, _ = explained(model, B)
+    if c is None: target = out_x - out_b.mean()
+    else: target = out_x[np.arange(len(X)), c] - out_b.mean(0)[c]
+    np.testing.assert_allclose(A.sum(1), target, rtol=0, atol=1e-10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(agnostic_problems(), st.integers(0, 2**16))
+def test_linear_model_occlusion_and_sampling_equal_formula(prob, seed):
+    model, X, R, base = prob
+    lin = LinearFn(model.w, 0.1, twist=False)
+    b = removal_baseline(base, X, R, n_background=3, random_state=seed).mean(0)   # linear: averaging draws = mean draw
+    formula = lin.w * (X - b)
+    np.testing.assert_allclose(occlusion_attributions(lin, X, base, R, n_background=3, random_state=seed), formula, atol=1e-10)
+    np.testing.assert_allclose(sampling_shapley_attributions(lin, X, base, R, n_permutations=2, n_background=3,
+                                                             random_state=seed), formula, atol=1e-10)
+
+
+def _hgb_problem():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = (X[:, 0] * X[:, 1] + X[:, 2] + rng.normal(size=300) > 0).astype(int)
+    return HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y), X
+
+
+def test_sampling_seed_reproducible_and_chunk_invariant():
+    model, X = _hgb_problem()
+    A = attributions(model, X[:50], "sampling", background=X, n_permutations=4, random_state=11)
+    np.testing.assert_array_equal(A, attributions(model, X[:50], "sampling", background=X, n_permutations=4, random_state=11))
+    np.testing.assert_array_equal(A, attributions(model, X[:50], "sampling", background=X, n_permutations=4, random_state=11,
+                                                  chunk_size=7))
+    assert not np.array_equal(A, attributions(model, X[:50], "sampling", background=X, n_permutations=4, random_state=12))
+    np.testing.assert_array_equal(attributions(model, X[:50], "occlusion", background=X),
+                                  attributions(model, X[:50], "occlusion", background=X, chunk_size=1))
+
+
+def test_sampling_converges_to_exact_shapley():
+    model, X = _hgb_problem()
+    mean_row = X.mean(0, keepdims=True)
+    exact = attributions(model, X[:60], "exact", background=mean_row)
+    err = [np.sqrt(np.mean((sampling_shapley_attributions(model, X[:60], mean_row, n_permutations=r) - exact) ** 2))
+           for r in (1, 16, 128)]
+    assert err[0] > err[1] > err[2] and err[2] < err[0] / 5
+
+
+@pytest.mark.parametrize("kwargs, exc, msg", [
+    (dict(method="sampling", n_permutations=0), ValueError, "`n_permutations` must be >= 1"),
+    (dict(method="sampling", n_permutations=-3), ValueError, "`n_permutations` must be >= 1"),
+    (dict(method="sampling", n_permutations=1.5), TypeError, "`n_permutations` must be an int"),
+    (dict(method="sampling", n_permutations=True), TypeError, "`n_permutations` must be an int"),
+    (dict(method="occlusion", n_permutations=2), ValueError, "applies to method='sampling' only"),
+    (dict(method="tree", baseline="mean"), ValueError, "`baseline` applies to method='occlusion' or 'sampling' only"),
+    (dict(method="permutation", n_permutations=5), ValueError, "`n_permutations` applies to method='occlusion' or 'sampling'"),
+    (dict(method="occlusion", chunk_size=0), ValueError, "`chunk_size` must be an int >= 1"),
+    (dict(method="sampling", chunk_size=2.0), ValueError, "`chunk_size` must be an int >= 1"),
+    (dict(method="occlusion", baseline="mode"), ValueError, "Unknown baseline='mode'"),
+    (dict(method="sampling", baseline=np.zeros(4)), ValueError, "`baseline` has length 4 but `X` has p=6"),
+    (dict(method="sampling", baseline="background", n_background=0), ValueError, "`n_background` must be >= 1"),
+    (dict(method="occlusion", background=np.zeros((5, 2))), ValueError, "`reference` has 2 columns"),
+])
+def test_agnostic_bad_input(kwargs, exc, msg):
+    model, X = _hgb_problem()
+    with pytest.raises(exc, match=None) as e: attributions(model, X[:5], **kwargs)
+    assert msg in str(e.value)
+
+
+def test_agnostic_needs_probabilities():
+    from sklearn.svm import LinearSVC
+    model, X = _hgb_problem()
+    svm = LinearSVC().fit(X, model.predict(X))
+    with pytest.raises(TypeError, match="has no predict_proba"): attributions(svm, X[:5], "occlusion")
+    with pytest.raises(ValueError, match="non-finite"): attributions(model, np.full((2, 6), np.nan), "sampling")
