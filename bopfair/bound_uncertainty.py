@@ -12,6 +12,7 @@ from .checks import as_1d_array, check_choice, check_same_length
 from .groups import as_groups
 from .bop import BoPResult
 from .bounds import log_kappa, lower_bound_from_log_kappa, pe_lower_bound
+from .distributions import degenerate_sigma, _is_categorical, _pooled_std
 
 # %% auto #0
 __all__ = ['SIGMA_FAMILIES', 'sigma_estimate', 'sigma_from_counts', 'SigmaBootstrap', 'bootstrap_sigmas', 'bound_replicates',
@@ -86,12 +87,32 @@ def _bop_and_groups(b, groups):
     check_same_length(b=b, groups=g.codes)
     return b, g
 
-def bootstrap_sigmas(b, groups=None, family: str = "gaussian", n_boot: int = 1000, random_state=0,
-                     max_cells: int = 2**22) -> SigmaBootstrap:
-    "Stratified bootstrap of each non-empty group's sigma of the individual BoP `b`, vectorized over replicates."
+def _sigma_with_rule(values, C, family, m: int, categorical: bool, pooled: float, alpha: float) -> np.ndarray:
+    "sigma of each resample (rows of counts C); degenerate ones (m < 3, or constant) get `degenerate_sigma`."
+    s = sigma_from_counts(values, C, family)
+    const = (C > 0).sum(axis=1) == 1
+    deg = const | (m < 3)
+    if deg.any():
+        value = np.where(const[deg], values[C[deg].argmax(axis=1)], np.nan)
+        s[deg] = degenerate_sigma(m, value, categorical, pooled, alpha).sigma
+    return s
+
+def bootstrap_sigmas(
+    b,                          # individual BoP (array) or a BoPResult
+    groups=None,                # the people's groups (default: the BoPResult's)
+    family: str = "gaussian",   # sigma estimator: std ('gaussian', 'moment') or Laplace MLE ('laplace', ...)
+    n_boot: int = 1000,         # bootstrap replicates
+    random_state=0,             # seed or numpy Generator
+    max_cells: int = 2**22,     # largest count matrix drawn at once
+    categorical: bool | None = None,  # BoP of 0-1 costs; None: all values in {-1, 0, 1}
+    alpha: float = 0.05,        # level of the Clopper-Pearson sigma for constant categorical samples
+) -> SigmaBootstrap:
+    "Stratified bootstrap of each non-empty group's sigma of `b`, vectorized over replicates; degenerate samples get the plausible sigma."
     _check_sigma_family(family)
     n_boot = _check_n_boot(n_boot)
     b, g = _bop_and_groups(b, groups)
+    cat = _is_categorical(b) if categorical is None else bool(categorical)
+    pooled = _pooled_std(b)
     rng = np.random.default_rng(random_state)
     order = np.argsort(g.codes, kind="stable")
     sizes = np.bincount(g.codes, minlength=g.d)
@@ -100,28 +121,34 @@ def bootstrap_sigmas(b, groups=None, family: str = "gaussian", n_boot: int = 100
     sig, reps = np.empty(len(keep)), np.empty((n_boot, len(keep)))
     for col, j in enumerate(keep):                          # loop over groups, not people
         values, counts = np.unique(parts[j], return_counts=True)
-        sig[col] = sigma_from_counts(values, counts[None, :], family)[0]
+        rule = dict(family=family, m=int(sizes[j]), categorical=cat, pooled=pooled, alpha=alpha)
+        sig[col] = _sigma_with_rule(values, counts[None, :], **rule)[0]
         chunk = max(1, max_cells // len(values))
         for start in range(0, n_boot, chunk):
             k = min(chunk, n_boot - start)
-            reps[start:start + k, col] = sigma_from_counts(values, rng.multinomial(sizes[j], counts / sizes[j], size=k), family)
+            C = rng.multinomial(sizes[j], counts / sizes[j], size=k)
+            reps[start:start + k, col] = _sigma_with_rule(values, C, **rule)
     return SigmaBootstrap([g.names[j] for j in keep], sizes[keep], sig, reps)
 
 # %% ../nbs/05a_bound_uncertainty.ipynb #499d80f4
-def bound_replicates(epsilon, m, sigmas, family: str = "gaussian") -> np.ndarray:
-    "LB_sum for each epsilon (rows) and each row of `sigmas` (n_rep, d) (columns); sigma 0 counts as a perfectly testable group."
+def bound_replicates(
+    epsilon,                    # margin(s) eps > 0
+    m,                          # group sizes
+    sigmas,                     # (n_rep, d) sigmas; NaN = no scale (bound NaN), 0 = perfectly testable
+    family: str = "gaussian",   # kappa family with a sigma
+    mixture: str = "optimal",   # 'optimal' (as bound_from_fit) or 'equal' (the paper's)
+) -> np.ndarray:
+    "LB_sum for each epsilon (rows) and each row of `sigmas` (columns), with the mixture of `bound_from_fit`."
     _check_sigma_family(family)
     eps = np.atleast_1d(np.asarray(epsilon, dtype=float))
     S = np.atleast_2d(np.asarray(sigmas, dtype=float))
     m = as_1d_array(m, "m")
     if S.shape[1] != len(m): raise ValueError(f"`sigmas` must have one column per group ({len(m)}), got shape {S.shape}.")
-    if np.any(~np.isfinite(S)) or np.any(S < 0): raise ValueError("`sigmas` must be finite and >= 0.")
-    zero = S == 0
-    lk = log_kappa(eps[:, None, None], family, np.where(zero, 1.0, S)[None])     # (n_eps, n_rep, d)
-    lk = np.where(zero[None], np.inf, lk)
-    with np.errstate(invalid="ignore", over="ignore"):
-        lb = lower_bound_from_log_kappa(lk, m)
-    return np.where(np.isnan(lb), 0.0, lb)
+    if np.any(np.isinf(S)) or np.any(S < 0): raise ValueError("`sigmas` must be >= 0 and not infinite (NaN: no scale).")
+    zero, nan = S == 0, np.isnan(S)
+    lk = log_kappa(eps[:, None, None], family, np.where(zero | nan, 1.0, S)[None])     # (n_eps, n_rep, d)
+    lk = np.where(zero[None], np.inf, np.where(nan[None], np.nan, lk))
+    return lower_bound_from_log_kappa(lk, m, mixture=mixture)
 
 # %% ../nbs/05a_bound_uncertainty.ipynb #90a4bcf3
 def _check_confidence(confidence) -> float:
@@ -138,17 +165,29 @@ def _check_epsilon(epsilon) -> np.ndarray:
         raise ValueError(f"`epsilon` must be a positive number or a 1-D array of positive numbers, got {epsilon!r}.")
     return eps
 
-def bound_spread(b, groups=None, epsilon=0.01, family: str = "gaussian", n_boot: int = 1000, confidence: float = 0.95,
-                 random_state=0, tau: float = 0.5) -> pd.DataFrame:
+def bound_spread(
+    b,                          # individual BoP (array) or a BoPResult
+    groups=None,                # the people's groups (default: the BoPResult's)
+    epsilon=0.01,               # margin(s) eps > 0
+    family: str = "gaussian",   # kappa family with a sigma
+    n_boot: int = 1000,         # bootstrap replicates
+    confidence: float = 0.95,   # level of the percentile interval
+    random_state=0,             # seed or numpy Generator
+    tau: float = 0.5,           # reliability threshold for share_unreliable
+    mixture: str = "optimal",   # 'optimal' (as bound_from_fit) or 'equal' (the paper's)
+    categorical: bool | None = None,  # BoP of 0-1 costs; None: all values in {-1, 0, 1}
+    alpha: float = 0.05,        # level of the Clopper-Pearson sigma for constant categorical samples
+) -> pd.DataFrame:
     "Point LB_sum at each `epsilon` with a percentile bootstrap interval over the estimated sigma_j and the share of replicates with LB_sum >= `tau`."
     _check_sigma_family(family)
+    check_choice(mixture, "mixture", ("equal", "optimal"))
     confidence = _check_confidence(confidence)
     if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or not 0 < tau < 1:
         raise ValueError(f"`tau` must be a number strictly between 0 and 1 (a threshold on the sum of errors), got {tau!r}.")
     eps = _check_epsilon(epsilon)
-    sb = bootstrap_sigmas(b, groups, family, n_boot, random_state)
-    point = bound_replicates(eps, sb.m, sb.sigma[None, :], family)[:, 0]
-    reps = bound_replicates(eps, sb.m, sb.replicates, family)                   # (n_eps, n_boot)
+    sb = bootstrap_sigmas(b, groups, family, n_boot, random_state, categorical=categorical, alpha=alpha)
+    point = bound_replicates(eps, sb.m, sb.sigma[None, :], family, mixture)[:, 0]
+    reps = bound_replicates(eps, sb.m, sb.replicates, family, mixture)                   # (n_eps, n_boot)
     a = 1 - confidence
     lower, upper = np.quantile(reps, [a / 2, 1 - a / 2], axis=1)
     return pd.DataFrame({"epsilon": eps, "lb_sum": point, "lower": lower, "upper": upper,

@@ -4,7 +4,9 @@
 
 # %% ../nbs/04_distributions.ipynb #98e037bb
 from __future__ import annotations
+import functools
 import warnings
+from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -14,7 +16,8 @@ from .checks import as_1d_array, check_choice, check_positive_scalar
 from .groups import as_groups
 
 # %% auto #0
-__all__ = ['FIT_FAMILIES', 'COLUMNS', 'MAX_LOG_DF', 'fit_gaussian', 'fit_laplace', 'fit_categorical', 'StudentT', 'fit_student_t',
+__all__ = ['FIT_FAMILIES', 'COLUMNS', 'GOF_MAX_ROWS', 'GOF_N_BOOT', 'MAX_LOG_DF', 'CATEGORICAL_VALUES', 'fit_gaussian',
+           'fit_laplace', 'fit_categorical', 'StudentT', 'fit_student_t', 'DegenerateSigma', 'degenerate_sigma',
            'fit_sample', 'fit_families', 'qq_data', 'qq_from_fit']
 
 # %% ../nbs/04_distributions.ipynb #a108d4e7
@@ -36,6 +39,9 @@ def _with_ic(r: dict, n: int) -> dict:
     return r
 
 # %% ../nbs/04_distributions.ipynb #ab5e681a
+GOF_MAX_ROWS = 2000     # the Laplace parametric bootstrap runs on a seeded subsample of at most this many rows
+GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
+
 def fit_gaussian(x: np.ndarray) -> dict:
     "Gaussian MLE with standard errors, log-likelihood and the Lilliefors KS test."
     n, mu, s = len(x), float(np.mean(x)), float(np.std(x))
@@ -46,15 +52,38 @@ def fit_gaussian(x: np.ndarray) -> dict:
                          scale_se=s / np.sqrt(2 * n), n_params=2, loglik=ll, gof_test="lilliefors",
                          gof_stat=float(stat), gof_pvalue=float(p)), n)
 
+def _ks_laplace(X: np.ndarray) -> np.ndarray:
+    "KS distance of each row of X to the Laplace law refitted on that row (median, mean |x - median|)."
+    loc = np.median(X, axis=1, keepdims=True)
+    b = np.mean(np.abs(X - loc), axis=1, keepdims=True)
+    F = stats.laplace.cdf(np.sort((X - loc) / b, axis=1))
+    n = X.shape[1]
+    i = np.arange(1, n + 1)
+    return np.maximum((i / n - F).max(axis=1), (F - (i - 1) / n).max(axis=1))
+
+@functools.lru_cache(maxsize=64)
+def _ks_laplace_null(n: int, n_boot: int = GOF_N_BOOT, seed: int = 0) -> np.ndarray:
+    "Null draws of the refitted-Laplace KS statistic for samples of size n (pivotal: it does not depend on loc or scale)."
+    rng = np.random.default_rng(seed)
+    out = np.empty(n_boot)
+    step = max(1, 2**20 // n)
+    for s in range(0, n_boot, step):                                 # bounded memory: <= 2^20 cells at once
+        out[s:s + step] = _ks_laplace(rng.laplace(size=(min(step, n_boot - s), n)))
+    return out
+
 def fit_laplace(x: np.ndarray) -> dict:
-    "Laplace MLE (median, mean absolute deviation from it) with Fisher-information standard errors and a KS test."
+    "Laplace MLE (median, mean absolute deviation from it), Fisher-information standard errors, parametric-bootstrap KS p-value."
     n, loc = len(x), float(np.median(x))
     b = float(np.mean(np.abs(x - loc)))
     ll = float(np.sum(stats.laplace.logpdf(x, loc, b)))
-    ks = stats.kstest(x, "laplace", args=(loc, b))
+    sub = x if n <= GOF_MAX_ROWS else x[np.random.default_rng(0).choice(n, GOF_MAX_ROWS, replace=False)]
+    stat = float(_ks_laplace(sub[None, :])[0])
+    null = _ks_laplace_null(len(sub))
+    p = (1 + np.sum(null >= stat)) / (len(null) + 1)
+    note = "" if n <= GOF_MAX_ROWS else f"GoF on a seeded subsample of {GOF_MAX_ROWS} rows"
     return _with_ic(_row(family="laplace", n=n, mean=loc, sigma=np.sqrt(2) * b, loc=loc, loc_se=b / np.sqrt(n),
-                         scale=b, scale_se=b / np.sqrt(n), n_params=2, loglik=ll, gof_test="ks",
-                         gof_stat=float(ks.statistic), gof_pvalue=float(ks.pvalue)), n)
+                         scale=b, scale_se=b / np.sqrt(n), n_params=2, loglik=ll, gof_test="ks_parametric_bootstrap",
+                         gof_stat=stat, gof_pvalue=float(p), note=note), n)
 
 def fit_categorical(x: np.ndarray) -> dict:
     "Categorical law on the observed support: relative frequencies, their standard errors, the pmf's mean and std."
@@ -85,7 +114,7 @@ class StudentT(GenericLikelihoodModel):
         return stats.t.logpdf(self.endog, np.exp(np.minimum(log_df, MAX_LOG_DF)), loc, np.exp(log_s))
 
 def fit_student_t(x: np.ndarray) -> dict:
-    "Student-t MLE via statsmodels with delta-method standard errors and a KS test against the fitted law."
+    "Student-t MLE via statsmodels with delta-method standard errors and an approximate KS test (parameters estimated)."
     n, med = len(x), float(np.median(x))
     mad = float(stats.median_abs_deviation(x, scale="normal")) or float(np.std(x))
     with warnings.catch_warnings():
@@ -100,20 +129,74 @@ def fit_student_t(x: np.ndarray) -> dict:
     return _with_ic(_row(family="student_t", n=n, mean=loc if nu > 1 else np.nan,
                          sigma=s * np.sqrt(nu / (nu - 2)) if nu > 2 else np.inf,
                          loc=loc, loc_se=bse[0], scale=s, scale_se=s * bse[1], df=nu, df_se=nu * bse[2],
-                         n_params=3, loglik=ll, gof_test="ks", gof_stat=float(ks.statistic),
-                         gof_pvalue=float(ks.pvalue)), n)
+                         n_params=3, loglik=ll, gof_test="ks_approx", gof_stat=float(ks.statistic),
+                         gof_pvalue=float(ks.pvalue),
+                         note="approximate GoF: KS ignores the 3 estimated parameters (p-value too large)"), n)
+
+# %% ../nbs/04_distributions.ipynb #be3e5fa6
+CATEGORICAL_VALUES = (-1.0, 0.0, 1.0)   # individual BoP of 0-1 costs
+
+class DegenerateSigma(NamedTuple):
+    "Plausible sigma of degenerate samples and the rule that gave it ('clopper_pearson', 'pooled', 'none', 'empty')."
+    sigma: np.ndarray
+    rule: np.ndarray
+
+def _max_variance_categorical(c: np.ndarray, q: np.ndarray) -> np.ndarray:
+    "Largest variance of a law on {-1, 0, 1} with P(b != c) <= q: q at c = 0 (q/2 on each of -1, 1), 4q'(1-q') at c = +-1, q' = min(q, 1/2)."
+    qq = np.minimum(q, 0.5)
+    return np.where(c == 0, np.minimum(q, 1.0), 4 * qq * (1 - qq))
+
+def degenerate_sigma(
+    n,                         # sample size(s) (>= 0)
+    value,                     # the constant value of each sample (NaN if it is not constant, e.g. n < 3)
+    categorical: bool,         # the BoP is built from 0-1 costs (values in {-1, 0, 1})
+    pooled_sigma: float,       # std of the pooled sample (all groups): the fallback scale
+    alpha: float = 0.05,       # one-sided level of the Clopper-Pearson bound on the discordance rate
+) -> DegenerateSigma:
+    "The one rule for the sigma of a sample with n < 3 or no variation (table in the notebook); vectorized over n, value."
+    n, value = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(value, dtype=float))
+    if not 0 < alpha < 1: raise ValueError(f"`alpha` must be strictly between 0 and 1, got {alpha!r}; e.g. 0.05.")
+    ps = float(pooled_sigma) if pooled_sigma is not None else np.nan
+    cp = bool(categorical) & np.isin(value, CATEGORICAL_VALUES) & (n >= 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q_u = -np.expm1(np.log(alpha) / n)              # 0 of n discordant: q_u = 1 - alpha^(1/n)
+        s_cp = np.sqrt(_max_variance_categorical(value, q_u))
+    pooled_ok = np.isfinite(ps) and ps > 0
+    sigma = np.where(cp, s_cp, ps if pooled_ok else np.nan)
+    sigma = np.where(n == 0, np.nan, sigma)
+    rule = np.where(n == 0, "empty", np.where(cp, "clopper_pearson", "pooled" if pooled_ok else "none"))
+    return DegenerateSigma(sigma[()], rule[()])           # scalars for scalar input
 
 # %% ../nbs/04_distributions.ipynb #11bb7327
-def fit_sample(x, families=FIT_FAMILIES, max_categories: int = 10, group: str = "all") -> pd.DataFrame:
+def _is_categorical(x: np.ndarray) -> bool:
+    return bool(np.isin(x, CATEGORICAL_VALUES).all())
+
+def _pooled_std(x: np.ndarray) -> float:
+    "Std (ddof 0) of the pooled sample, exactly 0 when every value is equal (np.std can leave 1e-17)."
+    return float(np.std(x)) if len(x) and not np.all(x == x[0]) else (0.0 if len(x) else np.nan)
+
+def fit_sample(
+    x,                           # one sample of individual BoP
+    families=FIT_FAMILIES,       # families to fit
+    max_categories: int = 10,    # at most this many distinct values: a discrete sample
+    group: str = "all",          # label for the `group` column
+    pooled_sigma: float | None = None,  # std of the pooled sample (default: of `x`), for degenerate samples
+    categorical: bool | None = None,    # BoP of 0-1 costs (values in {-1, 0, 1}); None: infer from `x`
+    alpha: float = 0.05,         # level of the Clopper-Pearson bound used for constant categorical samples
+) -> pd.DataFrame:
     "Fit one sample to each of `families`; tidy rows with the selected family flagged (see the notebook for the rules)."
     x = as_1d_array(x, "x")
     for f in families: check_choice(f, "families", FIT_FAMILIES)
     n = len(x)
     if n < 3 or np.all(x == x[0]):
+        const = n > 0 and bool(np.all(x == x[0]))
+        cat = _is_categorical(x) if categorical is None else categorical
+        ps = _pooled_std(x) if pooled_sigma is None else pooled_sigma
+        ds = degenerate_sigma(n, x[0] if const else np.nan, cat, ps, alpha)
         why = "fewer than 3 people" if n < 3 else "every value equal"
         return pd.DataFrame([_row(group=group, family="degenerate", n=n, mean=float(np.mean(x)) if n else np.nan,
-                                  sigma=float(np.std(x)) if n else np.nan, selected=True,
-                                  note=f"degenerate sample ({why}): no fit; bounds treat it as perfectly testable")])
+                                  sigma=float(ds.sigma), selected=True, discrete=True,
+                                  note=f"degenerate sample ({why}): no fit; sigma rule '{ds.rule}'")])[COLUMNS]
     discrete = len(np.unique(x)) <= max_categories
     fitters = {"gaussian": fit_gaussian, "laplace": fit_laplace, "student_t": fit_student_t, "categorical": fit_categorical}
     rows = []
@@ -130,12 +213,26 @@ def fit_sample(x, families=FIT_FAMILIES, max_categories: int = 10, group: str = 
     if pool.bic.notna().any(): t.loc[pool.bic.idxmin(), "selected"] = True
     return t[COLUMNS]
 
-def fit_families(b, groups=None, families=FIT_FAMILIES, max_categories: int = 10, pooled: bool = True) -> pd.DataFrame:
+def fit_families(
+    b,                           # individual BoP, one value per person
+    groups=None,                 # the people's groups (labels, Groups, DataFrame of attributes) or None
+    families=FIT_FAMILIES,       # families to fit
+    max_categories: int = 10,    # at most this many distinct values: a discrete sample
+    pooled: bool = True,         # add the pooled sample as group 'all'
+    categorical: bool | None = None,  # BoP of 0-1 costs; None: values of `b` all in {-1, 0, 1}
+    alpha: float = 0.05,         # level of the Clopper-Pearson bound for constant categorical groups
+) -> pd.DataFrame:
     "Fit the individual BoP `b` of each non-empty group (and the pooled sample, group 'all') to `families`; one row per group and family."
     b = as_1d_array(b, "b")
     if len(b) == 0: raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
     if isinstance(max_categories, bool) or not isinstance(max_categories, (int, np.integer)) or max_categories < 1:
         raise ValueError(f"`max_categories` must be a positive integer, got {max_categories!r}.")
+    if categorical is not None and not isinstance(categorical, (bool, np.bool_)):
+        raise TypeError(f"`categorical` must be True, False or None (infer), got {categorical!r}.")
+    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
+        raise ValueError(f"`alpha` must be a number strictly between 0 and 1, got {alpha!r}; e.g. 0.05.")
+    cat = _is_categorical(b) if categorical is None else bool(categorical)
+    opts = dict(pooled_sigma=_pooled_std(b), categorical=cat, alpha=alpha)
     parts = []
     if groups is not None:
         g = as_groups(groups, len(b))
@@ -143,8 +240,8 @@ def fit_families(b, groups=None, families=FIT_FAMILIES, max_categories: int = 10
         bounds = np.searchsorted(g.codes[order], np.arange(g.d + 1))
         for j, name in enumerate(g.names):                     # loop over groups, not people
             if bounds[j + 1] > bounds[j]:
-                parts.append(fit_sample(b[order[bounds[j]:bounds[j + 1]]], families, max_categories, name))
-    if pooled or groups is None: parts.append(fit_sample(b, families, max_categories, "all"))
+                parts.append(fit_sample(b[order[bounds[j]:bounds[j + 1]]], families, max_categories, name, **opts))
+    if pooled or groups is None: parts.append(fit_sample(b, families, max_categories, "all", **opts))
     return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/04_distributions.ipynb #b610a5a6

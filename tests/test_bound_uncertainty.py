@@ -103,13 +103,47 @@ def test_bound_replicates_matches_pe_lower_bound():
     S = rng.uniform(0.2, 2.0, size=(30, 3))
     for fam in SIGMA_FAMILIES:
         got = bound_replicates([0.05, 0.2], m, S, fam)
-        want = np.array([[pe_lower_bound(e, m, fam, s) for s in S] for e in [0.05, 0.2]])
+        want = np.array([[pe_lower_bound(e, m, fam, s, mixture="optimal") for s in S] for e in [0.05, 0.2]])
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        eq = np.array([[pe_lower_bound(e, m, fam, s) for s in S] for e in [0.05, 0.2]])
+        np.testing.assert_allclose(bound_replicates([0.05, 0.2], m, S, fam, "equal"), eq, rtol=0, atol=1e-12)
 
 
-def test_degenerate_group_gives_zero():
-    t = bound_spread([0.1, 0.3, -0.2, 0.5], ["a", "a", "a", "b"], 0.01, n_boot=20)
-    assert (t[["lb_sum", "lower", "upper", "share_unreliable"]].to_numpy() == 0).all()
+def test_degenerate_group_gets_the_pooled_sigma():
+    b, g = np.array([0.1, 0.3, -0.2, 0.5]), np.array(["a", "a", "a", "b"])
+    sb = bootstrap_sigmas(b, g, n_boot=50)
+    assert (sb.replicates[:, 1] == np.std(b)).all() and sb.sigma[1] == np.std(b)    # one person: pooled std
+    t = bound_spread(b, g, 0.01, n_boot=20)
+    assert (t[["lb_sum", "lower", "upper"]].to_numpy() > 0.9).all()
+    want = bound_from_fit(fit_families(b, g), 0.01, family="gaussian")["lb_sum"].iloc[0]
+    assert t.lb_sum.iloc[0] == pytest.approx(want, abs=1e-12)
+
+
+def test_constant_categorical_group_does_not_collapse():
+    rng = np.random.default_rng(9)
+    b = np.r_[rng.choice([-1.0, 0.0, 1.0], 600, p=[0.1, 0.75, 0.15]), np.ones(40)]
+    g = np.repeat(["x", "y", "same"], [300, 300, 40])
+    sb = bootstrap_sigmas(b, g, "moment", n_boot=100)
+    q = 1 - 0.05 ** (1 / 40)
+    np.testing.assert_allclose(sb.replicates[:, sb.groups.index("same")], np.sqrt(4 * q * (1 - q)), rtol=1e-12)   # c = 1: 4q(1-q)
+    t = bound_spread(b, g, [0.01, 0.03], "moment", n_boot=200)
+    assert (t.lower > 0).all() and (t.lower <= t.lb_sum + 1e-12).all()
+    eq = bound_spread(b, g, [0.01, 0.03], "moment", n_boot=200, mixture="equal")
+    assert (t.lb_sum >= eq.lb_sum - 1e-12).all()
+
+
+def test_no_variation_anywhere_gives_nan():
+    t = bound_spread(np.full(30, 0.25), np.repeat(["a", "b"], 15), 0.1, n_boot=20)
+    assert t[["lb_sum", "lower", "upper"]].isna().all(axis=None)
+
+
+def test_resample_sigma_zero_uses_rule_not_zero():
+    "A 3-person group with two equal values often resamples to a constant; those replicates get the pooled std."
+    b = np.r_[np.random.default_rng(0).normal(0, 1, 200), 0.5, 0.5, 0.7]
+    g = np.r_[["big"] * 200, ["small"] * 3]
+    sb = bootstrap_sigmas(b, g, n_boot=400, random_state=1)
+    small = sb.replicates[:, 1]
+    assert (small > 0).all() and np.isclose(small, np.std(b)).sum() > 20
 
 
 @pytest.mark.parametrize("kw, exc, msg", [
@@ -139,4 +173,5 @@ def test_bad_data():
     with pytest.raises(ValueError, match="non-finite"): bound_spread([1.0, np.inf], [0, 1], 0.1)
     with pytest.raises(ValueError, match="`groups` describes"): bound_spread(np.ones(4), [0, 1, 0], 0.1)
     with pytest.raises(ValueError, match="one column per group"): bound_replicates(0.1, [5, 6], np.ones((3, 3)))
-    with pytest.raises(ValueError, match="finite and >= 0"): bound_replicates(0.1, [5, 6], -np.ones((3, 2)))
+    with pytest.raises(ValueError, match="must be >= 0 and not infinite"): bound_replicates(0.1, [5, 6], -np.ones((3, 2)))
+    with pytest.raises(ValueError, match="Unknown mixture"): bound_spread(np.ones(4), [0, 1, 0, 1], 0.1, mixture="paper")

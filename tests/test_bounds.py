@@ -1,4 +1,5 @@
 "Tests of bopfair.bounds: SPEC test vectors, hypothesis properties, mpmath at high precision, bad input, a slow Monte Carlo grid."
+import re
 import numpy as np
 import mpmath as mp
 import pandas as pd
@@ -6,7 +7,9 @@ import pytest
 from hypothesis import given, settings, assume, strategies as st
 
 from bopfair.bounds import (FAMILIES, log_kappa, pe_lower_bound, pe_lower_bound_equal, lower_bound_from_log_kappa,
-                            max_attributes, min_group_size, min_testable_epsilon, bound_from_fit, simulate_tests)
+                            max_attributes, min_group_size, min_testable_epsilon, min_testable_epsilon_equal,
+                            bound_from_fit, bound_fit_table, group_bounds_from_fit, min_testable_epsilon_from_fit,
+                            simulate_tests)
 
 SIGMA_FAMS = ("gaussian", "laplace", "laplace_loose", "moment")
 
@@ -85,6 +88,9 @@ def test_lambertw_close_to_exact_root(fs, eps, N, tau):
     w = max_attributes(N, eps, f, s, tau, method="lambertw").k_star
     assert w >= e - 1e-9                       # dropping the -1 never lowers k*
     assume(4 * 2.0**e * (1 - tau) ** 2 >= 64)
+    if e >= np.log2(N):                        # capped: more groups than people means an empty group
+        assert e == np.log2(N) and pe_lower_bound_equal(eps, N, e + 1e-9, f, s) == 1.0
+        return
     assert w - e < 0.01
     assert abs(pe_lower_bound_equal(eps, N, e, f, s) - tau) < 1e-8
 
@@ -134,6 +140,9 @@ def test_log_kappa_against_mpmath(family, sigma, eps):
 @pytest.mark.parametrize("k", [0, 1, 8, 16, 18, 22, 32, 48, 64])
 def test_equal_groups_extreme_against_mpmath(family, sigma, eps, k):
     N, d = mp.mpf(8e9), mp.mpf(2) ** k
+    if d > N:                                  # fewer people than groups: an empty group, every test fails
+        assert pe_lower_bound_equal(eps, 8e9, k, family, sigma, clip=False) == 1.0
+        return
     ref = 1 - mp.sqrt(mp.expm1(N / d * mp_log_kappa(eps, family, sigma))) / (2 * mp.sqrt(d))
     ours = pe_lower_bound_equal(eps, 8e9, k, family, sigma, clip=False)
     assert np.isfinite(pe_lower_bound_equal(eps, 8e9, k, family, sigma))
@@ -155,6 +164,9 @@ def test_unequal_groups_extreme_against_mpmath(eps):
         else: assert ours < -1e290
 
 # ---------------------------------------------------------------- bad input
+FIT3 = pd.DataFrame({"group": ["a", "b", "c"], "family": ["gaussian", "laplace", "categorical"],
+                     "selected": True, "n": [50, 80, 20], "sigma": [0.5, 0.7, 0.9]})
+
 @pytest.mark.parametrize("call,match", [
     (lambda: pe_lower_bound(0, [10]), "`epsilon` must be > 0"),
     (lambda: pe_lower_bound(-1e-3, [10]), "`epsilon` must be > 0"),
@@ -162,7 +174,16 @@ def test_unequal_groups_extreme_against_mpmath(eps):
     (lambda: pe_lower_bound(0.01, [10], "gaussian", 0), "`sigma` must be > 0"),
     (lambda: pe_lower_bound(0.01, [10], "gaussian", -1), "`sigma` must be > 0"),
     (lambda: pe_lower_bound(0.01, [10], "gaussian"), "`sigma`"),
-    (lambda: pe_lower_bound(0.01, [0, 10]), "`m` must be >= 1"),
+    (lambda: pe_lower_bound(0.01, [-1, 10]), "`m` must be >= 0"),
+    (lambda: pe_lower_bound(0.01, [1, 10], mixture="best"), "Unknown mixture"),
+    (lambda: pe_lower_bound(0.01, [1, 10], mixture=[0.5]), "`mixture` weights must be 2"),
+    (lambda: pe_lower_bound(0.01, [1, 10], mixture=[0.0, 0.0]), "`mixture` weights"),
+    (lambda: pe_lower_bound(0.01, [1, 10], form="paper"), "Unknown form"),
+    (lambda: min_testable_epsilon([1, 10], mixture="max"), "Unknown mixture"),
+    (lambda: group_bounds_from_fit(FIT3, [0.1, 0.2]), "`epsilon` must be one number"),
+    (lambda: min_testable_epsilon_from_fit(FIT3, tau=1.0), "`tau` must be"),
+    (lambda: bound_from_fit(FIT3.assign(sigma=-1.0), 0.1), "`fit['sigma']` must be >= 0"),
+    (lambda: bound_from_fit(FIT3.assign(sigma=np.inf, selected=False), 0.1), "no group rows"),
     (lambda: pe_lower_bound(0.01, [np.inf, 10]), "`m` has 1 non-finite"),
     (lambda: pe_lower_bound(0.01, [10, 20], "gaussian", [1, 2, 3]), "`sigma` has 3"),
     (lambda: pe_lower_bound_equal(0.01, 0, 2), "`N` must be >= 1"),
@@ -173,11 +194,12 @@ def test_unequal_groups_extreme_against_mpmath(eps):
     (lambda: max_attributes(0.5, 0.01), "`N` must be >= 1"),
     (lambda: min_group_size(0.01, 0), "`d` must be >= 1"),
     (lambda: min_testable_epsilon([1, 2], "gaussian", [1.0]), "`sigma` has 1"),
+    (lambda: bound_fit_table(FIT3.assign(family="student_t", sigma=np.inf)), "no Gaussian row"),
     (lambda: log_kappa(0.7, "bernoulli"), "`epsilon` must be <= 0.5"),
     (lambda: log_kappa(0.1, "poisson"), "Unknown family"),
 ])
 def test_bad_input_names_the_argument(call, match):
-    with pytest.raises(ValueError, match=match.replace("(", r"\(")):
+    with pytest.raises(ValueError, match=re.escape(match)):
         call()
 
 def test_lower_bound_from_log_kappa_shape_check():
@@ -190,7 +212,9 @@ def test_bound_from_fit_uses_selected_rows_and_drops_pooled():
                         "sigma": [0.5, 0.5, 0.7, 0.7, 0.6]})
     out = bound_from_fit(fit, [0.01, 0.1])
     lk = np.stack([log_kappa(np.array([0.01, 0.1]), "gaussian", 0.5), log_kappa(np.array([0.01, 0.1]), "laplace", 0.7)], axis=-1)
-    np.testing.assert_allclose(out.lb_sum, lower_bound_from_log_kappa(lk, [100, 300]), rtol=1e-14)
+    np.testing.assert_allclose(out.lb_sum, lower_bound_from_log_kappa(lk, [100, 300], mixture="optimal"), rtol=1e-14)
+    np.testing.assert_allclose(bound_from_fit(fit, [0.01, 0.1], mixture="equal").lb_sum,
+                               lower_bound_from_log_kappa(lk, [100, 300]), rtol=1e-14)
 
 # ---------------------------------------------------------------- Monte Carlo: the bound is a bound (large grid)
 @pytest.mark.slow
@@ -200,9 +224,10 @@ def test_monte_carlo_bound_holds_on_large_grid():
         for k in [0, 1, 2, 3, 4, 5]:
             for mm in [5, 20, 100, 400]:
                 for eps in ([0.05, 0.1, 0.2, 0.4] if fam == "gaussian" else [0.02, 0.05, 0.1, 0.2]):
-                    m = np.full(2**k, mm); m[0] = max(1, mm // 2)
-                    r = simulate_tests(eps, m, fam, 1.0, n_rep=40000, random_state=i); i += 1
-                    rows.append(dict(family=fam, k=k, m=mm, eps=eps, **r))
+                    m = np.full(2**k, mm); m[0] = max(1, mm // 10)
+                    for mix in ["equal", "optimal"]:
+                        r = simulate_tests(eps, m, fam, 1.0, n_rep=40000, random_state=i, mixture=mix); i += 1
+                        rows.append(dict(family=fam, k=k, m=mm, eps=eps, mixture=mix, **r))
     mc = pd.DataFrame(rows)
     z = (mc.optimal - mc.lb_sum) / mc.se
     print(f"worst margin {(mc.optimal - mc.lb_sum).min():.4f}, worst z {z.min():.2f} over {len(mc)} settings")
@@ -217,6 +242,164 @@ def test_bound_from_fit_families_table():
     g = np.repeat(["a", "b"], [2000, 1000])
     fit = fit_families(b, g, families=("gaussian",))
     sel = fit[fit.selected & (fit.group != "all")]
-    np.testing.assert_allclose(bound_from_fit(fit, 0.01).lb_sum, pe_lower_bound(0.01, sel.n, "gaussian", sel.sigma), rtol=1e-14)
+    np.testing.assert_allclose(bound_from_fit(fit, 0.01, mixture="equal").lb_sum,
+                               pe_lower_bound(0.01, sel.n, "gaussian", sel.sigma), rtol=1e-14)
     fit2 = fit_families(np.r_[b, np.zeros(10)], np.r_[g, ["c"] * 10], families=("gaussian",))
-    assert bound_from_fit(fit2, 0.01).lb_sum.iloc[0] == 0.0
+    row = fit2[fit2.group == "c"].iloc[0]
+    assert row.family == "degenerate" and row.sigma == pytest.approx(np.std(np.r_[b, np.zeros(10)]), rel=1e-12)
+    assert bound_from_fit(fit2, 0.01).lb_sum.iloc[0] >= bound_from_fit(fit, 0.01).lb_sum.iloc[0] > 0.5
+
+
+# ---------------------------------------------------------------- the optimal mixture (ours)
+pos_sizes = st.lists(st.integers(1, 3000), min_size=1, max_size=8)
+
+@settings(max_examples=300, deadline=None)
+@given(fam_sigma, eps_st, pos_sizes)
+def test_optimal_at_least_every_group_and_the_equal_mixture(fs, eps, m):
+    f, s = fs
+    opt = pe_lower_bound(eps, m, f, s, clip=False, mixture="optimal")
+    eq = pe_lower_bound(eps, m, f, s, clip=False)
+    per = [pe_lower_bound(eps, [mj], f, s, clip=False) for mj in m]
+    tol = 1e-12 * max(1, abs(opt))
+    assert opt >= max(per) - tol and opt >= eq - tol
+    w = np.random.default_rng(len(m)).dirichlet(np.ones(len(m)))
+    assert opt >= pe_lower_bound(eps, m, f, s, clip=False, mixture=w) - tol      # no weights do better
+
+@settings(max_examples=300, deadline=None)
+@given(fam_sigma, eps_st, pos_sizes, st.data())
+def test_optimal_monotone_in_sizes_and_epsilon_and_groups(fs, eps, m, data):
+    f, s = fs
+    a = pe_lower_bound(eps, m, f, s, clip=False, mixture="optimal")
+    tol = 1e-12 * max(1, abs(a))
+    j = data.draw(st.integers(0, len(m) - 1)); m2 = list(m); m2[j] += data.draw(st.integers(1, 3000))
+    assert pe_lower_bound(eps, m2, f, s, clip=False, mixture="optimal") <= a + tol
+    eps2 = min(eps * data.draw(st.floats(1.0001, 3.0)), 0.45)
+    assert pe_lower_bound(eps2, m, f, s, clip=False, mixture="optimal") <= a + tol
+    extra = data.draw(st.integers(0, 3000))                                      # adding a group never lowers it
+    assert pe_lower_bound(eps, m + [extra], f, s, clip=False, mixture="optimal") >= a - tol
+
+def test_optimal_edge_cases():
+    assert pe_lower_bound(0.3, [1000, 0], "gaussian", 0.5, mixture="optimal") == 1.0       # empty group
+    assert lower_bound_from_log_kappa([np.inf, np.inf], [3, 4], mixture="optimal") == 0.0
+    assert lower_bound_from_log_kappa([np.inf, 1e-3], [3, 40], mixture="optimal") == \
+        lower_bound_from_log_kappa([1e-3], [40])
+    assert pe_lower_bound(1e-200, [10**9] * 4, "gaussian", 1.0, mixture="optimal") == 1.0
+    assert np.isnan(lower_bound_from_log_kappa([np.nan, 1e-3], [3, 40], mixture="optimal"))
+
+def test_the_issue_example_three_groups():
+    "Groups of 3000, 3000, 30 at eps = 0.05: the equal mixture reads 0, the 30-person group alone does not."
+    m = [3000, 3000, 30]
+    assert pe_lower_bound(0.05, m, "gaussian", 0.4) == 0.0
+    alone = pe_lower_bound(0.05, [30], "gaussian", 0.4)
+    assert alone > 0.5 and pe_lower_bound(0.05, m, "gaussian", 0.4, mixture="optimal") >= alone
+
+@pytest.mark.parametrize("eps", [1e-4, 0.01, 0.05])
+def test_optimal_against_mpmath(eps):
+    rng = np.random.default_rng(1)
+    for d in [2, 16, 256]:
+        m = rng.integers(1, 5000, size=d).astype(float); sig = rng.uniform(0.05, 2.0, size=d)
+        ours = pe_lower_bound(eps, m, "gaussian", sig, clip=False, mixture="optimal")
+        inv = sum(1 / mp.expm1(mp.mpf(mj) * (mp.mpf(eps) / mp.mpf(sj)) ** 2) for mj, sj in zip(m, sig))
+        ref = 1 - mp.sqrt(1 / inv) / 2
+        assert abs(ours - float(ref)) <= 1e-11 * max(1.0, abs(float(ref)))
+
+def test_authors_simplified_form():
+    "Their code: 1 - (1 + 4 eps^2)^(m/2) / 4 for d = 4 equal groups of 284 (0-1 costs) at eps = 0.01."
+    v = pe_lower_bound(0.01, [284] * 4, "bernoulli", form="simplified")
+    assert abs(v - 0.735392) < 0.5e-6
+    assert v == pytest.approx(1 - (1 + 4e-4) ** 142 / 4, rel=1e-13)
+    assert pe_lower_bound_equal(0.01, 4 * 284, 2, "bernoulli", form="simplified") == pytest.approx(v, rel=1e-13)
+    sig = np.array([.7825, .8775, .7403, .8238]); m = np.array([4111, 1662, 5465, 2099])  # Gaussian: e^{m eps^2 / (2 sigma^2)}
+    want = 1 - np.sqrt(np.mean(np.exp(m * 1e-4 / sig**2))) / (2 * np.sqrt(4))
+    assert pe_lower_bound(0.01, m, "gaussian", sig, form="simplified") == pytest.approx(want, rel=1e-13)
+    assert pe_lower_bound(0.01, m, "gaussian", sig, form="simplified") < pe_lower_bound(0.01, m, "gaussian", sig)
+
+@settings(max_examples=100, deadline=None)
+@given(fam_sigma, eps_st, pos_sizes, st.sampled_from(["equal", "optimal"]))
+def test_simplified_never_above_exact(fs, eps, m, mix):
+    f, s = fs
+    a = pe_lower_bound(eps, m, f, s, clip=False, mixture=mix, form="simplified")
+    assert a <= pe_lower_bound(eps, m, f, s, clip=False, mixture=mix) + 1e-12
+
+# ---------------------------------------------------------------- max_attributes default, N < d
+def test_max_attributes_default_is_exact_and_lambertw_sign():
+    assert max_attributes(100, 0.01).k_star == max_attributes(100, 0.01, method="exact").k_star
+    w, e = max_attributes(100, 0.01, method="lambertw").k_star, max_attributes(100, 0.01).k_star
+    assert w > 0 > e and abs(w - 0.0555) < 1e-3 and abs(e + 2.2523) < 1e-3
+
+def test_fewer_people_than_groups():
+    assert min_testable_epsilon_equal(100, 7, "gaussian", 1.0) == np.inf           # 128 groups, 100 people
+    assert np.isfinite(min_testable_epsilon_equal(128, 7, "gaussian", 1.0))
+    assert pe_lower_bound_equal(0.4, 100, 7, "gaussian", 1.0) == 1.0
+    assert pe_lower_bound_equal(0.4, 100, 7, "gaussian", 1.0, convention="half") == 0.5
+
+# ---------------------------------------------------------------- epsilon*: exactly where the bound crosses tau
+FIT_FAMS = ["gaussian", "laplace", "categorical", "student_t", "degenerate"]
+fit_tables = st.lists(st.tuples(st.sampled_from(FIT_FAMS), st.integers(1, 3000), st.floats(0.05, 3.0)),
+                      min_size=1, max_size=6).map(lambda rows: pd.DataFrame(
+                          {"group": [f"g{i}" for i in range(len(rows))], "family": [r[0] for r in rows],
+                           "n": [r[1] for r in rows], "sigma": [r[2] for r in rows], "selected": True}))
+
+@settings(max_examples=200, deadline=None)
+@given(fit_tables, st.floats(1e-4, 5.0), st.floats(0.05, 0.95), st.sampled_from(["equal", "optimal"]))
+def test_epsilon_star_from_fit_is_exact(fit, eps, tau, mix):
+    e = min_testable_epsilon_from_fit(fit, tau, mixture=mix)
+    lb = lambda x: bound_from_fit(fit, x, mixture=mix)["lb_sum"].iloc[0]
+    assert (eps < e) == (lb(eps) >= tau)
+    assert 0 < e < np.inf
+    assert lb(float(np.nextafter(e, 0))) >= tau > lb(e)                 # at the root, to the float
+
+@settings(max_examples=100, deadline=None)
+@given(fam_sigma, pos_sizes, st.floats(1e-5, 0.5), st.floats(0.05, 0.95), st.sampled_from(["equal", "optimal"]))
+def test_min_testable_epsilon_is_exact(fs, m, eps, tau, mix):
+    f, s = fs
+    e = min_testable_epsilon(m, f, s, tau, mixture=mix)
+    assert (eps < e) == (pe_lower_bound(eps, m, f, s, mixture=mix) >= tau)
+    if np.isfinite(e):
+        assert pe_lower_bound(np.nextafter(e, 0), m, f, s, mixture=mix) >= tau > pe_lower_bound(e, m, f, s, mixture=mix)
+
+def test_epsilon_star_no_cap_and_bounded_families():
+    fit = pd.DataFrame({"group": ["a"], "family": ["gaussian"], "n": [3], "sigma": [1e9]})
+    e = min_testable_epsilon_from_fit(fit)
+    assert 1e6 < e < np.inf and e == pytest.approx(1e9 * np.sqrt(np.log1p(1.0) / 3), rel=1e-9)
+    assert min_testable_epsilon_from_fit(fit.assign(n=1), family="bernoulli", tau=0.4) == np.inf   # LB(1/2) = 1/2
+    assert min_testable_epsilon_from_fit(fit.assign(n=0)) == np.inf                 # an empty group
+    assert np.isnan(min_testable_epsilon_from_fit(fit.assign(sigma=np.nan)))         # no scale at all
+
+def test_group_bounds_from_fit_matches_one_row_tables():
+    fit = pd.DataFrame({"group": ["a", "b", "c", "all"], "family": ["gaussian", "laplace", "degenerate", "gaussian"],
+                        "n": [400, 150, 2, 552], "sigma": [0.8, 0.5, 0.7, 0.7], "selected": True})
+    gb = group_bounds_from_fit(fit, 0.05)
+    assert list(gb.index) == ["a", "b", "c"] and list(gb.family) == ["gaussian", "laplace", "moment"]
+    for g, r in gb.iterrows():
+        one = fit[fit.group == g]
+        assert r.lb == bound_from_fit(one, 0.05)["lb_sum"].iloc[0]
+        assert r.eps_star == min_testable_epsilon_from_fit(one)
+    assert bound_from_fit(fit, 0.05)["lb_sum"].iloc[0] >= gb.lb.max()
+
+def test_bound_fit_table_falls_back_to_gaussian():
+    fit = pd.DataFrame({"group": ["a", "a", "b", "b", "all", "all"], "family": ["gaussian", "student_t"] * 3,
+                        "selected": [False, True, True, False, False, True], "n": [50, 50, 60, 60, 110, 110],
+                        "sigma": [0.9, np.inf, 0.5, 0.6, 0.8, np.inf]})
+    bt = bound_fit_table(fit)
+    assert bt.group.tolist() == ["a", "b", "all"] and bt.family.tolist() == ["gaussian"] * 3
+    assert bt.sigma.tolist() == [0.9, 0.5, 0.8] and bt.selected.all()
+    assert bound_from_fit(fit, 0.1)["lb_sum"].iloc[0] == bound_from_fit(bt, 0.1)["lb_sum"].iloc[0]
+
+def test_adding_a_tiny_or_constant_group_never_lowers_the_bound():
+    "The issue's case: three groups of 100 are untestable; a 2-person group must not make them testable."
+    from bopfair.distributions import fit_families
+    rng = np.random.default_rng(4)
+    b = rng.normal(0.05, 1.0, 300); g = np.repeat(["a", "b", "c"], 100)
+    base = bound_from_fit(fit_families(b, g), 0.1)["lb_sum"].iloc[0]
+    tiny = bound_from_fit(fit_families(np.r_[b, 0.3, -0.4], np.append(g, ["t", "t"])), 0.1)["lb_sum"].iloc[0]
+    const = bound_from_fit(fit_families(np.r_[b, np.full(40, 0.2)], np.append(g, ["k"] * 40)), 0.1)["lb_sum"].iloc[0]
+    assert base >= 0.5 and tiny >= base and const >= base
+
+def test_simulate_tests_with_weights():
+    m = [200, 200, 20]
+    r = simulate_tests(0.15, m, "gaussian", [1.0, 0.8, 1.2], n_rep=20000, random_state=0, mixture="optimal")
+    assert r.optimal >= r.lb_sum - 4 * r.se
+    assert r.lb_sum == pytest.approx(pe_lower_bound(0.15, m, "gaussian", [1.0, 0.8, 1.2], mixture="optimal"), rel=1e-12)
+    w = simulate_tests(0.15, m, "gaussian", 1.0, n_rep=20000, random_state=0, mixture=[0.2, 0.3, 0.5])
+    assert w.optimal >= w.lb_sum - 4 * w.se
