@@ -14,9 +14,10 @@ from .bop import benefit_of_personalization, BoPResult
 
 # %% auto #0
 __all__ = ['ATTRIBUTION_METHODS', 'BASELINES', 'DELTAS', 'EXPLANATION_COSTS', 'resolve_top_j', 'check_attributions',
-           'transformed_inputs', 'explainer_kind', 'attributions', 'feature_ranks', 'top_j_mask', 'removal_baseline',
-           'explanation_costs', 'sufficiency_cost', 'incomprehensiveness_cost', 'reference_explanation_costs',
-           'CostCurve', 'explanation_cost_curve', 'occlusion_attributions', 'sampling_shapley_attributions',
+           'transformed_inputs', 'column_groups', 'explainer_kind', 'attributions', 'feature_ranks', 'top_j_mask',
+           'group_attributions', 'removal_baseline', 'explanation_costs', 'sufficiency_cost',
+           'incomprehensiveness_cost', 'reference_explanation_costs', 'CostCurve', 'explanation_cost_curve',
+           'occlusion_attributions', 'sampling_shapley_attributions', 'pair_top_j', 'explanation_label',
            'explanation_bop', 'pair_explanation_bop']
 
 # %% ../nbs/03_explain.ipynb #a5cfff27
@@ -79,6 +80,62 @@ def transformed_inputs(pipeline, data) -> tuple:
     Z = pre.transform(data)
     Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z, dtype=float)
     return pipeline[-1], pd.DataFrame(Z, columns=list(pre.get_feature_names_out()), index=getattr(data, "index", None))
+
+# %% ../nbs/03_explain.ipynb #2037ae99
+def _column_names(ct, cols) -> list:
+    "The input column names one ColumnTransformer entry reads (names, indices, a slice or a mask)."
+    names_in = getattr(ct, "feature_names_in_", None)
+    names_in = (np.array([f"x{j}" for j in range(ct.n_features_in_)]) if names_in is None
+                else np.asarray(names_in, dtype=object))
+    if isinstance(cols, (str, numbers.Integral)): cols = [cols]
+    if isinstance(cols, slice): return [str(c) for c in names_in[cols]]
+    cols = list(cols)
+    if all(isinstance(c, str) for c in cols): return cols
+    return [str(c) for c in names_in[np.asarray(cols)]]
+
+def _encoded_counts(trans, n_in: int, n_out: int):
+    "Output columns per input column of one fitted entry: 1 each, a OneHotEncoder's categories, or None."
+    from sklearn.preprocessing import OneHotEncoder
+    last = trans.steps[-1][1] if hasattr(trans, "steps") else trans
+    if isinstance(last, OneHotEncoder):
+        counts = getattr(last, "_n_features_outs", None)
+        if counts is None: counts = [len(c) for c in last.categories_]
+        counts = [int(c) for c in counts]
+        return counts if sum(counts) == n_out else None
+    return [1] * n_in if n_out == n_in else None
+
+def column_groups(
+    pipeline, # fitted sklearn Pipeline: a ColumnTransformer (and steps keeping its columns), then the model
+) -> tuple:
+    "(groups, names): groups[j] is the original column encoded column j comes from; names in first-appearance order."
+    from sklearn.compose import ColumnTransformer
+    if not hasattr(pipeline, "steps") or len(pipeline.steps) < 2:
+        raise TypeError(f"`pipeline` must be a fitted sklearn Pipeline with a preprocessing step and a "
+                        f"model, got {type(pipeline).__name__}.")
+    pre = pipeline[:-1]
+    p = len(pre.get_feature_names_out())
+    ct = pre.steps[0][1]
+    if isinstance(ct, ColumnTransformer):
+        owner = []
+        entries = sorted(ct.transformers_, key=lambda t: ct.output_indices_[t[0]].start)
+        for name, trans, cols in entries:
+            sl = ct.output_indices_[name]
+            if sl.stop == sl.start: continue
+            cols = _column_names(ct, cols)
+            counts = _encoded_counts(trans, len(cols), sl.stop - sl.start)
+            if counts is None:
+                raise ValueError(f"`pipeline`: cannot tell which input column each of the {sl.stop - sl.start} "
+                                 f"outputs of transformer {name!r} comes from; pass `column_groups` "
+                                 "to the cost functions yourself (one original-column label per column).")
+            owner += [c for c, k in zip(cols, counts) for _ in range(k)]
+    else:
+        owner = [str(c) for c in getattr(pre, "feature_names_in_", range(getattr(pre, "n_features_in_", -1)))]
+    if len(owner) != p:
+        raise ValueError(f"`pipeline` maps {len(owner)} input columns to {p} encoded columns in a way "
+                         "bopfair cannot read; pass `column_groups` to the cost functions yourself.")
+    names = list(dict.fromkeys(owner))
+    index = {c: i for i, c in enumerate(names)}
+    return np.array([index[c] for c in owner], dtype=np.int64), names
 
 # %% ../nbs/03_explain.ipynb #5768b65c
 ATTRIBUTION_METHODS = ("auto", "tree", "linear", "permutation", "exact", "occlusion", "sampling")
@@ -185,29 +242,85 @@ def attributions(model, X, method: str = "auto", background=None, random_state: 
     return _select_class(values, model, Xa) if clf else values
 
 # %% ../nbs/03_explain.ipynb #5aceca99
-def feature_ranks(attributions, rank_by: str = "abs") -> np.ndarray:
-    "rank[i, j] = position of feature j in row i's ordering by |a| (or signed a), 0 = most important; ties go to the lower column."
+_RANK_GRID = 2.0 ** 40
+
+def _rank_key(A: np.ndarray, rank_by: str) -> np.ndarray:
+    "Sort key (larger = more important): a on a grid of 2^-40 of the row's largest |a|; |key| for 'abs'."
+    scale = np.abs(A).max(axis=1, keepdims=True, initial=0.0)
+    K = np.rint(A / np.where(scale > 0, scale, 1.0) * _RANK_GRID)
+    return np.abs(K) if rank_by == "abs" else K
+
+def feature_ranks(
+    attributions, # (n, p) attributions, one column per feature (original columns: see group_attributions)
+    rank_by: str = "abs", # "abs": by |a|; "signed": by a itself
+) -> np.ndarray:
+    "rank[i, j] = position of feature j in row i's ordering by |a| (or a), 0 = most important; ties to the lower column."
     check_choice(rank_by, "rank_by", ("abs", "signed"))
     A = np.asarray(attributions, dtype=float)
-    key = -np.abs(A) if rank_by == "abs" else -A
-    order = np.argsort(key, axis=1, kind="stable")
+    order = np.argsort(-_rank_key(A, rank_by), axis=1, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.broadcast_to(np.arange(A.shape[1]), A.shape), axis=1)
     return ranks
 
 # %% ../nbs/03_explain.ipynb #fe377a05
-def top_j_mask(attributions, top_j, rank_by: str = "abs") -> np.ndarray:
-    "Boolean (n, p) mask of each row's top-J features, equal to feature_ranks(...) < J (ties to the lower column), without a full sort."
+def top_j_mask(
+    attributions, # (n, p) attributions, one column per feature
+    top_j, # J: an int in [0, p] or a fraction in (0, 1] of p
+    rank_by: str = "abs", # "abs": by |a|; "signed": by a itself
+) -> np.ndarray:
+    "Boolean (n, p) mask of each row's top-J features, equal to feature_ranks(...) < J, without a full sort."
     check_choice(rank_by, "rank_by", ("abs", "signed"))
     A = np.asarray(attributions, dtype=float)
     n, p = A.shape
     J = resolve_top_j(top_j, p)
     if J in (0, p): return np.full((n, p), J == p)
-    key = np.abs(A) if rank_by == "abs" else A
-    threshold = np.partition(key, p - J, axis=1)[:, p - J:p - J + 1]     # the J-th largest key of each row
+    key = _rank_key(A, rank_by)
+    threshold = np.partition(key, p - J, axis=1)[:, p - J:p - J + 1]     # the J-th largest key per row
     above, tie = key > threshold, key == threshold
     need = J - above.sum(1, keepdims=True)
     return above | (tie & (np.cumsum(tie, axis=1) <= need))
+
+# %% ../nbs/03_explain.ipynb #e6e57b45
+def _resolve_groups(column_groups, p: int, name: str = "column_groups") -> tuple:
+    "(g, q): integer labels 0..q-1 per encoded column (None for the identity) and the original column count q."
+    if column_groups is None: return None, p
+    if isinstance(column_groups, tuple) and len(column_groups) == 2 and np.ndim(column_groups[0]) == 1:
+        column_groups = column_groups[0]                 # the (groups, names) pair of column_groups()
+    g = np.asarray(column_groups)
+    if g.ndim != 1 or len(g) != p:
+        raise ValueError(f"`{name}` has {g.size} entries but the matrix has {p} columns; pass one "
+                         "original-column label per encoded column (e.g. column_groups(pipeline)).")
+    if g.dtype.kind in "iu" or (g.dtype.kind == "f" and p and np.array_equal(g, np.round(g))):
+        g = g.astype(np.int64)
+        q = int(g.max()) + 1 if p else 0
+        missing = sorted(set(range(q)) - set(g.tolist()))
+        if p and (g.min() < 0 or missing):
+            raise ValueError(f"`{name}` labels must be 0..q-1 with every label used; got labels from "
+                             f"{int(g.min())} to {int(g.max())}, missing {missing[:5]}.")
+    elif g.dtype.kind in "USO":
+        names = list(dict.fromkeys(g.tolist()))
+        g = np.array([names.index(c) for c in g.tolist()], dtype=np.int64)
+        q = len(names)
+    else:
+        raise TypeError(f"`{name}` must hold integer labels or column names, got dtype {g.dtype}.")
+    return (None if np.array_equal(g, np.arange(p)) else g), q
+
+def _sum_groups(A: np.ndarray, g, q: int) -> np.ndarray:
+    "Attributions (n, q) of the original columns: children summed in column order."
+    if g is None: return A
+    out = np.zeros((A.shape[0], q))
+    for j, c in enumerate(g): out[:, c] += A[:, j]
+    return out
+
+def group_attributions(
+    attributions, # (n, p) attributions of the encoded columns
+    column_groups=None, # original column of each encoded column: labels 0..q-1, names, or column_groups(pipe)
+) -> np.ndarray:
+    "Attributions (n, q) of the original columns: the sum of each column's one-hot children."
+    A = np.asarray(attributions, dtype=float)
+    if A.ndim != 2: raise ValueError(f"`attributions` must be 2-D (rows x columns), got shape {A.shape}.")
+    g, q = _resolve_groups(column_groups, A.shape[1])
+    return _sum_groups(A, g, q)
 
 # %% ../nbs/03_explain.ipynb #017b5eaa
 BASELINES = ("mean", "median", "zero", "background")
@@ -251,11 +364,17 @@ def _resolve_task(model, task: str, delta) -> tuple:
 
 def _outputs(model, Z: np.ndarray, mode: str, names, m: int = 1) -> np.ndarray:
     "Model output on rows Z (averaged over consecutive groups of m background draws)."
+    Z = np.ascontiguousarray(Z)     # row-major, so a row's output does not depend on the rows around it
     Zin = pd.DataFrame(Z, columns=names, copy=False) if names is not None else Z
     if mode == "proba": out = np.asarray(model.predict_proba(Zin), dtype=float)
     elif mode == "value": out = np.asarray(model.predict(Zin), dtype=float).reshape(len(Z))
     else: out = np.asarray(model.predict(Zin)).reshape(len(Z))
-    return out if m == 1 else out.reshape(len(Z) // m, m, *out.shape[1:]).mean(1)
+    return out if m == 1 else _draw_mean(out.reshape(len(Z) // m, m, *out.shape[1:]), 1)
+
+def _draw_mean(V: np.ndarray, axis: int) -> np.ndarray:
+    "Mean over the draws on `axis`, as the first draw plus the mean deviation: exact when all draws agree."
+    first = np.take(V, [0], axis=axis)
+    return np.squeeze(first, axis) + (V - first).mean(axis)
 
 def _delta(out0: np.ndarray, out1: np.ndarray, delta: str, mode: str) -> np.ndarray:
     "delta(h(x), h(x')) per row."
@@ -269,30 +388,37 @@ def _delta(out0: np.ndarray, out1: np.ndarray, delta: str, mode: str) -> np.ndar
 # %% ../nbs/03_explain.ipynb #62fefa9a
 EXPLANATION_COSTS = ("sufficiency", "incomprehensiveness")
 
-def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_COSTS, *, rank_by="abs", baseline="mean",
-                             reference=None, task="auto", delta=None, chunk_size=2**17, n_background=50, random_state=0):
+def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_COSTS, *, rank_by="abs",
+                             baseline="mean", reference=None, task="auto", delta=None, chunk_size=2**17,
+                             n_background=50, random_state=0, column_groups=None):
     "Costs of each kind for each J: dict kind -> (n, len(top_js)) array, and the resolved Js."
     Xa = _as_matrix(X, "X", model)
     names = getattr(model, "feature_names_in_", None)
     names = list(names) if names is not None else None
     A = check_attributions(attributions, Xa)
     n, p = Xa.shape
-    Js = [resolve_top_j(j, p) for j in top_js]
+    g, q = _resolve_groups(column_groups, p)
+    Ag = _sum_groups(A, g, q)                                    # attributions of the original columns
+    Js = [resolve_top_j(j, q) for j in top_js]
     task, delta, mode = _resolve_task(model, task, delta)
     base = removal_baseline(baseline, Xa, reference, n_background=n_background, random_state=random_state)
     m = len(base)
     if mode == "label" and m > 1:
         raise TypeError(f"`baseline` is a background sample, which averages probabilities, but `model` "
-                        f"({type(model).__name__}) has no predict_proba; use a single-row baseline such as 'mean'.")
+                        f"({type(model).__name__}) has no predict_proba; use a single-row baseline "
+                        "such as 'mean'.")
     if int(chunk_size) < 1: raise ValueError(f"`chunk_size` must be >= 1, got {chunk_size}.")
     step = max(1, int(chunk_size) // m)
-    out0 = np.concatenate([_outputs(model, Xa[s:s + step], mode, names) for s in range(0, n, step)]) if n else None
-    ranks = feature_ranks(A, rank_by) if len(set(Js)) > 3 else None
+    out0 = (np.concatenate([_outputs(model, Xa[s:s + step], mode, names) for s in range(0, n, step)])
+            if n else None)
+    ranks = feature_ranks(Ag, rank_by) if len(set(Js)) > 3 else None
     res = {k: np.zeros((n, len(Js))) for k in kinds}
     for col, J in enumerate(Js):
-        kinds_J = [k for k in kinds if not ((k == "sufficiency" and J == p) or (k == "incomprehensiveness" and J == 0))]
-        if not kinds_J: continue                                     # nothing removed: h(x_J) = h(x), cost 0
-        top = top_j_mask(A, J, rank_by) if ranks is None else ranks < J
+        kinds_J = [k for k in kinds
+                   if not ((k == "sufficiency" and J == q) or (k == "incomprehensiveness" and J == 0))]
+        if not kinds_J: continue                                 # nothing removed: h(x_J) = h(x), cost 0
+        top = top_j_mask(Ag, J, rank_by) if ranks is None else ranks < J
+        if g is not None: top = top[:, g]                        # children follow their column
         for kind in kinds_J:
             for s in range(0, n, step):
                 t, x = top[s:s + step], Xa[s:s + step]
@@ -306,33 +432,74 @@ def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_C
     return res, Js
 
 # %% ../nbs/03_explain.ipynb #fb1e58f3
-def explanation_costs(model, X, attributions, top_j, *, rank_by: str = "abs", baseline="mean", reference=None,
-                      task: str = "auto", delta=None, chunk_size: int = 2**17, n_background: int = 50,
-                      random_state: int = 0) -> dict:
-    "Per-person sufficiency and incomprehensiveness costs of the top-`top_j` explanation, in one pass: {'sufficiency': (n,), 'incomprehensiveness': (n,)}."
-    res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], EXPLANATION_COSTS, rank_by=rank_by, baseline=baseline,
-                                      reference=reference, task=task, delta=delta, chunk_size=chunk_size,
-                                      n_background=n_background, random_state=random_state)
+def explanation_costs(
+    model, # fitted model: predict (and predict_proba for probabilities)
+    X, # (n, p) rows to explain, in the columns the model reads
+    attributions, # (n, p) attributions of those columns
+    top_j, # J: a count of original columns, or a fraction in (0, 1] of them
+    *,
+    rank_by: str = "abs", # "abs": rank by |a|; "signed": by a (as the authors' code)
+    baseline="mean", # what a removed column becomes: mean/median/zero/background, a vector, or rows
+    reference=None, # training matrix the mean/median/background come from (default: X)
+    task: str = "auto", # "auto", "classification" or "regression"
+    delta=None, # change measure: "label"/"proba" or "squared"/"absolute" (default: the first)
+    chunk_size: int = 2**17, # most masked rows per model call
+    n_background: int = 50, # rows drawn for baseline="background"
+    random_state: int = 0, # seed of that draw
+    column_groups=None, # original column of each column (labels, names, column_groups(pipe)); None: itself
+) -> dict:
+    "Per-person sufficiency and incomprehensiveness costs of the top-J explanation: {'sufficiency': (n,), ...}."
+    res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], EXPLANATION_COSTS, rank_by=rank_by,
+                                      baseline=baseline, reference=reference, task=task, delta=delta,
+                                      chunk_size=chunk_size, n_background=n_background,
+                                      random_state=random_state, column_groups=column_groups)
     return {k: v[:, 0] for k, v in res.items()}
 
-def sufficiency_cost(model, X, attributions, top_j, **options) -> np.ndarray:
-    "Per-person sufficiency cost delta(h(x), h(x_J)): how much keeping only the top-J features changes the prediction (0 is best)."
+def sufficiency_cost(
+    model, # fitted model
+    X, # (n, p) rows to explain
+    attributions, # (n, p) attributions
+    top_j, # J: a count of original columns or a fraction
+    **options, # the keyword options of explanation_costs (baseline, reference, column_groups, ...)
+) -> np.ndarray:
+    "Per-person sufficiency cost delta(h(x), h(x_J)): how much keeping only the top-J features changes h (0 is best)."
     res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], ("sufficiency",), **options)
     return res["sufficiency"][:, 0]
 
-def incomprehensiveness_cost(model, X, attributions, top_j, **options) -> np.ndarray:
-    "Per-person incomprehensiveness cost -delta(h(x), h(x_without_J)): minus how much removing the top-J features changes the prediction."
+def incomprehensiveness_cost(
+    model, # fitted model
+    X, # (n, p) rows to explain
+    attributions, # (n, p) attributions
+    top_j, # J: a count of original columns or a fraction
+    **options, # the keyword options of explanation_costs (baseline, reference, column_groups, ...)
+) -> np.ndarray:
+    "Per-person incomprehensiveness cost -delta(h(x), h(x_without_J)): minus how much removing the top J moves h."
     res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], ("incomprehensiveness",), **options)
     return res["incomprehensiveness"][:, 0]
 
 # %% ../nbs/03_explain.ipynb #7542f845
-def reference_explanation_costs(model, X, attributions, top_j, *, rank_by: str = "abs", baseline="mean", reference=None,
-                                task: str = "auto", delta=None, n_background: int = 50, random_state: int = 0) -> dict:
+def reference_explanation_costs(
+    model, # fitted model
+    X, # (n, p) rows to explain
+    attributions, # (n, p) attributions
+    top_j, # J: a count of original columns or a fraction
+    *,
+    rank_by: str = "abs", # "abs" or "signed"
+    baseline="mean", # as in explanation_costs
+    reference=None, # training matrix for mean/median/background
+    task: str = "auto", # "auto", "classification" or "regression"
+    delta=None, # change measure
+    n_background: int = 50, # rows drawn for baseline="background"
+    random_state: int = 0, # seed of that draw
+    column_groups=None, # original column of each column; None: each column its own
+) -> dict:
     "Slow per-person reference for `explanation_costs` (a Python loop over people and features); for testing only."
     Xa = _as_matrix(X, "X", model)
     A = check_attributions(attributions, Xa)
     n, p = Xa.shape
-    J = resolve_top_j(top_j, p)
+    g, q = _resolve_groups(column_groups, p)
+    g = list(range(p)) if g is None else g.tolist()
+    J = resolve_top_j(top_j, q)
     task, delta, mode = _resolve_task(model, task, delta)
     base = removal_baseline(baseline, Xa, reference, n_background=n_background, random_state=random_state)
     names = getattr(model, "feature_names_in_", None)
@@ -342,8 +509,8 @@ def reference_explanation_costs(model, X, attributions, top_j, *, rank_by: str =
         if mode == "proba": return list(model.predict_proba(Z)[0])
         return model.predict(Z)[0]
 
-    def h_removed(x, kept):                        # average over the baseline rows of h(x with the others replaced)
-        outs = [h([x[j] if j in kept else b[j] for j in range(p)]) for b in base]
+    def h_removed(x, kept):                        # average over the baseline rows of h(x, others replaced)
+        outs = [h([x[j] if g[j] in kept else b[j] for j in range(p)]) for b in base]
         if mode == "proba": return [sum(o[c] for o in outs) / len(outs) for c in range(len(outs[0]))]
         return outs[0] if mode == "label" else sum(outs) / len(outs)
 
@@ -357,12 +524,14 @@ def reference_explanation_costs(model, X, attributions, top_j, *, rank_by: str =
 
     suff, incomp = np.zeros(n), np.zeros(n)
     for i in range(n):
-        x, a = list(Xa[i]), list(A[i])
-        key = [abs(v) if rank_by == "abs" else v for v in a]
-        top = set(sorted(range(p), key=lambda j: (-key[j], j))[:J])
+        x = list(Xa[i])
+        a = [0.0] * q                              # original-column attributions: children summed in order
+        for j in range(p): a[g[j]] += A[i, j]
+        key = _rank_key(np.array([a]), rank_by)[0].tolist()
+        top = set(sorted(range(q), key=lambda c: (-key[c], c))[:J])
         o0 = h(x)
-        suff[i] = change(o0, h_removed(x, top)) if J < p else 0.0
-        incomp[i] = -change(o0, h_removed(x, set(range(p)) - top)) if J > 0 else 0.0
+        suff[i] = change(o0, h_removed(x, top)) if J < q else 0.0
+        incomp[i] = -change(o0, h_removed(x, set(range(q)) - top)) if J > 0 else 0.0
     return {"sufficiency": suff, "incomprehensiveness": incomp}
 
 # %% ../nbs/03_explain.ipynb #430e4278
@@ -382,9 +551,16 @@ class CostCurve:
         "Area over the perturbation curve: the mean over J of the mean cost, per kind."
         return {k: float(v.mean()) for k, v in self.mean().items()}
 
-def explanation_cost_curve(model, X, attributions, top_js=None, **options) -> CostCurve:
-    "Sufficiency and incomprehensiveness costs for several J (ints or fractions; default up to 11 values from 0 to p) in one pass."
+def explanation_cost_curve(
+    model, # fitted model
+    X, # (n, p) rows to explain
+    attributions, # (n, p) attributions
+    top_js=None, # Js (counts or fractions of the q original columns); default up to 11 values from 0 to q
+    **options, # the keyword options of explanation_costs (baseline, reference, column_groups, ...)
+) -> CostCurve:
+    "Sufficiency and incomprehensiveness costs for several J in one pass (one ranking, one call on X)."
     p = np.shape(X)[1] if np.ndim(X) == 2 else 0
+    if np.ndim(X) == 2: p = _resolve_groups(options.get("column_groups"), p)[1]
     if top_js is None: top_js = [int(j) for j in np.unique(np.rint(np.linspace(0, p, min(p, 10) + 1)))]
     res, Js = _explanation_cost_matrix(model, X, attributions, list(top_js), EXPLANATION_COSTS, **options)
     return CostCurve(np.array(Js), res["sufficiency"], res["incomprehensiveness"])
@@ -404,8 +580,8 @@ def _explained_output(f, Z4: np.ndarray, cls) -> np.ndarray:
     s, r, m, p = Z4.shape
     if Z4.size == 0: return np.zeros((s, r))
     out = f(Z4.reshape(-1, p))
-    if cls is None: return out.reshape(s, r, m).mean(2)
-    out = out.reshape(s, r, m, -1).mean(2)
+    if cls is None: return _draw_mean(out.reshape(s, r, m), 2)
+    out = _draw_mean(out.reshape(s, r, m, -1), 2)
     return np.take_along_axis(out, cls[:, None, None], axis=2)[..., 0]
 
 def _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, random_state, method):
@@ -418,7 +594,7 @@ def _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, ran
     n = len(Xa)
     if n == 0: return Xa, base, f, None, np.zeros(0), np.zeros(0)
     out_x = np.concatenate([f(Xa[s:s + chunk_size]) for s in range(0, n, chunk_size)])
-    out_b = f(base).mean(0)
+    out_b = _draw_mean(f(base), 0)
     if out_x.ndim == 1: return Xa, base, f, None, out_x, np.full(n, out_b)
     cls = _labels(out_x)
     return Xa, base, f, cls, out_x[np.arange(n), cls], out_b[cls]
@@ -471,36 +647,75 @@ def sampling_shapley_attributions(model, X, baseline="mean", reference=None, *, 
     return A / (2 * n_permutations)
 
 # %% ../nbs/03_explain.ipynb #59c78463
-def _per_model_top_j(top_j) -> tuple:
-    "(J for h0, J for hp) from one int, one fraction, or a pair."
+def pair_top_j(
+    top_j, # an int (a count for both), a fraction of h0's q0 original columns, or a pair (J0, Jp)
+    q0: int, # h0's number of original columns
+    qp: int, # hp's number of original columns
+) -> tuple:
+    "(J0, Jp): one count for both models — an int, or a fraction of h0's columns — or a pair, each for its model."
     if isinstance(top_j, (tuple, list)):
-        if len(top_j) != 2: raise ValueError(f"`top_j` as a sequence must be a pair (J for h0, J for hp), got {len(top_j)} values.")
-        return tuple(top_j)
-    return top_j, top_j
+        if len(top_j) != 2:
+            raise ValueError(f"`top_j` as a sequence must be a pair (J for h0, J for hp), got {len(top_j)} values.")
+        return resolve_top_j(top_j[0], q0), resolve_top_j(top_j[1], qp)
+    J = resolve_top_j(top_j, q0)
+    if J > qp:
+        raise ValueError(f"`top_j` gives J={J} (of h0's {q0} columns) but hp has only {qp}; pass a smaller "
+                         "J or a pair (J0, Jp).")
+    return J, J
 
-def explanation_bop(h0, X0, attributions_h0, hp, Xp, attributions_hp, groups, top_j=0.5, *, reference_h0=None,
-                    reference_hp=None, **options) -> dict:
-    "BoP-X: {'sufficiency': BoPResult, 'incomprehensiveness': BoPResult} comparing h0 (on X0) and hp (on Xp, the same people)."
+# %% ../nbs/03_explain.ipynb #7d728189
+def explanation_label(
+    kind: str, # "sufficiency" or "incomprehensiveness"
+    J0: int, # J of h0
+    Jp: int, # J of hp
+) -> str:
+    "Name of a BoP-X cost: 'sufficiency (J=5)' for one J, 'sufficiency (J0=5, Jp=7)' when the Js differ."
+    return f"{kind} (J={J0})" if J0 == Jp else f"{kind} (J0={J0}, Jp={Jp})"
+
+# %% ../nbs/03_explain.ipynb #02726864
+def explanation_bop(
+    h0, # the generic model
+    X0, # (n, p0) rows as h0 reads them
+    attributions_h0, # (n, p0) attributions of h0
+    hp, # the personalized model
+    Xp, # (n, pp) the same people as hp reads them
+    attributions_hp, # (n, pp) attributions of hp
+    groups, # group of each person (labels, or bopfair.groups.make_groups(S))
+    top_j=0.5, # one J for both: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    *,
+    reference_h0=None, # training matrix of h0 (baseline source)
+    reference_hp=None, # training matrix of hp
+    column_groups_h0=None, # original column of each of h0's columns (None: each its own)
+    column_groups_hp=None, # the same for hp; its attribute columns should come after h0's features
+    **options, # the other keyword options of explanation_costs (rank_by, baseline, delta, ...)
+) -> dict:
+    "BoP-X: {'sufficiency': BoPResult, 'incomprehensiveness': BoPResult} comparing h0 (on X0) and hp (on Xp)."
     check_same_length(X0=X0, Xp=Xp)
-    j0, jp = _per_model_top_j(top_j)
-    c0 = explanation_costs(h0, X0, attributions_h0, j0, reference=reference_h0, **options)
-    cp = explanation_costs(hp, Xp, attributions_hp, jp, reference=reference_hp, **options)
-    J0, Jp = resolve_top_j(j0, np.shape(X0)[1]), resolve_top_j(jp, np.shape(Xp)[1])
-    return {k: benefit_of_personalization(c0[k], cp[k], groups, cost=f"{k} (J0={J0}, Jp={Jp})") for k in EXPLANATION_COSTS}
+    X0, Xp = _as_matrix(X0, "X0", h0), _as_matrix(Xp, "Xp", hp)
+    q0 = _resolve_groups(column_groups_h0, X0.shape[1], "column_groups_h0")[1]
+    qp = _resolve_groups(column_groups_hp, Xp.shape[1], "column_groups_hp")[1]
+    J0, Jp = pair_top_j(top_j, q0, qp)
+    c0 = explanation_costs(h0, X0, attributions_h0, J0, reference=reference_h0,
+                           column_groups=column_groups_h0, **options)
+    cp = explanation_costs(hp, Xp, attributions_hp, Jp, reference=reference_hp,
+                           column_groups=column_groups_hp, **options)
+    return {k: benefit_of_personalization(c0[k], cp[k], groups, cost=explanation_label(k, J0, Jp))
+            for k in EXPLANATION_COSTS}
 
 # %% ../nbs/03_explain.ipynb #e46f582b
-def pair_explanation_bop(pair, top_j=0.5, method: str = "auto", random_state: int = 0, **options) -> dict:
-    "BoP-X of a fitted pair (from bopfair.audit.fit_pair) on its audit split, one BoPResult per explanation cost."
-    from bopfair.groups import make_groups
-    if pair.task == "classification": options.setdefault("task", "classification")
-    else: options.setdefault("task", "regression")
-    out = {}
-    for name, pipe in (("h0", pair.h0), ("hp", pair.hp)):
-        est, Z = transformed_inputs(pipe, pair.audit)
-        R = transformed_inputs(pipe, pair.train)[1].to_numpy()
-        tree = method == "tree" or (method == "auto" and explainer_kind(est) == "tree")
-        A = attributions(est, Z.to_numpy(), method, background=None if tree else R, random_state=random_state)
-        out[name] = (est, Z.to_numpy(), A, R)
-    (e0, Z0, A0, R0), (ep, Zp, Ap, Rp) = out["h0"], out["hp"]
-    return explanation_bop(e0, Z0, A0, ep, Zp, Ap, make_groups(pair.S_audit), top_j,
-                           reference_h0=R0, reference_hp=Rp, random_state=random_state, **options)
+def pair_explanation_bop(
+    pair, # a FittedPair from bopfair.audit.fit_pair
+    top_j=0.5, # one J for both: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    method: str = "auto", # attribution method (see ATTRIBUTION_METHODS)
+    random_state: int = 0, # seed of random attribution methods and background draws
+    **options, # rank_by, baseline, delta, n_background, chunk_size (rows per model call)
+) -> dict:
+    "BoP-X of a fitted pair on its audit split, one BoPResult per explanation cost (one pair_costs chunk)."
+    from bopfair.scaling import pair_costs
+    task = options.pop("task", pair.task)
+    if task not in ("auto", pair.task):
+        raise ValueError(f"`task`={task!r} but the pair was fitted for {pair.task!r}; drop `task`.")
+    pc = pair_costs(pair, top_j=top_j, attribution_method=method, chunk_size=None,
+                    random_state=random_state, explain_options=options)
+    res = pc.bop()
+    return {k: res[k] for k in EXPLANATION_COSTS}

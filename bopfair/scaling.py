@@ -13,12 +13,13 @@ from .checks import check_choice
 from .costs import prediction_cost, labels_from_proba, DEFAULT_PREDICTION_COST, PREDICTION_COSTS
 from .bop import benefit_of_personalization, BoPResult
 from .groups import make_groups
-from .explain import (transformed_inputs, attributions, explanation_costs, resolve_top_j, explainer_kind,
+from .explain import (transformed_inputs, attributions, explanation_costs, explainer_kind,
+                             removal_baseline, column_groups, pair_top_j, explanation_label,
                              EXPLANATION_COSTS)
 
 # %% auto #0
-__all__ = ['RANDOM_METHODS', 'ROW_ALIGNMENT', 'BACKENDS', 'chunk_seed', 'check_chunking', 'dask_client', 'aligned_chunk_size',
-           'ChunkSpec', 'chunk_costs', 'PairCosts', 'pair_costs']
+__all__ = ['RANDOM_METHODS', 'ROW_ALIGNMENT', 'BACKENDS', 'EXPLAIN_OPTIONS', 'chunk_seed', 'check_chunking', 'dask_client',
+           'aligned_chunk_size', 'ChunkSpec', 'chunk_costs', 'PairCosts', 'pair_costs']
 
 # %% ../nbs/07a_scaling.ipynb #2ae336b7
 RANDOM_METHODS = ("permutation", "sampling")
@@ -79,28 +80,41 @@ def _prediction_costs(y, pred, task: str, costs) -> dict:
 
 @dataclass
 class ChunkSpec:
-    "What every chunk needs besides its rows: the task, the costs, the explanation settings and the baselines per model."
+    "What every chunk needs besides its rows: the task, the costs, the explanation settings and baselines per model."
     task: str
     prediction_costs: tuple
     explain: bool
-    top_j: tuple                 # (J0, Jp) as integers
+    top_j: tuple                 # (J0, Jp): counts of original columns
     methods: tuple               # (method for h0, method for hp), resolved from 'auto'
-    baselines: tuple             # (1, p) mean of the training transform, per model
+    baselines: tuple             # (m, p) removal baseline rows per model (default: the training mean)
     backgrounds: tuple = (None, None)   # training transform, for explainers that need a background sample
+    column_groups: tuple = (None, None)  # original column of each encoded column, per model
+    attribution_baselines: tuple = (None, None)  # (1, p) training mean, for occlusion / sampling
+    options: dict = field(default_factory=dict)  # rank_by, delta, chunk_size for explanation_costs
 
-def chunk_costs(h0, hp, chunk: pd.DataFrame, spec: ChunkSpec, seed: int) -> dict:
-    "Per-person costs of one chunk: {cost: (cost_h0, cost_hp)} for the prediction costs and, if `spec.explain`, the explanation costs."
+def chunk_costs(
+    h0, # fitted pipeline of the generic model
+    hp, # fitted pipeline of the personalized model
+    chunk: pd.DataFrame, # rows with the pair's features, attributes and the target `__y__`
+    spec: ChunkSpec, # the settings shared by all chunks
+    seed: int, # seed of this chunk (random attribution methods)
+) -> dict:
+    "Per-person costs of one chunk: {cost: (cost_h0, cost_hp)}, prediction costs and, if spec.explain, explanations."
     y = chunk["__y__"].to_numpy()
     per_model = []
-    for pipe, J, method, base, bg in zip((h0, hp), spec.top_j, spec.methods, spec.baselines, spec.backgrounds):
+    for m, (pipe, J, method) in enumerate(zip((h0, hp), spec.top_j, spec.methods)):
         est, Zf = transformed_inputs(pipe, chunk)
-        Z = Zf.to_numpy()        # column-major, as pair_explanation_bop explains it
-        # row-major for the predictions, as the Pipeline hands them over (BLAS rounds the two layouts differently)
-        out = _prediction_costs(y, _predict(est, np.ascontiguousarray(Z), spec.task), spec.task, spec.prediction_costs)
+        Z = Zf.to_numpy()        # column-major, as pandas hands it over
+        # row-major for the predictions, as the Pipeline hands them over (BLAS rounds the layouts differently)
+        out = _prediction_costs(y, _predict(est, np.ascontiguousarray(Z), spec.task), spec.task,
+                                spec.prediction_costs)
         if spec.explain:
-            if method in ("occlusion", "sampling"): A = attributions(est, Z, method, baseline=base, random_state=seed)
-            else: A = attributions(est, Z, method, background=bg, random_state=seed)
-            out.update(explanation_costs(est, Z, A, J, baseline=base, task=spec.task, random_state=seed))
+            if method in ("occlusion", "sampling"):
+                A = attributions(est, Z, method, baseline=spec.attribution_baselines[m], random_state=seed)
+            else: A = attributions(est, Z, method, background=spec.backgrounds[m], random_state=seed)
+            out.update(explanation_costs(est, Z, A, J, baseline=spec.baselines[m], task=spec.task,
+                                         random_state=seed, column_groups=spec.column_groups[m],
+                                         **spec.options))
         per_model.append(out)
     return {k: (per_model[0][k], per_model[1][k]) for k in per_model[0]}
 
@@ -110,10 +124,17 @@ class PairCosts:
     "Per-person costs of h0 and hp on the audited rows, the kind of each cost, and the rows' attributes."
     costs: dict                  # cost name -> (cost_h0, cost_hp), arrays of length N
     kinds: dict                  # cost name -> 'prediction' | 'explanation'
-    labels: dict                 # cost name -> label for BoPResult.cost (explanation costs carry J0, Jp)
+    labels: dict                 # cost name -> BoPResult.cost: 'sufficiency (J=5)' or '... (J0=5, Jp=7)'
     S: pd.DataFrame              # attribute columns of the audited rows, in order
     n_chunks: int = 1
     methods: tuple = field(default=(None, None))
+    top_j: tuple = field(default=(None, None))    # (J0, Jp) in original columns; None without explanations
+    columns: tuple = field(default=(None, None))  # names of the original columns explained, per model
+
+    @property
+    def j_differs(self) -> bool:
+        "True when h0 and hp were explained with different J (a pair top_j): not like for like."
+        return self.top_j[0] != self.top_j[1]
 
     def bop(self, groups=None) -> dict:
         "{cost name: BoPResult} by the groups of `S` (or the given `groups`)."
@@ -144,26 +165,53 @@ def _check_columns(pair, frame: pd.DataFrame):
         raise ValueError(f"`data` lacks columns {missing}; it needs the pair's features, attributes and the target "
                          "in `__y__` (as pair.audit has them).")
 
-def _shared_spec(pair, costs, explain, top_j, attribution_method) -> ChunkSpec:
-    "Everything chunk_costs needs besides the rows, computed once: J and method per model, training-mean baselines."
-    if isinstance(top_j, (tuple, list)) and len(top_j) != 2:
-        raise ValueError(f"`top_j` as a sequence must be a pair (J for h0, J for hp), got {len(top_j)} values.")
-    Js, methods, bases, bgs = [], [], [], []
-    for pipe, j in zip((pair.h0, pair.hp), top_j if isinstance(top_j, (tuple, list)) else (top_j, top_j)):
-        names = list(pipe[:-1].get_feature_names_out())
-        Js.append(resolve_top_j(j, len(names)))
-        if not explain: methods.append(None); bases.append(None); bgs.append(None); continue
+EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "chunk_size")
+
+def _h0_first(g: np.ndarray, names: list, first: list) -> tuple:
+    "Relabel hp's original columns so that h0's come first, in h0's order (ties then pick h0's features)."
+    order = [c for c in first if c in names] + [c for c in names if c not in set(first)]
+    new = {names.index(c): i for i, c in enumerate(order)}
+    return np.array([new[int(j)] for j in g], dtype=np.int64), order
+
+def _shared_spec(pair, costs, explain, top_j, attribution_method, options, random_state) -> ChunkSpec:
+    "Everything chunk_costs needs besides the rows, computed once: J, groups, method, baselines per model."
+    if not explain:
+        return ChunkSpec(task=pair.task, prediction_costs=costs, explain=False, top_j=(None, None),
+                         methods=(None, None), baselines=(None, None))
+    options = dict(options or {})
+    bad = [k for k in options if k not in EXPLAIN_OPTIONS]
+    if bad: raise TypeError(f"`explain_options` has unknown key(s) {bad}; allowed: {list(EXPLAIN_OPTIONS)}.")
+    baseline, n_background = options.pop("baseline", "mean"), options.pop("n_background", 50)
+    (g0, names0), (gp, namesp) = column_groups(pair.h0), column_groups(pair.hp)
+    gp, namesp = _h0_first(gp, namesp, names0)
+    Js = pair_top_j(top_j, len(names0), len(namesp))
+    methods, bases, abases, bgs = [], [], [], []
+    for pipe in (pair.h0, pair.hp):
         est, R = transformed_inputs(pipe, pair.train)
         method = explainer_kind(est) if attribution_method == "auto" else attribution_method
         R = R.to_numpy()
-        methods.append(method); bases.append(R.mean(0, keepdims=True))
+        methods.append(method); abases.append(R.mean(0, keepdims=True))
+        bases.append(removal_baseline(baseline, R, R, n_background=n_background, random_state=random_state))
         bgs.append(None if method in ("tree", "occlusion", "sampling") else R)
-    return ChunkSpec(task=pair.task, prediction_costs=costs, explain=explain, top_j=tuple(Js), methods=tuple(methods),
-                     baselines=tuple(bases), backgrounds=tuple(bgs))
+    return ChunkSpec(task=pair.task, prediction_costs=costs, explain=True, top_j=Js, methods=tuple(methods),
+                     baselines=tuple(bases), backgrounds=tuple(bgs), column_groups=(g0, gp),
+                     attribution_baselines=tuple(abases), options=options)
 
-def pair_costs(pair, data=None, *, prediction_costs=None, explain: bool = True, top_j=0.5, attribution_method: str = "auto",
-               chunk_size: int | None = 50_000, n_jobs: int = 1, backend: str | None = None, random_state: int = 0) -> PairCosts:
-    "Per-person prediction (and explanation) costs of a fitted pair's h0 and hp, chunk by chunk, on `n_jobs` processes or a Dask cluster."
+def pair_costs(
+    pair, # a FittedPair from bopfair.audit.fit_pair
+    data=None, # rows to audit: a DataFrame or an iterable of DataFrames (default: pair.audit)
+    *,
+    prediction_costs=None, # a prediction cost name or a list (default: 0-1 loss / squared error)
+    explain: bool = True, # add sufficiency and incomprehensiveness
+    top_j=0.5, # one J for both models: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    attribution_method: str = "auto", # attribution method for both models
+    chunk_size: int | None = 50_000, # rows per chunk (rounded up to a multiple of 64); None: one chunk
+    n_jobs: int = 1, # chunks in parallel: 1, k processes, -1 all cores
+    backend: str | None = None, # joblib backend, or 'dask' for a running dask.distributed Client
+    random_state: int = 0, # seed of random attribution methods (chunk i uses chunk_seed) and draws
+    explain_options: dict | None = None, # rank_by, baseline, delta, n_background, chunk_size (model calls)
+) -> PairCosts:
+    "Per-person prediction (and explanation) costs of a fitted pair's h0 and hp, chunk by chunk, on n_jobs or Dask."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     from bopfair.explain import ATTRIBUTION_METHODS
     check_choice(attribution_method, "attribution_method", ATTRIBUTION_METHODS)
@@ -173,7 +221,7 @@ def pair_costs(pair, data=None, *, prediction_costs=None, explain: bool = True, 
     if isinstance(data, pd.DataFrame):
         _check_columns(pair, data)
         if len(data) == 0: raise ValueError("`data` has no rows; pass the audit rows (default: the pair's audit split).")
-    spec = _shared_spec(pair, costs, explain, top_j, attribution_method)
+    spec = _shared_spec(pair, costs, explain, top_j, attribution_method, explain_options, random_state)
     random = any(m in RANDOM_METHODS for m in spec.methods)
     S_parts = []
 
@@ -193,6 +241,9 @@ def pair_costs(pair, data=None, *, prediction_costs=None, explain: bool = True, 
     out = {k: tuple(np.concatenate([p[k][m] for p in parts]) for m in (0, 1)) for k in names}
     J0, Jp = spec.top_j
     kinds = {k: ("explanation" if k in EXPLANATION_COSTS else "prediction") for k in names}
-    labels = {k: (f"{k} (J0={J0}, Jp={Jp})" if kinds[k] == "explanation" else k) for k in names}
+    labels = {k: (explanation_label(k, J0, Jp) if kinds[k] == "explanation" else k) for k in names}
     S = S_parts[0] if len(S_parts) == 1 else pd.concat(S_parts)
-    return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts), methods=spec.methods)
+    cols = ((column_groups(pair.h0)[1], _h0_first(*column_groups(pair.hp), column_groups(pair.h0)[1])[1])
+            if explain else (None, None))
+    return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts), methods=spec.methods,
+                     top_j=spec.top_j, columns=cols)

@@ -259,3 +259,182 @@ def test_agnostic_needs_probabilities():
     svm = LinearSVC().fit(X, model.predict(X))
     with pytest.raises(TypeError, match="has no predict_proba"): attributions(svm, X[:5], "occlusion")
     with pytest.raises(ValueError, match="non-finite"): attributions(model, np.full((2, 6), np.nan), "sampling")
+
+
+# ---- like-for-like BoP-X: original columns and one J for both models ----
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression as _LinReg, LogisticRegression as _LogReg
+from bopfair.explain import group_attributions, column_groups, pair_top_j, explanation_label
+
+
+class Ignoring:
+    "hp that ignores its columns from `q` on: h0 on X[:, :q], bit for bit; linear models expose padded coef_."
+    def __init__(self, model, q, k):
+        self.model, self.q = model, q
+        if hasattr(model, "coef_"):
+            coef = np.atleast_2d(model.coef_)
+            self.coef_ = np.c_[coef, np.zeros((coef.shape[0], k))].reshape(*np.shape(model.coef_)[:-1], -1)
+            self.intercept_ = model.intercept_
+    def predict(self, Z): return self.model.predict(np.asarray(Z)[:, :self.q])
+    def __getattr__(self, name):
+        if name == "predict_proba" and hasattr(self.model, "predict_proba"):
+            return lambda Z: self.model.predict_proba(np.asarray(Z)[:, :self.q])
+        if name == "classes_" and hasattr(self.model, "classes_"): return self.model.classes_
+        raise AttributeError(name)
+
+
+def identical_pair(seed, kind, task, n=12, q=3, k=2, categorical=True):
+    "h0 on X (q numeric columns and maybe a 3-level one-hot column) and hp = h0 plus k binary one-hot attributes."
+    rng = np.random.default_rng(seed)
+    ntr = 60
+    Xn = rng.normal(size=(ntr + n, q))
+    Xn[:, 0] = np.round(Xn[:, 0])                        # ties in the attributions
+    cols = [Xn]
+    if categorical: cols.append(np.eye(3)[rng.integers(0, 3, ntr + n)])
+    X = np.hstack(cols)
+    g0 = list(range(q)) + ([q] * 3 if categorical else [])
+    q0 = max(g0) + 1
+    S = np.hstack([np.eye(2)[rng.integers(0, 2, ntr + n)] for _ in range(k)])
+    gp = g0 + [q0 + a for a in range(k) for _ in range(2)]
+    Xp = np.hstack([X, S])
+    z = X @ rng.normal(size=X.shape[1]) + 0.5 * X[:, 0] * X[:, 1]
+    y = z + rng.normal(scale=0.3, size=len(z)) if task == "regression" else (z + rng.logistic(size=len(z)) > 0).astype(int)
+    if kind == "tree":
+        est = (HistGradientBoostingRegressor if task == "regression" else HistGradientBoostingClassifier)(
+            max_iter=5, min_samples_leaf=3, random_state=0)
+        h0 = est.fit(X[:ntr], y[:ntr])
+        hp = type(est)(**est.get_params()).fit(np.hstack([X[:ntr], np.zeros((ntr, 2 * k))]), y[:ntr])
+    else:
+        h0 = (_LinReg() if task == "regression" else _LogReg()).fit(X[:ntr], y[:ntr])
+        hp = Ignoring(h0, X.shape[1], 2 * k)
+    return h0, hp, X[ntr:], Xp[ntr:], X[:ntr], Xp[:ntr], np.array(g0), np.array(gp)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from(["linear", "tree", "exact", "occlusion"]),
+       st.sampled_from(["regression", "classification"]), st.sampled_from(["mean", "median", "zero", "background"]),
+       st.booleans(), st.one_of(st.integers(0, 3), st.floats(0.01, 1.0)), st.data())
+def test_identical_personalized_model_has_zero_bop_x(seed, method, task, baseline, categorical, top_j, data):
+    model_kind = "tree" if method == "tree" else data.draw(st.sampled_from(["linear", "tree"]))
+    if method == "linear": model_kind = "linear"
+    h0, hp, X0, Xp, R0, Rp, g0, gp = identical_pair(seed, model_kind, task, categorical=categorical)
+    out0 = h0.predict_proba(X0) if task == "classification" else h0.predict(X0)
+    np.testing.assert_array_equal(hp.predict_proba(Xp) if task == "classification" else hp.predict(Xp), out0)
+    if method in ("occlusion",):
+        A0 = attributions(h0, X0, method, background=R0, baseline=baseline)
+        Ap = attributions(hp, Xp, method, background=Rp, baseline=baseline)
+    elif method == "tree": A0, Ap = attributions(h0, X0, "tree"), attributions(hp, Xp, "tree")
+    else:
+        A0, Ap = attributions(h0, X0, method, background=R0[:8]), attributions(hp, Xp, method, background=Rp[:8])
+    np.testing.assert_array_equal(Ap[:, X0.shape[1]:] if method != "exact" else 0 * Ap[:, X0.shape[1]:], 0.0)
+    deltas = ["squared", "absolute"] if task == "regression" else ["label", "proba"]
+    res = explanation_bop(h0, X0, A0, hp, Xp, Ap, np.arange(len(X0)) % 2, top_j, reference_h0=R0, reference_hp=Rp,
+                          column_groups_h0=g0, column_groups_hp=gp, baseline=baseline, n_background=5,
+                          delta=data.draw(st.sampled_from(deltas)))
+    for k, r in res.items():
+        np.testing.assert_array_equal(r.individual, 0.0, err_msg=k)
+        J = pair_top_j(top_j, g0.max() + 1, gp.max() + 1)[0]
+        assert r.cost == explanation_label(k, J, J)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from(["sampling", "permutation"]), st.sampled_from(["regression", "classification"]),
+       st.integers(0, 3))
+def test_random_methods_ignored_columns_and_additive_models(seed, method, task, J):
+    """Random explainers: an ignored column gets exactly 0 when a row's output does not depend on the other rows
+    (trees); on an additive model BoP-X of the identical pair is 0 up to rounding."""
+    h0, hp, X0, Xp, R0, Rp, g0, gp = identical_pair(seed, "tree", task, n=6)
+    Ap = attributions(hp, Xp, method, background=Rp[:10], random_state=seed)
+    np.testing.assert_array_equal(Ap[:, X0.shape[1]:], 0.0)
+    h0, hp, X0, Xp, R0, Rp, g0, gp = identical_pair(seed, "linear", "regression", n=6)
+    A0 = attributions(h0, X0, method, background=R0[:10], random_state=seed)
+    Ap = attributions(hp, Xp, method, background=Rp[:10], random_state=seed)
+    np.testing.assert_allclose(Ap[:, X0.shape[1]:], 0.0, atol=1e-12)
+    res = explanation_bop(h0, X0, A0, hp, Xp, Ap, np.zeros(len(X0), int), J, reference_h0=R0, reference_hp=Rp,
+                          column_groups_h0=g0, column_groups_hp=gp)
+    for r in res.values(): np.testing.assert_allclose(r.individual, 0.0, atol=1e-12)
+
+
+def test_random_methods_are_not_exactly_zero_on_a_nonadditive_model():
+    diffs = []
+    for seed in range(5):
+        h0, hp, X0, Xp, R0, Rp, g0, gp = identical_pair(seed, "tree", "classification", n=60)
+        A0 = attributions(h0, X0, "sampling", background=R0, random_state=seed, n_permutations=1)
+        Ap = attributions(hp, Xp, "sampling", background=Rp, random_state=seed, n_permutations=1)
+        res = explanation_bop(h0, X0, A0, hp, Xp, Ap, np.zeros(len(X0), int), 2, reference_h0=R0, reference_hp=Rp,
+                              column_groups_h0=g0, column_groups_hp=gp, delta="proba")
+        diffs.append(np.abs(res["sufficiency"].individual).max())
+    assert max(diffs) > 0
+
+
+def test_signed_ranking_is_not_like_for_like():
+    "With rank_by='signed' an ignored column (a = 0) outranks h0's negative features, so BoP-X need not be 0."
+    found = False
+    for seed in range(10):
+        h0, hp, X0, Xp, R0, Rp, g0, gp = identical_pair(seed, "linear", "regression", n=40)
+        res = explanation_bop(h0, X0, attributions(h0, X0, background=R0), hp, Xp,
+                              attributions(hp, Xp, "linear", background=Rp), np.zeros(len(X0), int), 3,
+                              reference_h0=R0, reference_hp=Rp, column_groups_h0=g0, column_groups_hp=gp,
+                              rank_by="signed")
+        found |= bool(np.abs(res["sufficiency"].individual).max() > 0)
+    assert found
+
+
+@st.composite
+def grouped_problems(draw):
+    "A problem from `problems` with 1-3 extra columns and random column groups (labels 0..q-1, all used)."
+    model, X, A, opts = draw(problems())
+    p = X.shape[1]
+    q = draw(st.integers(1, p))
+    g = np.array(list(range(q)) + [draw(st.integers(0, q - 1)) for _ in range(p - q)])
+    g = g[np.array(draw(st.permutations(range(p))))]
+    return model, X, A, opts, g
+
+
+@settings(max_examples=150, deadline=None)
+@given(grouped_problems(), st.data())
+def test_grouped_vectorized_equals_per_row_reference(prob, data):
+    model, X, A, opts, g = prob
+    q = int(g.max()) + 1
+    J = data.draw(st.one_of(st.integers(0, q), st.floats(0.01, 1.0)))
+    fast = explanation_costs(model, X, A, J, chunk_size=data.draw(st.sampled_from([1, 3, 2**17])), column_groups=g, **opts)
+    slow = reference_explanation_costs(model, X, A, J, column_groups=g, **opts)
+    for k in EXPLANATION_COSTS:
+        np.testing.assert_allclose(fast[k], slow[k], rtol=1e-9, atol=1e-12)
+    # names work like labels, and children are masked together: J = q keeps everything
+    names = np.array([f"c{j}" for j in g])
+    sorted_names = [f"c{j}" for j in dict.fromkeys(g.tolist())]
+    relabel = np.array([sorted_names.index(f"c{j}") for j in g])
+    by_name = explanation_costs(model, X, A, J, column_groups=names, **opts)
+    by_label = explanation_costs(model, X, A, J, column_groups=relabel, **opts)
+    for k in EXPLANATION_COSTS: np.testing.assert_array_equal(by_name[k], by_label[k])
+    np.testing.assert_array_equal(sufficiency_cost(model, X, A, q, column_groups=g, **opts), 0.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, (7, 5), elements=st.floats(-3, 3)), st.lists(st.integers(0, 2), min_size=5, max_size=5))
+def test_group_attributions_sum_children(A, labels):
+    labels = np.array(labels)
+    assume_all = set(labels.tolist()) == set(range(labels.max() + 1))
+    if not assume_all: return
+    G = group_attributions(A, labels)
+    for c in range(labels.max() + 1):
+        expect = np.zeros(len(A))
+        for j in np.flatnonzero(labels == c): expect = expect + A[:, j]
+        np.testing.assert_array_equal(G[:, c], expect)
+
+
+def test_column_groups_of_a_fitted_pair():
+    import pandas as pd
+    from bopfair.audit import fit_pair
+    rng = np.random.default_rng(0)
+    n = 300
+    X = pd.DataFrame({"x": rng.normal(size=n), "kind": rng.choice(["u", "v", "w"], n), "flag": rng.integers(0, 2, n)})
+    S = pd.DataFrame({"sex": rng.choice(["F", "M"], n), "site": rng.choice(["a", "b", "c"], n)})
+    y = (X.x + (S.sex == "F") + rng.normal(size=n) > 0).astype(int)
+    pair = fit_pair(_LogReg(), X, S, y)
+    g0, n0 = column_groups(pair.h0)
+    gp, npn = column_groups(pair.hp)
+    assert n0 == ["x", "flag", "kind"] and npn == n0 + ["sex", "site"]
+    assert g0.tolist() == [0, 1, 2, 2, 2] and gp.tolist() == [0, 1, 2, 2, 2, 3, 3, 4, 4, 4]
+    assert pair_top_j(0.5, len(n0), len(npn)) == (2, 2)

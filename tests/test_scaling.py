@@ -131,3 +131,46 @@ def test_audit_on_local_dask_cluster_equals_single_process(data, dask_client):
     assert len(ts.data) >= 4 and len(workers) == 2      # the chunks really ran on both workers
     pd.testing.assert_frame_equal(single.summary(), on_dask.summary())
     assert on_dask.settings["backend"] == "dask"
+
+
+@pytest.mark.parametrize("opts", [dict(), dict(rank_by="signed", delta="proba"), dict(baseline="median"),
+                                  dict(baseline="background", n_background=4, delta="proba")])
+def test_pair_explanation_bop_is_pair_costs(tree_pair, opts):
+    "One rule for a pair's explanation costs: pair_explanation_bop equals pair_costs (one chunk), options included."
+    sub = type(tree_pair)(**{**tree_pair.__dict__, "audit": tree_pair.audit.iloc[:400]})
+    whole = pair_explanation_bop(sub, **opts)
+    pc = pair_costs(sub, chunk_size=None, explain_options=opts)
+    chunked = pair_costs(sub, chunk_size=100, explain_options=opts)
+    for k, r in pc.bop().items():
+        if k in whole:
+            np.testing.assert_array_equal(r.individual, whole[k].individual)
+            assert r.cost == whole[k].cost
+        np.testing.assert_array_equal(chunked.costs[k][1], pc.costs[k][1])
+
+
+def test_one_j_for_both_models_in_original_columns(tree_pair):
+    pc = pair_costs(tree_pair, tree_pair.audit.iloc[:200])
+    # h0: x0..x5 and kind (3 one-hot columns) = 7 original columns; hp adds sex and site
+    assert pc.columns == ([f"x{j}" for j in range(6)] + ["kind"], [f"x{j}" for j in range(6)] + ["kind", "sex", "site"])
+    assert pc.top_j == (4, 4) and not pc.j_differs
+    assert pc.labels["sufficiency"] == "sufficiency (J=4)"
+    two = pair_costs(tree_pair, tree_pair.audit.iloc[:200], top_j=(0.5, 0.5))
+    assert two.top_j == (4, 5) and two.j_differs and two.labels["incomprehensiveness"] == "incomprehensiveness (J0=4, Jp=5)"
+    assert pair_costs(tree_pair, tree_pair.audit.iloc[:200], explain=False).top_j == (None, None)
+    with pytest.raises(TypeError, match=r"unknown key\(s\) \['reference'\]"):
+        pair_costs(tree_pair, explain_options=dict(reference=None))
+
+
+def test_identical_logistic_pair_has_zero_bop_x(data):
+    "A fitted pair whose hp is set to h0 (attribute weights exactly 0): BoP-X is 0 for every person."
+    X, S, y = data
+    pair = fit_pair(LogisticRegression(max_iter=1000), X, S, y, random_state=0)
+    h0, hp = pair.h0[-1], pair.hp[-1]
+    hp.coef_ = np.c_[h0.coef_, np.zeros((1, hp.coef_.shape[1] - h0.coef_.shape[1]))]
+    hp.intercept_ = h0.intercept_.copy()
+    for top_j in (0.5, 2, 7):
+        for r in pair_explanation_bop(pair, top_j=top_j).values():
+            np.testing.assert_array_equal(r.individual, 0.0)
+    old = pair_costs(pair, top_j=(0.5, 0.5)).bop()      # the per-model fraction: 4 of 7 vs 5 of 9 columns
+    assert old["sufficiency"].cost == "sufficiency (J0=4, Jp=5)"
+    assert np.abs(old["sufficiency"].individual).max() > 0
