@@ -17,14 +17,13 @@ from .checks import check_choice, check_same_length
 from .costs import prediction_cost, labels_from_proba, DEFAULT_PREDICTION_COST
 from .bop import benefit_of_personalization, BoPResult
 from .groups import make_groups
-from .distributions import fit_families
-from .bounds import bound_from_fit, min_testable_epsilon
-from .inference import group_tests, intersection_union_test, bootstrap_ci, GroupTests, IUTResult, BootstrapCI
+from .bounds import bound_fit_table
+from .verdicts import (CostAudit, audit_bop, audit_costs, audit_results, check_epsilon, VERDICTS, MIN_GROUP_SIZE,
+                              ALPHA_SCOPES)
 
 # %% auto #0
-__all__ = ['VERDICTS', 'MAX_LEVELS', 'FittedPair', 'fit_pair', 'prediction_bop', 'group_verdicts', 'overall_verdict',
-           'bound_fit_table', 'group_bounds', 'CostAudit', 'audit_bop', 'audit_costs', 'AuditReport', 'markdown_table',
-           'split_audit_data', 'make_estimator', 'audit']
+__all__ = ['MAX_LEVELS', 'FittedPair', 'fit_pair', 'prediction_bop', 'AuditReport', 'markdown_table', 'split_audit_data',
+           'make_estimator', 'audit']
 
 # %% ../nbs/07_audit.ipynb #40ce6ca2
 def _feature_encoder(X: pd.DataFrame) -> list:
@@ -115,120 +114,22 @@ def prediction_bop(pair: FittedPair, cost: str | None = None) -> BoPResult:
     c0, cp = pair.prediction_costs(cost)
     return benefit_of_personalization(c0, cp, make_groups(pair.S_audit), cost=cost)
 
-# %% ../nbs/07_audit.ipynb #c8c627a2
-VERDICTS = ("benefit shown", "harm shown", "untestable at this N", "no detectable effect")
-
-def group_verdicts(benefit: GroupTests, harm: GroupTests, group_bound: pd.Series, tau: float = 0.5) -> pd.Series:
-    "Plain-words verdict per group: the first of benefit shown, harm shown, untestable at this N, no detectable effect."
-    t = benefit.table
-    v = np.where(t["reject"], VERDICTS[0], np.where(harm.table["reject"], VERDICTS[1],
-                 np.where(group_bound.reindex(t.index).to_numpy() >= tau, VERDICTS[2], VERDICTS[3])))
-    v = np.where(t["n"].to_numpy() == 0, "no data", v)
-    return pd.Series(v, index=t.index, name="verdict")
-
-def overall_verdict(iut: IUTResult, harm: GroupTests, bound_all: float, tau: float = 0.5) -> str:
-    "Verdict on gamma: every group benefits (IUT), some group harmed (Holm), untestable, or no detectable effect."
-    if iut.reject: return "benefit shown for every group"
-    if harm.table["reject"].any(): return "harm shown for " + ", ".join(harm.rejected)
-    if bound_all >= tau: return VERDICTS[2]
-    return VERDICTS[3]
-
-# %% ../nbs/07_audit.ipynb #d936c3e3
-def bound_fit_table(fit: pd.DataFrame) -> pd.DataFrame:
-    "One row per group for the bound: the selected family, or the Gaussian fit where the selected one has no finite sigma."
-    sel = fit[fit["selected"].astype(bool)]
-    bad = ~np.isfinite(sel["sigma"].to_numpy(dtype=float))
-    if not bad.any(): return sel
-    gauss = fit[fit["family"] == "gaussian"].set_index("group")
-    fixed = gauss.loc[sel.loc[bad, "group"]].reset_index().assign(selected=True, note="gaussian: selected family has no finite sigma")
-    return pd.concat([sel[~bad], fixed[sel.columns]], ignore_index=True)
-
-def _selected_fit(fit: pd.DataFrame, group) -> pd.DataFrame:
-    "The bound row (see `bound_fit_table`) of one group."
-    return fit[fit["group"].astype(str) == str(group)]
-
-def group_bounds(fit: pd.DataFrame, epsilon: float, groups) -> pd.Series:
-    "Per-group lower bound (d = 1: a test of BoP(s) >= epsilon against BoP(s) <= 0 in that group alone)."
-    vals, fit = {}, bound_fit_table(fit)
-    for g in groups:
-        row = _selected_fit(fit, g)
-        vals[g] = float(bound_from_fit(row, epsilon)["lb_sum"].iloc[0]) if len(row) else np.nan
-    return pd.Series(vals, name="lb_group")
-
-def _epsilon_star(fit: pd.DataFrame, tau: float) -> float:
-    "Smallest testable epsilon for the groups' sizes and fitted sigmas (moment family: the family-free bound)."
-    rows = bound_fit_table(fit)
-    rows = rows[rows["group"].astype(str) != "all"]
-    ok = rows["sigma"].to_numpy() > 0
-    if not ok.any(): return np.nan
-    return float(min_testable_epsilon(rows["n"].to_numpy()[ok], "gaussian", rows["sigma"].to_numpy()[ok], tau))
-
-# %% ../nbs/07_audit.ipynb #e92fd370
-@dataclass
-class CostAudit:
-    "Everything an audit computed for one cost: BoP, fitted families, bounds, tests, intervals and verdicts."
-    kind: str                 # 'prediction' or 'explanation'
-    bop: BoPResult
-    fit: pd.DataFrame         # fit_families table (groups and 'all')
-    epsilon: float
-    bound: pd.DataFrame       # bound_from_fit at epsilon, all groups together (gamma)
-    group_bound: pd.Series    # per-group bound at epsilon (d = 1)
-    epsilon_star: float       # smallest epsilon not certified untestable (all groups)
-    benefit: GroupTests
-    harm: GroupTests
-    iut: IUTResult
-    ci: BootstrapCI
-    verdicts: pd.Series
-    verdict: str              # on gamma
-
-    def table(self) -> pd.DataFrame:
-        "One row per group plus 'all': n, costs, BoP with CI, Holm p-values, per-group bound, verdict."
-        t = self.bop.summary()
-        ci = self.ci.table
-        t = t.assign(ci_low=ci["lower"].reindex(t.index), ci_high=ci["upper"].reindex(t.index),
-                     p_benefit=self.benefit.table["p_holm"].reindex(t.index), p_harm=self.harm.table["p_holm"].reindex(t.index),
-                     lb_sum=self.group_bound.reindex(t.index), verdict=self.verdicts.reindex(t.index))
-        t.loc["all", "lb_sum"] = float(self.bound["lb_sum"].iloc[0])
-        t.loc["all", "p_benefit"] = self.iut.p_value
-        t.loc["all", "verdict"] = self.verdict
-        return t
-
-# %% ../nbs/07_audit.ipynb #521ea52f
-def audit_bop(r: BoPResult, *, kind: str = "prediction", epsilon: float | None = None, alpha: float = 0.05,
-              tau: float = 0.5, n_boot: int = 2000, random_state: int = 0) -> CostAudit:
-    "Audit one cost from its BoPResult: fitted families, bounds at `epsilon`, tests, bootstrap CIs and verdicts."
-    if not isinstance(r, BoPResult) or r.groups is None:
-        raise TypeError("`r` must be the BoPResult of benefit_of_personalization (it carries the groups).")
-    fit = fit_families(r.individual, r.groups)
-    if epsilon is None:
-        sd = float(np.std(r.individual))
-        epsilon = 0.1 * sd if sd > 0 else 1e-6
-    nonempty = r.table.index[r.table["n"] > 0]
-    bound = bound_from_fit(bound_fit_table(fit), epsilon)
-    benefit, harm = (group_tests(r, alternative=a, alpha=alpha) for a in ("benefit", "harm"))
-    iut = intersection_union_test(r, alpha=alpha, benefit_tests=benefit)
-    gb = group_bounds(fit, epsilon, nonempty)
-    verdicts = group_verdicts(benefit, harm, gb, tau)
-    return CostAudit(kind=kind, bop=r, fit=fit, epsilon=float(epsilon), bound=bound, group_bound=gb,
-                     epsilon_star=_epsilon_star(fit, tau), benefit=benefit, harm=harm, iut=iut,
-                     ci=bootstrap_ci(r, n_boot=n_boot, random_state=random_state), verdicts=verdicts,
-                     verdict=overall_verdict(iut, harm, float(bound["lb_sum"].iloc[0]), tau))
-
-def audit_costs(cost_h0, cost_hp, groups, *, cost: str = "cost", kind: str = "prediction", **options) -> CostAudit:
-    "Audit one cost from per-person costs of h0 and hp (lower is better) and the people's `groups`; see `audit_bop`."
-    return audit_bop(benefit_of_personalization(cost_h0, cost_hp, groups, cost=cost), kind=kind, **options)
-
 # %% ../nbs/07_audit.ipynb #64fb55b5
 import base64, html, io, json
 from pathlib import Path
 
-_READ_ME = ("How to read this report. For each cost (lower is better) and each group: n people in the audit split, "
-            "the mean cost of the generic model h0 (no personal attributes) and of the personalized model hp, and "
-            "their difference BoP = cost(h0) - cost(hp) (positive: personalization helped) with a bootstrap 95% interval. "
-            "p_benefit and p_harm are Holm-corrected one-sided p-values; lb_sum is the lower bound on the sum of "
-            "type-I and type-II errors of ANY test that this group benefits by at least epsilon (>= 0.5: untestable "
-            "with this many people). The 'all' row gives the population BoP, the intersection-union p-value for "
-            "'every group benefits' and the bound for all groups together.")
+_READ_ME = (
+    "How to read this report. For each cost (lower is better) and each group: n people in the audit "
+    "split, the mean cost of the generic model h0 (no personal attributes) and of the personalized model "
+    "hp, and their difference BoP = cost(h0) - cost(hp) (positive: personalization helped) with a "
+    "simultaneous (1 - alpha) interval [ci_low, ci_high]. p_benefit and p_harm are one-sided p-values "
+    "adjusted in one Holm family (alpha bounds the chance of ANY false 'shown' line in the family). lb is "
+    "a lower bound on the sum of the two error rates of ANY test that could tell 'no benefit' from "
+    "'a benefit of at least epsilon' with this many people (>= 0.5: unreliable, 1: a coin flip); "
+    "eps_star is the smallest benefit not certified undetectable. 'all' is the population (its own "
+    "test, interval and bound); 'gamma' is the smallest group BoP: its claim 'benefit shown for every "
+    "group' needs every group's benefit shown, its interval is [min ci_low, min ci_high] over the groups "
+    "and its bound the strongest valid one for all groups together.")
 
 @dataclass
 class AuditReport:
@@ -238,32 +139,51 @@ class AuditReport:
     pair: FittedPair | None = None
 
     def summary(self) -> pd.DataFrame:
-        "One row per (cost, group), 'all' rows included: n, costs, BoP, CI, p-values, bound, verdict."
+        "One row per (cost, group), 'all' and 'gamma' rows included: n, costs, BoP, interval, p, bound, verdict."
         return pd.concat({name: ca.table() for name, ca in self.costs.items()}, names=["cost", "group"])
 
     def verdicts(self) -> pd.DataFrame:
-        "Verdict per group (rows) and cost (columns), plus the verdict on gamma."
+        "Verdict per group (rows) and cost (columns), then the population and gamma."
         t = pd.DataFrame({name: ca.verdicts for name, ca in self.costs.items()})
-        t.loc["gamma (all groups)"] = [ca.verdict for ca in self.costs.values()]
+        t = t.rename(index={"all": "all (population)"})
+        t.loc["gamma (every group)"] = [ca.verdict for ca in self.costs.values()]
         return t
 
     def overview(self) -> pd.DataFrame:
-        "Per cost: kind, population BoP, gamma and its group, epsilon, epsilon*, bound for all groups, verdict."
-        return pd.DataFrame({name: {"kind": ca.kind, "population BoP": ca.bop.population, "gamma": ca.bop.gamma,
-                                    "gamma group": ca.bop.argmin_group, "epsilon": ca.epsilon,
-                                    "epsilon*": ca.epsilon_star, "lb_sum (all groups)": float(ca.bound["lb_sum"].iloc[0]),
-                                    "IUT p (gamma > 0)": ca.iut.p_value, "verdict": ca.verdict}
+        "Per cost: kind, epsilon and its meaning, population BoP, gamma, eps*, bound and verdict for gamma."
+        return pd.DataFrame({name: {"kind": ca.kind, "epsilon": ca.epsilon, "epsilon means": ca.epsilon_rule,
+                                    "population BoP": ca.bop.population, "gamma": ca.bop.gamma,
+                                    "gamma group": ca.bop.argmin_group, "epsilon* (gamma)": ca.epsilon_star,
+                                    "lb (gamma)": ca.lb_gamma, "p (gamma > 0)": ca.p_gamma,
+                                    "verdict (gamma)": ca.verdict}
                              for name, ca in self.costs.items()}).T
 
+    def headlines(self) -> list:
+        "One sentence per cost on the smallest benefit this audit could detect, and what alpha covers."
+        out = []
+        for name, ca in self.costs.items():
+            per = ca.group_bound["eps_star"].drop(index="all", errors="ignore").dropna()
+            worst = f"; for a single group it ranges from {per.min():.4g} ({per.idxmin()}) to " \
+                    f"{per.max():.4g} ({per.idxmax()})" if len(per) else ""
+            out.append(f"{name}: no test of 'every group benefits by at least epsilon' can be reliable "
+                       f"below epsilon* = {ca.epsilon_star:.4g}{worst}. The audit used epsilon = "
+                       f"{ca.epsilon_rule}.")
+        scope = self.settings.get("alpha_scope", "cost")
+        out.append(f"alpha = {self.settings.get('alpha', 0.05)} bounds the probability of any false "
+                   f"'... shown' line " + ("within each cost's table." if scope == "cost"
+                                           else "across all costs of this audit together."))
+        return out
+
     def figures(self) -> dict:
-        "Named matplotlib Figures: group BoP bars with CIs, and per cost the BoP histograms and the bound vs epsilon."
+        "Named matplotlib Figures: group BoP with intervals, and per cost the BoP histograms and the bound vs epsilon."
         from bopfair import plots
         figs = {"group_bop": plots.plot_group_bop({n: ca.bop for n, ca in self.costs.items()},
-                                                  ci={n: ca.ci.table for n, ca in self.costs.items()}).figure}
+                                                  ci={n: ca.intervals.table for n, ca in self.costs.items()}).figure}
         for n, ca in self.costs.items():
             slug = _slug(n)
             figs[f"histograms_{slug}"] = plots.plot_bop_histograms(ca.bop, ca.fit)
-            figs[f"bound_{slug}"] = plots.plot_bound_vs_epsilon(bound_fit_table(ca.fit), epsilon=ca.epsilon).figure
+            figs[f"bound_{slug}"] = plots.plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
+                                                                title=n).figure
         return figs
 
     def plot(self) -> dict:
@@ -271,23 +191,27 @@ class AuditReport:
         return self.figures()
 
     def to_markdown(self, digits: int = 4) -> str:
-        "The report as markdown: settings, overview per cost, the by-group table and the verdicts."
+        "The report as markdown: settings, headlines, overview per cost, the by-group tables."
         lines = [f"# bopfair audit: {self.settings.get('title', 'personalized model')}", "",
-                 _settings_line(self.settings), "", "## Overview", "", markdown_table(self.overview(), digits), "",
+                 _settings_line(self.settings), "", *[f"- {h}" for h in self.headlines()], "",
+                 "## Overview", "", markdown_table(self.overview(), digits), "",
                  "## By group", "", _READ_ME, ""]
         for name, ca in self.costs.items():
-            lines += [f"### {name} ({ca.kind}; epsilon = {ca.epsilon:.4g})", "", markdown_table(ca.table(), digits), ""]
+            lines += [f"### {name} ({ca.kind}; epsilon = {ca.epsilon:.4g})", "",
+                      markdown_table(ca.table(), digits), ""]
         return "\n".join(lines)
 
     def to_html(self, digits: int = 4) -> str:
         "One self-contained HTML page (tables and PNG figures embedded; nothing is fetched when it opens)."
+        fmt = lambda v: f"{v:.{digits}g}"
         parts = [f"<h1>bopfair audit: {html.escape(self.settings.get('title', 'personalized model'))}</h1>",
-                 f"<p>{html.escape(_settings_line(self.settings))}</p>", "<h2>Overview</h2>",
-                 self.overview().to_html(float_format=lambda v: f"{v:.{digits}g}"), "<h2>By group</h2>",
+                 f"<p>{html.escape(_settings_line(self.settings))}</p>",
+                 "<ul>" + "".join(f"<li>{html.escape(h)}</li>" for h in self.headlines()) + "</ul>",
+                 "<h2>Overview</h2>", self.overview().to_html(float_format=fmt), "<h2>By group</h2>",
                  f"<p>{html.escape(_READ_ME)}</p>"]
         for name, ca in self.costs.items():
             parts += [f"<h3>{html.escape(name)} ({ca.kind}; epsilon = {ca.epsilon:.4g})</h3>",
-                      ca.table().to_html(float_format=lambda v: f"{v:.{digits}g}", na_rep="")]
+                      ca.table().to_html(float_format=fmt, na_rep="")]
         parts.append("<h2>Figures</h2>")
         for key, fig in self.figures().items():
             parts.append(f'<figure><img alt="{key}" src="data:image/png;base64,{_png_base64(fig)}">'
@@ -318,12 +242,13 @@ class AuditReport:
             return f"AuditReport({', '.join(self.costs)})\n{self.overview()}\n\n{self.verdicts()}"
 
 # %% ../nbs/07_audit.ipynb #fd2a4f6e
-_CAPTIONS = {"group": "Group BoP per cost with bootstrap 95% intervals: bars above 0 mean personalization lowered that "
-                      "group's cost; an interval crossing 0 means the data cannot tell the sign.",
+_CAPTIONS = {"group": "Group BoP per cost with simultaneous (1 - alpha) intervals: bars above 0 mean personalization "
+                      "lowered that group's cost; an interval crossing 0 means the data cannot tell the sign.",
              "histograms": "Individual BoP per group with the fitted families: the spread sets how hard a benefit "
                            "is to detect (it enters the bound through sigma).",
-             "bound": "Lower bound on the error of any test of 'every group benefits by at least epsilon' with these "
-                      "group sizes; above the dashed threshold no test is reliable. The audit's epsilon and epsilon* are marked."}
+             "bound": "Lower bound (strongest valid mixture) on the sum of errors of any test of 'every group "
+                      "benefits by at least epsilon' with these group sizes; above the dashed threshold no test is "
+                      "reliable. The audit's epsilon and epsilon* are marked."}
 
 def _slug(name: str) -> str: return "".join(c if c.isalnum() else "_" for c in name).strip("_")
 
@@ -332,7 +257,8 @@ def _png_base64(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 def _settings_line(settings: dict) -> str:
-    keys = ["dataset", "task", "attributes", "estimator", "n_train", "n_audit", "alpha", "tau", "top_j", "seed"]
+    keys = ["dataset", "task", "attributes", "estimator", "n_train", "n_audit", "alpha", "alpha_scope", "tau",
+            "min_group_size", "top_j", "seed"]
     return "; ".join(f"{k} = {settings[k]}" for k in keys if k in settings)
 
 def markdown_table(t: pd.DataFrame, digits: int = 4) -> str:
@@ -407,19 +333,28 @@ def make_estimator(name: str, task: str = "classification", random_state: int = 
     return table[task][check_choice(name, f"estimator for task={task!r}", table[task])]()
 
 # %% ../nbs/07_audit.ipynb #62b36a35
-def _epsilon_for(epsilon, cost: str):
-    "A per-cost epsilon from a number, a dict {cost: number} or None (the default rule)."
-    return epsilon.get(cost) if isinstance(epsilon, dict) else epsilon
+def _check_min_group_size(m):
+    "The minimum group size is an integer >= 1."
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(f"`min_group_size` must be an integer >= 1 (people per audited group), got {m!r}; "
+                         f"the default is {MIN_GROUP_SIZE}.")
 
 def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="hgb", task: str = "classification",
           costs=None, explain: bool = True, top_j=0.5, attribution_method: str = "auto", epsilon=None,
-          alpha: float = 0.05, tau: float = 0.5, n_boot: int = 2000, audit_size: float = 0.3, random_state: int = 0,
+          alpha: float = 0.05, alpha_scope: str = "cost", tau: float = 0.5, min_group_size: int = MIN_GROUP_SIZE,
+          audit_size: float = 0.3, random_state: int = 0,
           progress=None, title: str | None = None, allow_empty_groups: bool = True, chunk_size: int | None = None,
           n_jobs: int = 1, backend: str | None = None) -> AuditReport:
     "Audit a personalized model: BoP-P (and BoP-X), fitted families, bounds, tests, CIs and verdicts per cost and group."
     from bopfair.scaling import pair_costs, check_chunking
+    from bopfair.explain import EXPLANATION_COSTS
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
+    check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
+    _check_min_group_size(min_group_size)
     say = progress or (lambda msg: None)
+    task_ = task if pair is None else pair.task
+    costs = [DEFAULT_PREDICTION_COST[task_]] if costs is None else ([costs] if isinstance(costs, str) else list(costs))
+    check_epsilon(epsilon, costs + (list(EXPLANATION_COSTS) if explain else []))
     if pair is None:
         if X is None or S is None or y is None: raise TypeError("Pass `X`, `S` and `y`, or a fitted `pair` from fit_pair.")
         est = make_estimator(estimator, task, random_state) if isinstance(estimator, str) else estimator
@@ -429,7 +364,6 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
     if groups.empty and not allow_empty_groups:
         raise ValueError(f"The audit split has empty groups {groups.empty}; use fewer attributes or coarser levels, "
                          "a larger audit_size, or allow_empty_groups=True.")
-    costs = [DEFAULT_PREDICTION_COST[pair.task]] if costs is None else ([costs] if isinstance(costs, str) else list(costs))
     say(f"{'predicting and explaining' if explain else 'predicting'} with both models on {len(pair.audit)} audit rows"
         + (f" ({attribution_method} attributions, top_j={top_j})" if explain else "")
         + (f" in chunks of {chunk_size}" if chunk_size else "") + (f", n_jobs={n_jobs}" if n_jobs != 1 else "")
@@ -437,14 +371,13 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
     pc = pair_costs(pair, prediction_costs=costs, explain=explain, top_j=top_j, attribution_method=attribution_method,
                     chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, random_state=random_state)
     results = {name: (pc.kinds[name], r) for name, r in pc.bop(groups).items()}
-    report = {}
-    for name, (kind, r) in results.items():
-        say(f"testing and bounding {name}")
-        report[name] = audit_bop(r, kind=kind, epsilon=_epsilon_for(epsilon, name), alpha=alpha, tau=tau,
-                                 n_boot=n_boot, random_state=random_state)
+    say(f"testing and bounding {', '.join(results)}")
+    report = audit_results(results, epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau,
+                           min_group_size=min_group_size)
     settings = {"title": title or "personalized model", "task": pair.task, "attributes": ", ".join(pair.attributes),
                 "estimator": type(pair.h0[-1]).__name__, "n_train": len(pair.train), "n_audit": len(pair.audit),
-                "groups": groups.d, "empty groups": groups.empty, "alpha": alpha, "tau": tau, "n_boot": n_boot,
+                "groups": groups.d, "empty groups": groups.empty, "alpha": alpha, "alpha_scope": alpha_scope,
+                "tau": tau, "min_group_size": min_group_size,
                 "top_j": top_j if explain else None, "attribution_method": attribution_method if explain else None,
                 "seed": random_state, "chunk_size": chunk_size, "n_jobs": n_jobs, "backend": backend}
     return AuditReport(costs=report, settings=settings, pair=pair)

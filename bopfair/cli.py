@@ -8,8 +8,10 @@ import argparse
 import sys
 import time
 from pathlib import Path
+import numpy as np
 import pandas as pd
 from .audit import audit, split_audit_data, AuditReport, markdown_table
+from .verdicts import MIN_GROUP_SIZE
 from .datasets import load_doctor_contacts
 from .bounds import FAMILIES, pe_lower_bound_equal, max_attributes, min_testable_epsilon_equal, min_group_size
 
@@ -29,19 +31,19 @@ class _Progress:
 
 def _print_report(rep: AuditReport):
     "The overview, the BoP table with gamma for each cost, and the verdicts, as markdown on stdout."
-    print(f"# bopfair audit: {rep.settings['title']}\n\n## Overview\n\n{markdown_table(rep.overview())}\n")
+    heads = "\n".join(f"- {h}" for h in rep.headlines())
+    print(f"# bopfair audit: {rep.settings['title']}\n\n{heads}\n\n## Overview\n\n{markdown_table(rep.overview())}\n")
     for name, ca in rep.costs.items():
         print(f"## {name} ({ca.kind}): BoP by group (positive: personalization lowers the cost)\n\n{ca.bop.to_markdown()}")
     print(f"## Verdicts\n\n{markdown_table(rep.verdicts())}")
 
 # %% ../nbs/10_cli.ipynb #69fbecd9
-def run_demo(task: str = "classification", attributes=("sex", "race"), seed: int = 0, quiet: bool = False,
-             n_boot: int = 2000) -> AuditReport:
+def run_demo(task: str = "classification", attributes=("sex", "race"), seed: int = 0, quiet: bool = False) -> AuditReport:
     "The demo audit on the bundled RAND doctor-contacts data; returns the AuditReport."
     say = _Progress(quiet)
     ds = load_doctor_contacts(task, attributes)
     say(f"loaded {ds!r}")
-    rep = audit(ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say, n_boot=n_boot,
+    rep = audit(ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say,
                 title=f"RAND doctor contacts ({'2+ visits' if task == 'classification' else 'log(1 + visits)'})")
     rep.settings["dataset"] = "doctor_contacts (Ecdat::DoctorContacts)"
     say("audit done")
@@ -89,8 +91,8 @@ def run_audit_command(args) -> AuditReport:
     attrs = [a.strip() for a in args.attributes.split(",") if a.strip()]
     X, S, y = split_audit_data(df, args.target, attrs, args.task)
     rep = audit(X, S, y, estimator=args.estimator, task=args.task, epsilon=parse_epsilon(args.epsilon),
-                top_j=parse_top_j(args.top_j), explain=not args.no_explain, random_state=args.seed, n_boot=args.n_boot,
-                progress=say, title=Path(args.data).name, allow_empty_groups=args.allow_empty_groups)
+                top_j=parse_top_j(args.top_j), explain=not args.no_explain, random_state=args.seed,
+                alpha=args.alpha, alpha_scope=args.alpha_scope, min_group_size=args.min_group_size, progress=say, title=Path(args.data).name, allow_empty_groups=args.allow_empty_groups)
     rep.settings["dataset"] = str(args.data)
     say(f"writing the report to {out}")
     rep.save(out, force=True)
@@ -103,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="audit a personalized model on the bundled RAND doctor-contacts data")
     d.add_argument("--task", choices=["classification", "regression"], default="classification")
     d.add_argument("--attributes", default="sex,race", help="comma-separated, from sex,race,age (default: sex,race)")
-    d.add_argument("--seed", type=int, default=0, help="seed for the split, the model and the bootstrap (default 0)")
+    d.add_argument("--seed", type=int, default=0, help="seed for the split and the model (default 0)")
     d.add_argument("--out", default=None, help="also write the report into this folder")
     d.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     d.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
@@ -113,10 +115,16 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--attributes", required=True, help="personal attribute columns, comma-separated (e.g. sex,race)")
     a.add_argument("--task", choices=["classification", "regression"], required=True)
     a.add_argument("--estimator", default="hgb", help="hgb (default), rf, logistic (classification) or linear (regression)")
-    a.add_argument("--epsilon", default=None, help="benefit to detect: a number, or cost=value pairs (default: 0.1 x sd of the BoP)")
+    a.add_argument("--epsilon", default=None, help="benefit to detect in cost units: a number, or cost=value pairs (default: 0.01 for "
+                   "0/1 costs, i.e. one percentage point; else 1%% of the generic model's mean cost)")
     a.add_argument("--top-j", default="0.5", help="top features for explanations: an integer or a fraction (default 0.5)")
-    a.add_argument("--seed", type=int, default=0, help="seed for the split, the model and the bootstrap (default 0)")
-    a.add_argument("--n-boot", type=int, default=2000, help="bootstrap replicates (default 2000)")
+    a.add_argument("--seed", type=int, default=0, help="seed for the split and the model (default 0)")
+    a.add_argument("--alpha", type=float, default=0.05,
+                   help="family-wise error rate of all 'shown' claims (default 0.05)")
+    a.add_argument("--alpha-scope", choices=["cost", "audit"], default="cost",
+                   help="what --alpha covers: each cost's table (default) or all costs together")
+    a.add_argument("--min-group-size", type=int, default=MIN_GROUP_SIZE,
+                   help=f"smaller groups are reported as too small to audit (default {MIN_GROUP_SIZE})")
     a.add_argument("--no-explain", action="store_true", help="audit prediction only (no attributions)")
     a.add_argument("--allow-empty-groups", action="store_true", help="report empty groups instead of refusing them")
     a.add_argument("--out", required=True, help="folder for report.html, report.md, summary.csv and figures/")
@@ -156,12 +164,22 @@ def main(argv=None) -> int:
 def bounds_report(N: float, k: float, epsilon: float, family: str = "bernoulli", sigma=None, tau: float = 0.5) -> dict:
     "The numbers `bopfair bounds` prints, as a dict."
     lb = float(pe_lower_bound_equal(epsilon, N, k, family, sigma))
-    kw, ke = max_attributes(N, epsilon, family, sigma, tau), max_attributes(N, epsilon, family, sigma, tau, method="exact")
+    kw, ke = max_attributes(N, epsilon, family, sigma, tau, method="lambertw"), max_attributes(N, epsilon, family, sigma, tau, method="exact")
     return {"N": N, "k": k, "groups d": 2.0**k, "epsilon": epsilon, "family": family, "sigma": sigma, "tau": tau,
             "LB_sum (type I + type II)": lb, "LB_half (max error)": lb / 2, "unreliable (LB_sum >= tau)": lb >= tau,
             "k* (Lambert W)": float(kw.k_star), "k* (exact root)": float(ke.k_star), "k_max": int(ke.k_max),
             "epsilon* (smallest testable)": min_testable_epsilon_equal(N, k, family, sigma, tau),
-            "m_min per group at epsilon": float(min_group_size(epsilon, 2.0**k, family, sigma, tau))}
+            "m_min per group at epsilon": float(min_group_size(epsilon, 2.0**k, family, sigma, tau)),
+            "in words": _bounds_words(float(ke.k_star), k, lb >= tau)}
+
+def _bounds_words(k_star: float, k: float, unreliable: bool) -> str:
+    "What k* means, in a sentence (a negative k* means even one group of N people is untestable)."
+    if k_star < 0:
+        return ("even one group of all N people is untestable at this epsilon: no test of a benefit this "
+                "small is reliable with N people, whatever the number of attributes")
+    verdict = "unreliable" if unreliable else "not certified unreliable"
+    return (f"with k = {k:g} attributes every test is {verdict}; at most k_max = {int(np.floor(k_star))} "
+            f"binary attributes can be audited reliably with N people at this epsilon")
 
 def _print_bounds(r: dict):
     for key, v in r.items():

@@ -36,3 +36,11 @@ def test_bounds_prints_the_neurips_headline():
 def test_bounds_bad_input_exits_2():
     r = run("bounds", "--n", "100", "--k", "2", "--epsilon", "0.1", "--tau", "1.5")
     assert r.returncode == 2 and "`tau`" in r.stderr
+
+def test_bounds_says_in_words_when_even_one_group_is_untestable():
+    r = run("bounds", "--n", "1000", "--k", "1", "--epsilon", "0.01")
+    assert r.returncode == 0, r.stderr
+    lines = dict(l.split(None, 1) if not l.startswith("in words") else ("in words", l[32:].strip())
+                 for l in r.stdout.splitlines() if l.strip())
+    assert float(r.stdout.split("k* (exact root)")[1].split()[0]) < 0
+    assert "even one group of all N people is untestable" in r.stdout
