@@ -258,7 +258,7 @@ def _png_base64(fig) -> str:
 
 def _settings_line(settings: dict) -> str:
     keys = ["dataset", "task", "attributes", "estimator", "n_train", "n_audit", "alpha", "alpha_scope", "tau",
-            "min_group_size", "top_j", "seed"]
+            "min_group_size", "top_j", "J (top features)", "seed"]
     return "; ".join(f"{k} = {settings[k]}" for k in keys if k in settings)
 
 def markdown_table(t: pd.DataFrame, digits: int = 4) -> str:
@@ -339,6 +339,11 @@ def _check_min_group_size(m):
         raise ValueError(f"`min_group_size` must be an integer >= 1 (people per audited group), got {m!r}; "
                          f"the default is {MIN_GROUP_SIZE}.")
 
+def _j_setting(pc) -> str:
+    "The J both models used, flagged when they differ."
+    J0, Jp = pc.top_j
+    return f"{J0} for both models" if not pc.j_differs else f"J0={J0} for h0, Jp={Jp} for hp (DIFFERENT: not like for like)"
+
 def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="hgb", task: str = "classification",
           costs=None, explain: bool = True, top_j=0.5, attribution_method: str = "auto", epsilon=None,
           alpha: float = 0.05, alpha_scope: str = "cost", tau: float = 0.5, min_group_size: int = MIN_GROUP_SIZE,
@@ -378,6 +383,7 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
                 "estimator": type(pair.h0[-1]).__name__, "n_train": len(pair.train), "n_audit": len(pair.audit),
                 "groups": groups.d, "empty groups": groups.empty, "alpha": alpha, "alpha_scope": alpha_scope,
                 "tau": tau, "min_group_size": min_group_size,
-                "top_j": top_j if explain else None, "attribution_method": attribution_method if explain else None,
+                "top_j": top_j if explain else None, "J (top features)": _j_setting(pc) if explain else None,
+                "attribution_method": attribution_method if explain else None,
                 "seed": random_state, "chunk_size": chunk_size, "n_jobs": n_jobs, "backend": backend}
     return AuditReport(costs=report, settings=settings, pair=pair)

@@ -10,11 +10,10 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from scipy import stats
-from scipy.optimize import brentq
 from .checks import as_1d_array, check_choice
 from .bop import BoPResult
 from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes, min_testable_epsilon, bound_from_fit,
-                            FAMILIES)
+                            min_testable_epsilon_from_fit, FAMILIES)
 from .distributions import fit_families
 
 # %% auto #0
@@ -152,24 +151,17 @@ def plot_bop_histograms(result: BoPResult, fit: pd.DataFrame | None = None, fami
 # %% ../nbs/08_plots.ipynb #e941ae53
 _EPS_CAP = {"bernoulli": 0.5, "categorical": 1.0}
 
-def _epsilon_star(lb_sum, tau, cap) -> float:
-    "Root in log(eps) of lb_sum(eps) = tau (inf if the bound stays above tau up to the cap)."
-    f = lambda le: float(lb_sum(np.array([np.exp(le)]))[0]) - tau
-    lo, hi = np.log(1e-12), np.log(min(cap, 1e6))
-    if f(hi) > 0: return np.inf
-    if f(lo) < 0: return 0.0
-    return float(np.exp(brentq(f, lo, hi, xtol=1e-14, rtol=1e-12)))
-
-def _bound_curve(m, sigma, family):
+def _bound_curve(m, sigma, family, mixture):
     "(lb_sum(eps), eps*(tau), d, N, largest eps) for group sizes `m` (+ sigma, family) or a fit_families table."
     if isinstance(m, pd.DataFrame):
-        fit = m
-        lb_sum = lambda e: bound_from_fit(fit, e, family)["lb_sum"].to_numpy()
+        fit, mixture = m, mixture or "optimal"
+        lb_sum = lambda e: bound_from_fit(fit, e, family, mixture=mixture)["lb_sum"].to_numpy()
         lb_sum(np.array([1.0]))                                              # validate the table early
         t = fit[fit["selected"].astype(bool)] if "selected" in fit else fit
         t = t[t["group"].astype(str) != "all"]
         cap = _EPS_CAP.get(family, np.inf)
-        return lb_sum, (lambda tau: _epsilon_star(lb_sum, tau, cap)), len(t), int(t["n"].sum()), cap
+        e_star = lambda tau: min_testable_epsilon_from_fit(fit, tau, mixture=mixture, family=family)
+        return lb_sum, e_star, len(t), int(t["n"].sum()), cap
     family = "gaussian" if family is None else check_choice(family, "family", FAMILIES)
     m = as_1d_array(m, "m")
     keep = m > 0
@@ -181,12 +173,15 @@ def _bound_curve(m, sigma, family):
     if len(m) == 0: raise ValueError("`m` has no group with people; pass the group sizes (e.g. result.table['n']).")
     cap = _EPS_CAP.get(family, np.inf)
     pe_lower_bound(1e-3 * min(cap, 1.0), m, family, sigma)                   # validate family / sigma early
-    lb_sum = lambda e: np.atleast_1d(pe_lower_bound(e, m, family, sigma))
-    return lb_sum, (lambda tau: min_testable_epsilon(m, family, sigma, tau)), len(m), int(m.sum()), cap
+    mixture = mixture or "equal"
+    lb_sum = lambda e: np.atleast_1d(pe_lower_bound(e, m, family, sigma, mixture=mixture))
+    e_star = lambda tau: min_testable_epsilon(m, family, sigma, tau, mixture=mixture)
+    return lb_sum, e_star, len(m), int(m.sum()), cap
 
 @_styled
 def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: float | None = None,
-                          convention: str = "sum", tau: float = 0.5, ax=None):
+                          convention: str = "sum", tau: float = 0.5, mixture: str | None = None,
+                          title: str | None = None, ax=None):
     "LB vs epsilon (log x) for group sizes `m` (or a fit_families table) with epsilon, tau and epsilon* marked; returns the Axes."
     check_choice(convention, "convention", ("sum", "half"))
     if isinstance(tau, bool) or not isinstance(tau, (int, float, np.floating)) or not 0 < tau < 1:
@@ -194,7 +189,8 @@ def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: flo
     if epsilon is not None:
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating)) or not 0 < epsilon < np.inf:
             raise ValueError(f"`epsilon` must be one positive number (the margin to mark), got {epsilon!r}.")
-    lb_sum, eps_star, d, N, cap = _bound_curve(m, sigma, family)
+    if mixture is not None: check_choice(mixture, "mixture", ("equal", "optimal"))
+    lb_sum, eps_star, d, N, cap = _bound_curve(m, sigma, family, mixture)
     if epsilon is not None and epsilon > cap:
         raise ValueError(f"`epsilon`={epsilon} exceeds the largest margin {cap} of family={family!r}.")
     e_star = eps_star(tau)
@@ -204,7 +200,8 @@ def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: flo
     if epsilon is not None: lo, hi = min(lo, epsilon / 3), min(max(hi, epsilon * 3), cap)
     grid = np.geomspace(lo, hi, 300)
     ax = _axes(ax)
-    ax.plot(grid, lb(grid), color="C0", lw=1.5, label=f"LB_{convention}", gid="bound")
+    mix = mixture or ("optimal" if isinstance(m, pd.DataFrame) else "equal")
+    ax.plot(grid, lb(grid), color="C0", lw=1.5, label=f"LB_{convention} ({mix} mixture)", gid="bound")
     ax.set_xscale("log")
     level = tau / 2 if convention == "half" else tau
     ax.axhline(level, color="0.4", ls="--", lw=0.8, label=f"τ = {tau:g}" + (" (half: τ/2)" if convention == "half" else ""),
@@ -218,7 +215,7 @@ def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: flo
     ax.set_ylim(-0.02, 1.02 if convention == "sum" else 0.52)
     ax.set_xlabel("ε (margin of benefit tested)")
     ax.set_ylabel("lower bound on sum of errors" if convention == "sum" else "lower bound on max error")
-    ax.set_title(f"d = {d} groups, N = {N:,}", fontsize=9)
+    ax.set_title((f"{title}: " if title else "") + f"d = {d} groups, N = {N:,}", fontsize=9)
     ax.legend(fontsize=7)
     return ax
 

@@ -75,8 +75,8 @@ def test_chunk_seed_distinct_and_stable():
 
 def test_audit_identical_across_chunking(data):
     X, S, y = data
-    a = audit(X, S, y, n_boot=200, estimator="hgb")
-    b = audit(X, S, y, n_boot=200, estimator="hgb", chunk_size=333, n_jobs=2)
+    a = audit(X, S, y, estimator="hgb")
+    b = audit(X, S, y, estimator="hgb", chunk_size=333, n_jobs=2)
     pd.testing.assert_frame_equal(a.summary(), b.summary())
 
 
@@ -123,10 +123,10 @@ def dask_client():
 
 def test_audit_on_local_dask_cluster_equals_single_process(data, dask_client):
     X, S, y = data
-    single = audit(X, S, y, n_boot=200)
+    single = audit(X, S, y)
     from distributed import get_task_stream
     with get_task_stream(dask_client) as ts:
-        on_dask = audit(X, S, y, n_boot=200, chunk_size=250, n_jobs=-1, backend="dask")
+        on_dask = audit(X, S, y, chunk_size=250, n_jobs=-1, backend="dask")
     workers = {t["worker"] for t in ts.data}
     assert len(ts.data) >= 4 and len(workers) == 2      # the chunks really ran on both workers
     pd.testing.assert_frame_equal(single.summary(), on_dask.summary())
