@@ -22,8 +22,8 @@ from .verdicts import (CostAudit, audit_bop, audit_costs, audit_results, check_e
                               ALPHA_SCOPES)
 
 # %% auto #0
-__all__ = ['MAX_LEVELS', 'FittedPair', 'fit_pair', 'prediction_bop', 'AuditReport', 'markdown_table', 'split_audit_data',
-           'make_estimator', 'audit']
+__all__ = ['MAX_LEVELS', 'FittedPair', 'fit_pair', 'prediction_bop', 'AuditReport', 'markdown_table', 'positive_label',
+           'split_audit_data', 'make_estimator', 'audit']
 
 # %% ../nbs/07_audit.ipynb #40ce6ca2
 def _feature_encoder(X: pd.DataFrame) -> list:
@@ -42,6 +42,8 @@ def _model_pipeline(estimator, steps: list) -> Pipeline:
     return Pipeline([("features", pre), ("model", clone(estimator))])
 
 # %% ../nbs/07_audit.ipynb #26389687
+_TARGET = "__y__"   # the target's column in FittedPair.train / .audit (reserved: no input may be named so)
+
 @dataclass
 class FittedPair:
     "A generic model h0 and a personalized model hp fitted the same way, with the train/audit split."
@@ -54,9 +56,14 @@ class FittedPair:
     audit: pd.DataFrame
 
     @property
-    def y_audit(self) -> np.ndarray: return self.audit["__y__"].to_numpy()
+    def y_audit(self) -> np.ndarray: return self.audit[_TARGET].to_numpy()
     @property
     def S_audit(self) -> pd.DataFrame: return self.audit[self.attributes]
+
+    def groups(self):
+        "The audit split's groups, with every level seen in the whole data (a level only in training is an empty group)."
+        full = make_groups(pd.concat([self.train[self.attributes], self.audit[self.attributes]]))
+        return make_groups(self.S_audit, levels=dict(zip(full.attributes, full.levels)))
 
     def predictions(self, data: pd.DataFrame | None = None) -> tuple:
         "Predictions of (h0, hp) on `data` (default: the audit split): P(y=1) for classification, values for regression."
@@ -86,6 +93,8 @@ def _check_frames(X, S, y):
     for name, v in (("X", X), ("S", S)):
         if not isinstance(v, pd.DataFrame):
             raise TypeError(f"`{name}` must be a pandas DataFrame with named columns, got {type(v).__name__}.")
+    if _TARGET in X.columns or _TARGET in S.columns:
+        raise ValueError(f"A column is named {_TARGET!r}, which bopfair uses for the target; rename it.")
     overlap = set(X.columns) & set(S.columns)
     if overlap: raise ValueError(f"Columns {sorted(overlap)} are in both `X` and `S`; an attribute must not also be a feature of h0.")
     check_same_length(X=X, S=S, y=y)
@@ -98,13 +107,13 @@ def fit_pair(estimator, X: pd.DataFrame, S: pd.DataFrame, y, *, task: str = "cla
     _check_frames(X, S, y)
     if not 0 < audit_size < 1: raise ValueError(f"`audit_size` must be in (0, 1), got {audit_size}.")
     data = pd.concat([X.reset_index(drop=True), S.reset_index(drop=True)], axis=1)
-    data["__y__"] = np.asarray(y)
-    strat = data["__y__"] if task == "classification" else None
+    data[_TARGET] = np.asarray(y)
+    strat = data[_TARGET] if task == "classification" else None
     train, audit = train_test_split(data, test_size=audit_size, random_state=random_state, stratify=strat)
     fx = _feature_encoder(X)
     attr = ("attr", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(S.columns))
     h0, hp = _model_pipeline(estimator, fx), _model_pipeline(estimator, fx + [attr])
-    h0.fit(train, train["__y__"]); hp.fit(train, train["__y__"])
+    h0.fit(train, train[_TARGET]); hp.fit(train, train[_TARGET])
     return FittedPair(h0=h0, hp=hp, task=task, features=list(X.columns), attributes=list(S.columns), train=train, audit=audit)
 
 # %% ../nbs/07_audit.ipynb #c0931470
@@ -130,6 +139,14 @@ _READ_ME = (
     "test, interval and bound); 'gamma' is the smallest group BoP: its claim 'benefit shown for every "
     "group' needs every group's benefit shown, its interval is [min ci_low, min ci_high] over the groups "
     "and its bound the strongest valid one for all groups together.")
+
+_REPORT_FILES = ("report.html", "report.md", "summary.csv", "settings.json")
+
+def _remove_previous_report(out: Path):
+    "Remove what an earlier save wrote into `out` (its report files and figures/*.png), so nothing stale stays."
+    for name in _REPORT_FILES:
+        if (out / name).is_file(): (out / name).unlink()
+    for png in (out / "figures").glob("*.png") if (out / "figures").is_dir() else []: png.unlink()
 
 @dataclass
 class AuditReport:
@@ -227,6 +244,7 @@ class AuditReport:
         out = Path(out_dir)
         if out.exists() and any(out.iterdir()) and not force:
             raise FileExistsError(f"`out_dir` {str(out)!r} exists and is not empty; choose another folder or pass force=True.")
+        _remove_previous_report(out)
         (out / "figures").mkdir(parents=True, exist_ok=True)
         paths = [out / "report.html", out / "report.md", out / "summary.csv", out / "settings.json"]
         paths[0].write_text(self.to_html(), encoding="utf-8")
@@ -263,11 +281,13 @@ def _settings_line(settings: dict) -> str:
 
 def markdown_table(t: pd.DataFrame, digits: int = 4) -> str:
     "A DataFrame as a markdown table (numbers to `digits` significant digits, NaN blank)."
+    cell = lambda v: str(v).replace("|", "\\|")                 # a literal | would split the cell
     fmt = lambda v: (f"{v:.{digits}g}" if isinstance(v, (float, np.floating)) and np.isfinite(v) else
-                     ("" if isinstance(v, (float, np.floating)) else str(v)))
+                     ("" if isinstance(v, (float, np.floating)) else cell(v)))
     head = "| " + " | ".join([str(t.index.name or "")] + [str(c) for c in t.columns]) + " |"
     rule = "|" + "---|" * (t.shape[1] + 1)
-    rows = ["| " + " | ".join([str(i)] + [fmt(v) for v in r]) + " |" for i, r in zip(t.index, t.itertuples(index=False))]
+    rows = ["| " + " | ".join([cell(i)] + [fmt(v) for v in r]) + " |"
+            for i, r in zip(t.index, t.itertuples(index=False))]
     return "\n".join([head, rule] + rows)
 
 # %% ../nbs/07_audit.ipynb #7fac6729
@@ -278,15 +298,34 @@ def _missing_columns(df: pd.DataFrame, names, what: str):
     if missing:
         raise ValueError(f"{what} {missing} not in the data; its columns are {list(df.columns)}.")
 
+def positive_label(y: pd.Series, # a two-valued classification target
+                   positive=None, # the positive class, or None: the larger value (by value, not text)
+                  ):
+    "The positive class of a binary target: `positive` (matched as given or as text), else the larger value."
+    numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
+    values = sorted(y.dropna().unique().tolist(), key=None if numeric else str)
+    if positive is None: return values[-1] if values else None
+    match = [v for v in values if v == positive or str(v) == str(positive)]
+    if not match: raise ValueError(f"`positive`={positive!r} is not a value of the target ({values}).")
+    return match[0]
+
 def _binary_target(y: pd.Series, positive=None) -> pd.Series:
-    "0/1 target from a two-valued column; error naming the values otherwise."
-    values = sorted(y.unique().tolist(), key=str)
+    "0/1 target from a two-valued column (positive class: see `positive_label`); error naming the values otherwise."
+    numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
+    values = sorted(y.unique().tolist(), key=None if numeric else str)
     if len(values) != 2:
         raise ValueError(f"task='classification' needs a target with exactly 2 values, found {len(values)} "
                          f"({values[:6]}{'...' if len(values) > 6 else ''}); use task='regression' for a numeric target.")
-    pos = values[1] if positive is None else positive
-    if pos not in values: raise ValueError(f"`positive`={positive!r} is not a value of the target ({values}).")
-    return (y == pos).astype(int)
+    return (y == positive_label(y, positive)).astype(int)
+
+def _refuse_copies(X: pd.DataFrame, df: pd.DataFrame, protected: list):
+    "A feature that is an exact copy of the target or of an attribute would leak it to h0: refuse it."
+    for c in X.columns:
+        for p in protected:
+            if X[c].dtype == df[p].dtype and X[c].equals(df[p]):
+                what = "the target" if p == protected[0] else "attribute"
+                raise ValueError(f"Feature column {c!r} is an exact copy of {what} {p!r}; h0 would see it. "
+                                 "Drop the copy (or list it as an attribute).")
 
 def split_audit_data(df: pd.DataFrame, target: str, attributes, task: str = "classification", positive=None) -> tuple:
     "Check a DataFrame and split it into features X, attributes S and target y (0/1 for classification)."
@@ -315,6 +354,7 @@ def split_audit_data(df: pd.DataFrame, target: str, attributes, task: str = "cla
     else: y = _binary_target(y, positive)
     X = df.drop(columns=[target] + attributes)
     if X.shape[1] == 0: raise ValueError("No feature columns are left after removing the target and the attributes.")
+    _refuse_copies(X, df, [target] + attributes)
     return X, S, y.rename("y")
 
 # %% ../nbs/07_audit.ipynb #523c7f8c
@@ -365,7 +405,7 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
         est = make_estimator(estimator, task, random_state) if isinstance(estimator, str) else estimator
         say(f"fitting h0 and hp ({type(est).__name__}) on {int(round(len(y) * (1 - audit_size)))} rows")
         pair = fit_pair(est, X, S, y, task=task, audit_size=audit_size, random_state=random_state)
-    groups = make_groups(pair.S_audit)
+    groups = pair.groups()
     if groups.empty and not allow_empty_groups:
         raise ValueError(f"The audit split has empty groups {groups.empty}; use fewer attributes or coarser levels, "
                          "a larger audit_size, or allow_empty_groups=True.")

@@ -126,6 +126,7 @@ def lower_bound_from_log_kappa(
     check_choice(convention, "convention", ("sum", "half"))
     check_choice(form, "form", FORMS)
     m = _positive(as_1d_array(m, "m"), "m", at_least=0, strict=False)
+    if len(m) == 0: raise ValueError("`m` is empty; pass one size per group (e.g. result.table['n']).")
     lk = np.asarray(log_kappa, dtype=float)
     if lk.ndim == 0 or lk.shape[-1] != len(m):
         raise ValueError(f"`log_kappa` must have one value per group on its last axis ({len(m)} groups in `m`), "

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .audit import audit, split_audit_data, AuditReport, markdown_table
+from .audit import audit, split_audit_data, positive_label, AuditReport, markdown_table
 from .verdicts import MIN_GROUP_SIZE
 from .datasets import load_doctor_contacts
 from .bounds import FAMILIES, pe_lower_bound_equal, max_attributes, min_testable_epsilon_equal, min_group_size
@@ -50,15 +50,43 @@ def run_demo(task: str = "classification", attributes=("sex", "race"), seed: int
     return rep
 
 # %% ../nbs/10_cli.ipynb #8158cb98
-def read_csv_checked(path) -> pd.DataFrame:
-    "Read a CSV, turning a missing or unparsable file into a UsageError that says so."
+def _csv_header(p: Path) -> list:
+    "The header row of a CSV as written (pandas would rename a repeated name to `name.1`)."
+    import csv
+    try:
+        with open(p, newline="", encoding="utf-8") as f: return next(csv.reader(f), [])
+    except (UnicodeDecodeError, csv.Error): return []
+
+def _numeric_looking_text(df: pd.DataFrame) -> dict:
+    "Text columns whose values are numbers but for a few markers (e.g. '?'): column -> those markers."
+    out = {}
+    for c in df.columns:
+        if pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]): continue
+        v = df[c].dropna().astype(str)
+        bad = pd.to_numeric(v, errors="coerce").isna()
+        if len(v) and 0 < bad.mean() <= 0.1: out[c] = sorted(set(v[bad]))[:5]
+    return out
+
+def read_csv_checked(path, # the CSV file
+                     na_values=None, # extra strings to read as missing, e.g. ['?', 'NA']
+                     warn=None, # called with a message for each column that looks numeric but is text
+                    ) -> pd.DataFrame:
+    "Read a CSV, turning a missing, unparsable or ambiguous file into a UsageError that says so."
     p = Path(path)
     if not p.is_file(): raise UsageError(f"DATA {str(p)!r} does not exist or is not a file.")
-    try: df = pd.read_csv(p)
+    header = _csv_header(p)
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise UsageError(f"DATA {str(p)!r} has duplicated column names {dup}; rename them so that each "
+                         "column (feature, attribute or target) is named once.")
+    try: df = pd.read_csv(p, na_values=na_values)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise UsageError(f"DATA {str(p)!r} cannot be read as CSV ({type(e).__name__}: {str(e).splitlines()[0]}); "
                          "check the delimiter (a comma) and the encoding (UTF-8).") from None
     if df.shape[1] < 3: raise UsageError(f"DATA {str(p)!r} has {df.shape[1]} column(s); an audit needs features, attributes and a target.")
+    for c, marks in _numeric_looking_text(df).items():
+        if warn: warn(f"column {c!r} is read as text because of values {marks}; if they mean 'missing', "
+                      f"pass --na-values {','.join(marks)}")
     return df
 
 def parse_epsilon(text: str | None):
@@ -86,14 +114,18 @@ def run_audit_command(args) -> AuditReport:
     "The `bopfair audit` command: check everything, run the audit, then write the report."
     out = _check_out(args.out, args.force)
     say = _Progress(args.quiet)
-    df = read_csv_checked(args.data)
+    na = [v for v in args.na_values.split(",") if v] if args.na_values else None
+    df = read_csv_checked(args.data, na_values=na,
+                          warn=lambda m: print(f"bopfair audit: warning: {m}", file=sys.stderr))
     say(f"read {args.data}: {df.shape[0]} rows, {df.shape[1]} columns")
     attrs = [a.strip() for a in args.attributes.split(",") if a.strip()]
-    X, S, y = split_audit_data(df, args.target, attrs, args.task)
+    X, S, y = split_audit_data(df, args.target, attrs, args.task, positive=args.positive)
     rep = audit(X, S, y, estimator=args.estimator, task=args.task, epsilon=parse_epsilon(args.epsilon),
                 top_j=parse_top_j(args.top_j), explain=not args.no_explain, random_state=args.seed,
                 alpha=args.alpha, alpha_scope=args.alpha_scope, min_group_size=args.min_group_size, progress=say, title=Path(args.data).name, allow_empty_groups=args.allow_empty_groups)
     rep.settings["dataset"] = str(args.data)
+    if args.task == "classification":
+        rep.settings["positive class"] = f"{args.target} = {positive_label(df[args.target], args.positive)!r}"
     say(f"writing the report to {out}")
     rep.save(out, force=True)
     return rep
@@ -126,6 +158,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--min-group-size", type=int, default=MIN_GROUP_SIZE,
                    help=f"smaller groups are reported as too small to audit (default {MIN_GROUP_SIZE})")
     a.add_argument("--no-explain", action="store_true", help="audit prediction only (no attributions)")
+    a.add_argument("--positive", default=None,
+                   help="the positive class of a classification target (default: the larger value)")
+    a.add_argument("--na-values", default=None, help="extra markers of missing values, comma-separated (e.g. '?')")
     a.add_argument("--allow-empty-groups", action="store_true", help="report empty groups instead of refusing them")
     a.add_argument("--out", required=True, help="folder for report.html, report.md, summary.csv and figures/")
     a.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
