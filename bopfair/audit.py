@@ -17,7 +17,7 @@ from .checks import check_choice, check_same_length
 from .costs import prediction_cost, labels_from_proba, DEFAULT_PREDICTION_COST
 from .bop import benefit_of_personalization, BoPResult
 from .groups import make_groups
-from .bounds import bound_fit_table
+from .inference import _check_min_group_size
 from .verdicts import (CostAudit, audit_bop, audit_costs, audit_results, check_epsilon, VERDICTS, MIN_GROUP_SIZE,
                               ALPHA_SCOPES)
 
@@ -373,12 +373,6 @@ def make_estimator(name: str, task: str = "classification", random_state: int = 
     return table[task][check_choice(name, f"estimator for task={task!r}", table[task])]()
 
 # %% ../nbs/07_audit.ipynb #62b36a35
-def _check_min_group_size(m):
-    "The minimum group size is an integer >= 1."
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-        raise ValueError(f"`min_group_size` must be an integer >= 1 (people per audited group), got {m!r}; "
-                         f"the default is {MIN_GROUP_SIZE}.")
-
 def _j_setting(pc) -> str:
     "The J both models used, flagged when they differ."
     J0, Jp = pc.top_j
