@@ -11,7 +11,8 @@ from .checks import as_1d_array, check_same_length
 from .groups import Groups, as_groups, make_groups
 
 # %% auto #0
-__all__ = ['individual_bop', 'group_cost_table', 'minimal_group_benefit', 'BoPResult', 'benefit_of_personalization']
+__all__ = ['individual_bop', 'group_cost_table', 'minimal_group_benefit', 'markdown_table', 'BoPResult',
+           'benefit_of_personalization']
 
 # %% ../nbs/03_bop.ipynb #debd856f
 def individual_bop(cost_h0, cost_hp) -> np.ndarray:
@@ -44,6 +45,18 @@ def minimal_group_benefit(table: pd.DataFrame) -> tuple[float, str]:
     if bop.empty: raise ValueError("Every group is empty: there is no one to compare the models on.")
     return float(bop.min()), str(bop.idxmin())
 
+# %% ../nbs/03_bop.ipynb #976148bb
+def markdown_table(t: pd.DataFrame, digits: int = 4) -> str:
+    "A DataFrame as a markdown table (numbers to `digits` significant digits, NaN blank)."
+    cell = lambda v: str(v).replace("|", "\\|")                 # a literal | would split the cell
+    fmt = lambda v: (f"{v:.{digits}g}" if isinstance(v, (float, np.floating)) and np.isfinite(v) else
+                     ("" if isinstance(v, (float, np.floating)) else cell(v)))
+    head = "| " + " | ".join([str(t.index.name or "")] + [str(c) for c in t.columns]) + " |"
+    rule = "|" + "---|" * (t.shape[1] + 1)
+    rows = ["| " + " | ".join([cell(i)] + [fmt(v) for v in r]) + " |"
+            for i, r in zip(t.index, t.itertuples(index=False))]
+    return "\n".join([head, rule] + rows)
+
 # %% ../nbs/03_bop.ipynb #7ed3c255
 @dataclass(frozen=True)
 class BoPResult:
@@ -71,11 +84,9 @@ class BoPResult:
         return pd.concat([self.table, overall])
 
     def to_markdown(self, digits: int = 4) -> str:
-        "The summary as a markdown table followed by gamma and its group."
-        t = self.summary().round(digits)
-        head = "| group | " + " | ".join(t.columns) + " |\n|---|" + "---|" * t.shape[1] + "\n"
-        rows = "".join(f"| {i} | " + " | ".join(str(v) for v in r) + " |\n" for i, r in zip(t.index, t.itertuples(index=False)))
-        return head + rows + f"\nminimal group BoP gamma = {self.gamma:.{digits}g} (group: {self.argmin_group})\n"
+        "The summary as a markdown table (see `markdown_table`) followed by gamma and its group."
+        return (markdown_table(self.summary(), digits) +
+                f"\n\nminimal group BoP gamma = {self.gamma:.{digits}g} (group: {self.argmin_group})\n")
 
     def __repr__(self):
         with pd.option_context("display.width", 120, "display.max_columns", 10):
