@@ -26,3 +26,12 @@ def test_public_functions_import():
     from bopfair.audit import fit_pair, prediction_bop
     from bopfair.datasets import load_doctor_contacts
     assert callable(benefit_of_personalization) and callable(fit_pair)
+
+def test_public_face():
+    "`from bopfair import audit` is the function, even after the module bopfair.audit was imported."
+    import importlib, bopfair.audit  # noqa: F401  (binds the submodule on the package first)
+    from bopfair import audit, pe_lower_bound, AuditReport
+    assert callable(audit) and not isinstance(audit, type(bopfair))
+    assert AuditReport is importlib.import_module("bopfair.audit").AuditReport
+    for name, home in bopfair._FACE.items():
+        assert getattr(bopfair, name) is getattr(importlib.import_module(f"bopfair.{home}"), name), name
