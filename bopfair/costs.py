@@ -4,13 +4,16 @@
 
 # %% ../nbs/02_costs.ipynb #cb3323ab
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import Callable
 import numpy as np
+import pandas as pd
 from scipy.special import xlogy
 from .checks import as_1d_array, check_same_length, check_choice
 
 # %% auto #0
 __all__ = ['PREDICTION_COSTS', 'DEFAULT_PREDICTION_COST', 'labels_from_proba', 'zero_one_cost', 'log_loss_cost',
-           'squared_error_cost', 'absolute_error_cost', 'prediction_cost']
+           'squared_error_cost', 'absolute_error_cost', 'PredictionCost', 'prediction_cost']
 
 # %% ../nbs/02_costs.ipynb #a17fc0d0
 def _binary_labels(y, name: str) -> np.ndarray:
@@ -30,17 +33,45 @@ def _probabilities(p, name: str) -> np.ndarray:
                          "pass predict_proba(X)[:, 1], not decision_function or logits.")
     return p
 
-# %% ../nbs/02_costs.ipynb #c526b944
-def labels_from_proba(proba, threshold: float = 0.5) -> np.ndarray:
-    "Predicted 0/1 labels: 1 where P(y=1) >= `threshold`."
-    return (_probabilities(proba, "proba") >= threshold).astype(float)
+# %% ../nbs/02_costs.ipynb #d76ad5c8
+def _probability_matrix(P, name: str) -> np.ndarray:
+    "(n, k) array of class probabilities, k >= 2, in [0, 1]; else an error naming `name`."
+    try: P = np.asarray(P, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"`{name}` must hold numbers: {e}") from None
+    if P.ndim != 2 or P.shape[1] < 2:
+        raise ValueError(f"`{name}` must be P(y=1) per person or an (n, k) matrix with k >= 2 "
+                         f"class columns, got shape {P.shape}; pass predict_proba(X).")
+    if not np.isfinite(P).all():
+        raise ValueError(f"`{name}` has {int((~np.isfinite(P)).sum())} non-finite values.")
+    if ((P < 0) | (P > 1)).any():
+        raise ValueError(f"`{name}` must be probabilities in [0, 1], found values in "
+                         f"[{P.min():g}, {P.max():g}]; pass predict_proba(X), not logits.")
+    return P
 
+def _label_rule(proba, threshold: float, name: str) -> np.ndarray:
+    "labels_from_proba with the argument named `name` in errors."
+    if np.ndim(proba) != 2 or (isinstance(proba, pd.DataFrame) and proba.shape[1] == 1):
+        return (_probabilities(proba, name) >= threshold).astype(float)
+    P = _probability_matrix(proba, name)
+    if P.shape[1] == 2: return (P[:, 1] >= threshold).astype(np.int64)
+    if threshold != 0.5:
+        raise ValueError(f"`threshold` applies to two classes only; {P.shape[1]} classes take the "
+                         "argmax, so leave threshold=0.5.")
+    return P.argmax(1)
+
+def labels_from_proba(proba, threshold: float = 0.5) -> np.ndarray:
+    "0/1 labels where P(y=1) >= `threshold`; for an (n, k) matrix the class index (argmax if k > 2)."
+    return _label_rule(proba, threshold, "proba")
+
+# %% ../nbs/02_costs.ipynb #af8d7cac
 def zero_one_cost(y_true, y_pred) -> np.ndarray:
     "Per-person 0-1 loss: 1 if the predicted label differs from the true one."
     y_true, y_pred = _binary_labels(y_true, "y_true"), _binary_labels(y_pred, "y_pred")
     check_same_length(y_true=y_true, y_pred=y_pred)
     return (y_true != y_pred).astype(float)
 
+# %% ../nbs/02_costs.ipynb #dc0c4152
 def log_loss_cost(y_true, proba, eps: float = 1e-15) -> np.ndarray:
     "Per-person log-loss (natural log) of P(y=1)=`proba`, clipped to [eps, 1-eps] as scikit-learn does."
     y_true, p = _binary_labels(y_true, "y_true"), _probabilities(proba, "proba")
@@ -48,25 +79,45 @@ def log_loss_cost(y_true, proba, eps: float = 1e-15) -> np.ndarray:
     p = np.clip(p, eps, 1 - eps)
     return -(xlogy(y_true, p) + xlogy(1 - y_true, 1 - p))
 
+# %% ../nbs/02_costs.ipynb #39bd5b34
 def squared_error_cost(y_true, y_pred) -> np.ndarray:
     "Per-person squared error."
     y_true, y_pred = as_1d_array(y_true, "y_true"), as_1d_array(y_pred, "y_pred")
     check_same_length(y_true=y_true, y_pred=y_pred)
     return (y_pred - y_true) ** 2
 
+# %% ../nbs/02_costs.ipynb #9c7aa8b2
 def absolute_error_cost(y_true, y_pred) -> np.ndarray:
     "Per-person absolute error."
     y_true, y_pred = as_1d_array(y_true, "y_true"), as_1d_array(y_pred, "y_pred")
     check_same_length(y_true=y_true, y_pred=y_pred)
     return np.abs(y_pred - y_true)
 
-# %% ../nbs/02_costs.ipynb #aad992cb
+# %% ../nbs/02_costs.ipynb #11580eb1
+_TAKES = ("labels", "proba", "values")
+
+@dataclass(frozen=True)
+class PredictionCost:
+    "A registered per-person prediction cost: `fn(y_true, y_pred)` and what its `y_pred` is."
+    fn: Callable  # fn(y_true, y_pred) -> per-person costs, lower is better
+    takes: str    # 'labels' (0/1; P(y=1) goes through the label rule), 'proba' or 'values'
+    def __post_init__(self): check_choice(self.takes, "takes", _TAKES)
+    def __call__(self, y_true, y_pred) -> np.ndarray:
+        if self.takes == "labels": y_pred = _label_rule(y_pred, 0.5, "y_pred")
+        return self.fn(y_true, y_pred)
+
+# %% ../nbs/02_costs.ipynb #02f11cb8
 PREDICTION_COSTS = {
-    "classification": {"zero_one": zero_one_cost, "log_loss": log_loss_cost},
-    "regression": {"squared_error": squared_error_cost, "absolute_error": absolute_error_cost},
+    "classification": {"zero_one": PredictionCost(zero_one_cost, takes="labels"),
+                       "log_loss": PredictionCost(log_loss_cost, takes="proba")},
+    "regression": {"squared_error": PredictionCost(squared_error_cost, takes="values"),
+                   "absolute_error": PredictionCost(absolute_error_cost, takes="values")},
 }
+
+# %% ../nbs/02_costs.ipynb #df11c70c
 DEFAULT_PREDICTION_COST = {"classification": "zero_one", "regression": "squared_error"}
 
+# %% ../nbs/02_costs.ipynb #aad992cb
 def prediction_cost(y_true, y_pred, task: str = "classification", cost: str | None = None) -> np.ndarray:
     "Per-person prediction cost for `task` ('classification'|'regression'); `cost` defaults to 0-1 loss / squared error."
     check_choice(task, "task", PREDICTION_COSTS)
