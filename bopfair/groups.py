@@ -15,6 +15,7 @@ __all__ = ['MAX_GROUPS', 'Groups', 'make_groups', 'as_groups']
 # %% ../nbs/01_groups.ipynb #e051c27c
 MAX_GROUPS = 2**20
 
+# %% ../nbs/01_groups.ipynb #985984f3
 @dataclass(frozen=True)
 class Groups:
     "Group membership of `n` people over all `d` combinations of attribute levels."
@@ -101,6 +102,13 @@ def make_groups(S, levels: dict | None = None, sep: str = ", ") -> Groups:
     return Groups(codes=codes, names=names, attributes=tuple(map(str, S.columns)), levels=tuple(all_levels))
 
 # %% ../nbs/01_groups.ipynb #4a5e32aa
+def _groups_from_labels(arr) -> Groups:
+    "Groups whose names are the labels themselves (no `attr=` prefix); a Categorical keeps its unused categories."
+    if pd.isna(arr).any(): raise ValueError("`groups` has missing labels; every person needs a group.")
+    cat = arr if isinstance(arr, pd.Categorical) else pd.Categorical(arr)
+    return Groups(codes=cat.codes.astype(np.int64), names=tuple(map(str, cat.categories)),
+                  attributes=("group",), levels=(tuple(cat.categories),))
+
 def as_groups(groups, n: int | None = None, name: str = "groups") -> Groups:
     "Coerce `groups` (a `Groups`, attribute DataFrame/dict, or 1-D labels) to `Groups`, checking it has `n` rows."
     if not isinstance(groups, Groups):
@@ -114,10 +122,3 @@ def as_groups(groups, n: int | None = None, name: str = "groups") -> Groups:
     if n is not None and groups.n != n:
         raise ValueError(f"`{name}` describes {groups.n} people but the costs have {n}; they must be the same people in the same order.")
     return groups
-
-def _groups_from_labels(arr) -> Groups:
-    "Groups whose names are the labels themselves (no `attr=` prefix); a Categorical keeps its unused categories."
-    if pd.isna(arr).any(): raise ValueError("`groups` has missing labels; every person needs a group.")
-    cat = arr if isinstance(arr, pd.Categorical) else pd.Categorical(arr)
-    return Groups(codes=cat.codes.astype(np.int64), names=tuple(map(str, cat.categories)),
-                  attributes=("group",), levels=(tuple(cat.categories),))
