@@ -36,6 +36,7 @@ def banded(x: pd.Series, cuts, labels) -> pd.Series:
     if len(labels) != len(cuts) + 1: raise ValueError(f"`labels` needs {len(cuts) + 1} names for {len(cuts)} cut(s), got {len(labels)}.")
     return pd.cut(x, [-np.inf, *cuts, np.inf], right=False, labels=list(labels))
 
+# %% ../nbs/16_datasets.ipynb #b3267d78
 def encode_features(raw: pd.DataFrame, ordinal: dict | None = None) -> pd.DataFrame:
     "Numeric features from `raw`: numbers as float, bool and yes/no as 0/1, `ordinal` {col: [levels in order]} as codes, other text one-hot."
     ordinal, out = dict(ordinal or {}), {}
@@ -153,6 +154,7 @@ def load_diabetes(task: str = "regression", attributes=("sex", "age")) -> Datase
 DATASETS = {"doctor_contacts": load_doctor_contacts, "health_insurance": load_health_insurance,
             "birthwt": load_birthwt, "cps1988": load_cps1988, "diabetes": load_diabetes}
 
+# %% ../nbs/16_datasets.ipynb #92c4c705
 def load_dataset(name: str, task: str | None = None, attributes=None) -> Dataset:
     "Load a bundled dataset by `name` (see `DATASETS`), with its default task and attributes unless given."
     loader = DATASETS[check_choice(name, "dataset", DATASETS)]
