@@ -12,8 +12,8 @@ from .datasets import Dataset
 
 # %% auto #0
 __all__ = ['MIMIC3_ITEMIDS', 'FAHRENHEIT_ITEMIDS', 'FAHRENHEIT_RANGE', 'PLAUSIBLE_RANGES', 'MIMIC3_COLUMNS', 'MAX_AGE',
-           'MIMIC3_ATTRIBUTES', 'STATISTICS', 'age_at_admission', 'mimic3_cohort', 'clean_measurements',
-           'read_measurements', 'window_features', 'drop_sparse_columns', 'load_mimic3', 'make_synthetic_mimic3']
+           'MIMIC3_ATTRIBUTES', 'STATISTICS', 'make_synthetic_mimic3', 'age_at_admission', 'mimic3_cohort',
+           'clean_measurements', 'read_measurements', 'window_features', 'drop_sparse_columns', 'load_mimic3']
 
 # %% ../nbs/16a_mimic.ipynb #bf3ef166
 MIMIC3_ITEMIDS = {
@@ -47,9 +47,11 @@ MIMIC3_ITEMIDS = {
     "wbc":          ("LABEVENTS", (51300, 51301)),
 }
 
+# %% ../nbs/16a_mimic.ipynb #7eb4cd4b
 FAHRENHEIT_ITEMIDS = (678, 223761)     # temperature charted in °F: converted by (v - 32) / 1.8
 FAHRENHEIT_RANGE = (70.0, 120.0)       # plausible °F readings (mimic-code), checked before conversion
 
+# %% ../nbs/16a_mimic.ipynb #77bd6e5f
 # open intervals (low, high); a value outside becomes NaN. mimic-code's limits (labs: > 0 and its upper limits)
 PLAUSIBLE_RANGES = {
     "heart_rate": (0, 300), "sys_bp": (0, 400), "dias_bp": (0, 300), "mean_bp": (0, 300),
@@ -61,208 +63,7 @@ PLAUSIBLE_RANGES = {
     "wbc": (0, 1000.0001),
 }
 
-# %% ../nbs/16a_mimic.ipynb #70a64bcc
-MIMIC3_COLUMNS = {
-    "ADMISSIONS": ("SUBJECT_ID", "HADM_ID", "ADMITTIME", "DISCHTIME", "ETHNICITY"),
-    "PATIENTS": ("SUBJECT_ID", "GENDER", "DOB"),
-    "CHARTEVENTS": ("SUBJECT_ID", "HADM_ID", "ITEMID", "CHARTTIME", "VALUENUM"),
-    "LABEVENTS": ("SUBJECT_ID", "HADM_ID", "ITEMID", "CHARTTIME", "VALUENUM"),
-}
-
-def _table_file(path: Path, table: str) -> Path:
-    "The file of `table` in `path`: NAME.csv or NAME.csv.gz (upper- or lowercase)."
-    for name in (table, table.lower()):
-        for ext in (".csv", ".csv.gz"):
-            if (path / (name + ext)).is_file(): return path / (name + ext)
-    raise FileNotFoundError(f"`path` ({path}) has no {table}.csv or {table}.csv.gz; load_mimic3 needs the MIMIC-III v1.4 "
-                            f"files {', '.join(MIMIC3_COLUMNS)} as distributed by PhysioNet.")
-
-def _usecols(file: Path, table: str, optional=()) -> dict:
-    "Map required (and present optional) uppercase column names to the file's own spelling; name any missing one."
-    header = pd.read_csv(file, nrows=0).columns
-    by_upper = {c.upper(): c for c in header}
-    missing = [c for c in MIMIC3_COLUMNS[table] if c not in by_upper]
-    if missing:
-        raise ValueError(f"{file.name} lacks column(s) {missing}; a MIMIC-III v1.4 {table} table needs "
-                         f"{list(MIMIC3_COLUMNS[table])} (uppercase, as distributed by PhysioNet).")
-    return {by_upper[c]: c for c in MIMIC3_COLUMNS[table] + tuple(optional) if c in by_upper}
-
-def _read_table(path: Path, table: str, dates=()) -> pd.DataFrame:
-    "Read the needed columns of a small table (ADMISSIONS, PATIENTS), renamed to uppercase, `dates` parsed."
-    file = _table_file(path, table)
-    cols = _usecols(file, table)
-    df = pd.read_csv(file, usecols=list(cols)).rename(columns=cols)
-    for c in dates: df[c] = pd.to_datetime(df[c])
-    return df
-
-# %% ../nbs/16a_mimic.ipynb #4df97556
-MAX_AGE = 90
-
-def age_at_admission(admittime: pd.Series, dob: pd.Series) -> pd.Series:
-    "Completed years from `dob` to `admittime`; MIMIC's shifted ages of >89 (~300) are capped at `MAX_AGE`."
-    a, d = pd.to_datetime(admittime), pd.to_datetime(dob)
-    years = a.dt.year - d.dt.year - ((a.dt.month * 100 + a.dt.day) < (d.dt.month * 100 + d.dt.day)).astype(int)
-    return years.clip(upper=MAX_AGE)
-
-# %% ../nbs/16a_mimic.ipynb #073c18f1
-MIMIC3_ATTRIBUTES = ("age", "race", "sex")
-_LEVELS = {"age": ["18-44", "45+"], "race": ["White", "non-White"], "sex": ["female", "male"]}
-
-def mimic3_cohort(path, min_age: float = 18) -> pd.DataFrame:
-    "Admissions of patients aged >= `min_age` with positive LOS: ids, times, `los_days`, `age` and the attribute levels."
-    path = _check_path(path)
-    check_positive_scalar(min_age, "min_age", allow_zero=True)
-    adm = _read_table(path, "ADMISSIONS", dates=["ADMITTIME", "DISCHTIME"])
-    pat = _read_table(path, "PATIENTS", dates=["DOB"])
-    df = adm.merge(pat.drop_duplicates("SUBJECT_ID"), on="SUBJECT_ID", how="inner", validate="many_to_one")
-    df["age"] = age_at_admission(df["ADMITTIME"], df["DOB"])
-    df["los_days"] = (df["DISCHTIME"] - df["ADMITTIME"]).dt.total_seconds() / 86400
-    adult = df["age"] >= min_age
-    if not adult.any():
-        raise ValueError(f"No admission in `path` ({path}) has a patient aged >= `min_age`={min_age} at ADMITTIME "
-                         f"(ages found: {df['age'].min()} to {df['age'].max()}); check DOB/ADMITTIME or lower `min_age`.")
-    df = df[adult & (df["los_days"] > 0)].copy()
-    df["age_band"] = pd.Categorical(np.where(df["age"] < 45, "18-44", "45+"), categories=_LEVELS["age"])
-    white = df["ETHNICITY"].fillna("").str.upper().str.startswith("WHITE")
-    df["race"] = pd.Categorical(np.where(white, "White", "non-White"), categories=_LEVELS["race"])
-    df["sex"] = pd.Categorical(df["GENDER"].str.upper().map({"F": "female", "M": "male"}), categories=_LEVELS["sex"])
-    return df.sort_values("HADM_ID").set_index("HADM_ID")
-
-def _check_path(path) -> Path:
-    "`path` must be an existing directory."
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"`path` must be a str or pathlib.Path to the folder of MIMIC-III CSV files, got {type(path).__name__}.")
-    p = Path(path).expanduser()
-    if not p.is_dir():
-        raise FileNotFoundError(f"`path` ({p}) is not an existing directory; pass the folder holding the MIMIC-III v1.4 "
-                                f"CSV files ({', '.join(MIMIC3_COLUMNS)}).")
-    return p
-
-# %% ../nbs/16a_mimic.ipynb #7e110764
-def clean_measurements(events: pd.DataFrame, itemids: dict = None, plausible_ranges: dict = None) -> pd.DataFrame:
-    "Add `concept` from ITEMID and a cleaned `value` (°F → °C, implausible → NaN) to `events`; drop unmapped items."
-    itemids = MIMIC3_ITEMIDS if itemids is None else itemids
-    ranges = PLAUSIBLE_RANGES if plausible_ranges is None else plausible_ranges
-    id_to_concept = pd.Series({i: c for c, (_, ids) in itemids.items() for i in ids}, dtype=object)
-    ev = events.assign(concept=events["ITEMID"].map(id_to_concept))
-    ev = ev[ev["concept"].notna()].copy()
-    v = pd.to_numeric(ev["VALUENUM"], errors="coerce").to_numpy(dtype=float)
-    lo = ev["concept"].map({c: r[0] for c, r in ranges.items()}).fillna(-np.inf).to_numpy(dtype=float)
-    hi = ev["concept"].map({c: r[1] for c, r in ranges.items()}).fillna(np.inf).to_numpy(dtype=float)
-    fahr = ev["ITEMID"].isin(FAHRENHEIT_ITEMIDS).to_numpy()
-    fahr_ok = (v > FAHRENHEIT_RANGE[0]) & (v < FAHRENHEIT_RANGE[1])
-    v = np.where(fahr, np.where(fahr_ok, (v - 32) / 1.8, np.nan), v)
-    ev["value"] = np.where((v > lo) & (v < hi), v, np.nan)
-    return ev
-
-# %% ../nbs/16a_mimic.ipynb #cd57a05b
-def read_measurements(path, table: str, cohort: pd.DataFrame, itemids: dict = None, plausible_ranges: dict = None,
-                      window_hours: float = 24, chunksize: int = 1_000_000) -> pd.DataFrame:
-    "Cleaned rows (HADM_ID, concept, value, CHARTTIME) of `table` for `cohort`'s admissions inside the window."
-    itemids = MIMIC3_ITEMIDS if itemids is None else itemids
-    wanted = np.array(sorted({i for t, ids in itemids.values() if t == table for i in ids}))
-    cols = ["HADM_ID", "concept", "value", "CHARTTIME"]
-    if wanted.size == 0: return pd.DataFrame(columns=cols)
-    file = _table_file(Path(path), table)
-    use = _usecols(file, table, optional=("ERROR",))
-    start = cohort["ADMITTIME"]
-    end = start + pd.Timedelta(hours=float(window_hours))
-    parts = []
-    for chunk in pd.read_csv(file, usecols=list(use), chunksize=int(chunksize)):
-        chunk = chunk.rename(columns=use)
-        keep = chunk["ITEMID"].isin(wanted) & chunk["HADM_ID"].isin(cohort.index)
-        if "ERROR" in chunk: keep &= chunk["ERROR"].fillna(0).ne(1)
-        chunk = chunk[keep]
-        if chunk.empty: continue
-        t = pd.to_datetime(chunk["CHARTTIME"])
-        h = chunk["HADM_ID"].astype("int64")
-        inside = (t >= h.map(start)).to_numpy() & (t < h.map(end)).to_numpy()
-        chunk = chunk[inside].assign(HADM_ID=h[inside], CHARTTIME=t[inside])
-        parts.append(clean_measurements(chunk, itemids, plausible_ranges)[cols])
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
-
-# %% ../nbs/16a_mimic.ipynb #f3dba0fc
-STATISTICS = ("mean", "max", "min")
-
-def window_features(measurements: pd.DataFrame, admissions, concepts) -> pd.DataFrame:
-    "Mean/max/min of each concept's values per admission; rows `admissions`, columns `<concept>_<stat>` (NaN if unmeasured)."
-    m = measurements.astype({"value": float}).dropna(subset=["value"])
-    if m.empty: m = pd.DataFrame({"HADM_ID": [-1], "concept": [list(concepts)[0]], "value": [np.nan]})
-    wide = m.pivot_table(dropna=False, index="HADM_ID", columns="concept", values="value", aggfunc=list(STATISTICS))
-    columns = pd.MultiIndex.from_product([STATISTICS, list(concepts)])
-    wide = wide.reindex(index=pd.Index(admissions, name="HADM_ID"), columns=columns)
-    wide.columns = [f"{c}_{s}" for s, c in wide.columns]
-    return wide[[f"{c}_{s}" for c in concepts for s in STATISTICS]].astype(float)
-
-def drop_sparse_columns(X: pd.DataFrame, max_missing: float = 0.5) -> pd.DataFrame:
-    "Drop the columns of `X` whose fraction of missing values exceeds `max_missing`, and any column with no value at all."
-    if not 0 <= max_missing <= 1: raise ValueError(f"`max_missing` must be a fraction in [0, 1], got {max_missing}.")
-    miss = X.isna().mean()
-    return X.loc[:, (miss <= max_missing) & (miss < 1)]
-
-# %% ../nbs/16a_mimic.ipynb #2b1aad32
-def _check_itemids(itemids) -> dict:
-    "`itemids` maps concept -> (table, item ids) with table CHARTEVENTS or LABEVENTS."
-    if itemids is None: return MIMIC3_ITEMIDS
-    if not isinstance(itemids, dict) or not itemids:
-        raise TypeError("`itemids` must be a non-empty dict concept -> (table, item ids), like MIMIC3_ITEMIDS.")
-    out = {}
-    for c, v in itemids.items():
-        ok = isinstance(v, (tuple, list)) and len(v) == 2 and v[0] in ("CHARTEVENTS", "LABEVENTS")
-        try: ids = tuple(int(i) for i in v[1]) if ok else ()
-        except (TypeError, ValueError): ids = ()
-        if not ids:
-            raise ValueError(f"`itemids`[{c!r}] must be ('CHARTEVENTS' or 'LABEVENTS', (item ids...)), got {v!r}.")
-        out[c] = (v[0], ids)
-    return out
-
-def _impute_and_scale(X: pd.DataFrame, n_neighbors: int) -> pd.DataFrame:
-    "KNN-impute then standardize every column, fitted on all rows (the paper's choice)."
-    from sklearn.impute import KNNImputer
-    from sklearn.preprocessing import StandardScaler
-    Z = KNNImputer(n_neighbors=n_neighbors).fit_transform(X.to_numpy())
-    return pd.DataFrame(StandardScaler().fit_transform(Z), index=X.index, columns=X.columns)
-
-def load_mimic3(path, task: str = "classification", attributes=("age", "race"), *, window_hours: float = 24,
-                min_age: float = 18, max_missing: float = 0.5, impute: bool = True, n_neighbors: int = 5,
-                itemids: dict = None, plausible_ranges: dict = None, chunksize: int = 1_000_000) -> Dataset:
-    "The paper's MIMIC-III cohort from the v1.4 CSVs in `path`: window vitals/labs X, attributes S, y = LOS > 3 days or log LOS."
-    check_choice(task, "task", ("classification", "regression"))
-    attributes = tuple([attributes] if isinstance(attributes, str) else attributes)
-    if not attributes: raise ValueError("`attributes` is empty; choose at least one of 'age', 'race', 'sex'.")
-    for a in attributes: check_choice(a, "attribute", MIMIC3_ATTRIBUTES)
-    check_positive_scalar(window_hours, "window_hours")
-    if not 0 <= max_missing <= 1: raise ValueError(f"`max_missing` must be a fraction in [0, 1], got {max_missing}.")
-    itemids = _check_itemids(itemids)
-    path = _check_path(path)
-    for t in MIMIC3_COLUMNS: _usecols(_table_file(path, t), t)   # fail fast, before reading the big tables
-    cohort = mimic3_cohort(path, min_age=min_age)
-    rows = [read_measurements(path, t, cohort, itemids, plausible_ranges, window_hours, chunksize)
-            for t in ("CHARTEVENTS", "LABEVENTS")]
-    X = window_features(pd.concat(rows, ignore_index=True), cohort.index, list(itemids))
-    X = X[X.notna().any(axis=1)]
-    if X.empty:
-        raise ValueError(f"No cohort admission has a plausible measurement of `itemids` within `window_hours`={window_hours} "
-                         f"of ADMITTIME; check CHARTEVENTS/LABEVENTS and the item ids.")
-    X = drop_sparse_columns(X, max_missing)
-    if X.shape[1] == 0:
-        raise ValueError(f"Every feature column has more than `max_missing`={max_missing} missing values; raise `max_missing`.")
-    if impute: X = _impute_and_scale(X, n_neighbors)
-    c = cohort.loc[X.index]
-    S = pd.DataFrame({a: c["age_band" if a == "age" else a] for a in attributes}, index=X.index)
-    los = c["los_days"]
-    y = (los > 3).astype(int) if task == "classification" else np.log(los)
-    return Dataset(name="mimic3", X=X, S=S, y=y.rename("y"), task=task,
-                   description=(f"MIMIC-III v1.4 adult admissions (age >= {min_age}); features: mean/max/min of "
-                                f"{len(itemids)} vitals/labs in the first {window_hours:g} h after ADMITTIME, columns with "
-                                f"> {max_missing:.0%} missing dropped" + (", KNN-imputed and standardized on all rows"
-                                if impute else ", not imputed") + "; target: " +
-                                ("LOS > 3 days" if task == "classification" else "log LOS in days") + "."),
-                   source="MIMIC-III Clinical Database v1.4 (Johnson et al. 2016), PhysioNet, doi:10.13026/C2XW26; "
-                          "item ids from MIT-LCP/mimic-code",
-                   licence="PhysioNet Credentialed Health Data License 1.5.0 (your own credentialed copy)")
-
-# %% ../nbs/16a_mimic.ipynb #6e5335db
+# %% ../nbs/16a_mimic.ipynb #2991b022
 _SYNTH = {  # concept: (mean, sd, measurements per admission, P(measured), severity effect in sd)
     "heart_rate": (85, 15, 8, .98, .8), "sys_bp": (120, 18, 8, .98, -.6), "dias_bp": (65, 10, 8, .98, -.4),
     "mean_bp": (80, 12, 8, .98, -.5), "resp_rate": (18, 4, 8, .97, .5), "temp_c": (37, .6, 4, .95, .3),
@@ -315,6 +116,7 @@ def _synthetic_events(rng, adm: pd.DataFrame, severity: np.ndarray, table: str) 
     ev["CHARTTIME"] = ev["CHARTTIME"].dt.strftime(_TIME_FORMAT)
     return ev
 
+# %% ../nbs/16a_mimic.ipynb #63b11daa
 def make_synthetic_mimic3(path, n_admissions: int = 300, random_state: int = 0, compress: bool = False) -> Path:
     "Write ADMISSIONS, PATIENTS, CHARTEVENTS, LABEVENTS with the MIMIC-III v1.4 schema and quirks to `path`; return it."
     if isinstance(n_admissions, bool) or not isinstance(n_admissions, (int, np.integer)) or n_admissions < 1:
@@ -348,3 +150,210 @@ def make_synthetic_mimic3(path, n_admissions: int = 300, random_state: int = 0, 
     for name, df in (("ADMISSIONS", adm), ("PATIENTS", patients), *events.items()):
         df.to_csv(path / (name + ext), index=False)
     return path
+
+# %% ../nbs/16a_mimic.ipynb #c867753f
+MIMIC3_COLUMNS = {
+    "ADMISSIONS": ("SUBJECT_ID", "HADM_ID", "ADMITTIME", "DISCHTIME", "ETHNICITY"),
+    "PATIENTS": ("SUBJECT_ID", "GENDER", "DOB"),
+    "CHARTEVENTS": ("SUBJECT_ID", "HADM_ID", "ITEMID", "CHARTTIME", "VALUENUM"),
+    "LABEVENTS": ("SUBJECT_ID", "HADM_ID", "ITEMID", "CHARTTIME", "VALUENUM"),
+}
+
+# %% ../nbs/16a_mimic.ipynb #7f555f16
+def _table_file(path: Path, table: str) -> Path:
+    "The file of `table` in `path`: NAME.csv or NAME.csv.gz (upper- or lowercase)."
+    for name in (table, table.lower()):
+        for ext in (".csv", ".csv.gz"):
+            if (path / (name + ext)).is_file(): return path / (name + ext)
+    raise FileNotFoundError(f"`path` ({path}) has no {table}.csv or {table}.csv.gz; load_mimic3 needs the MIMIC-III v1.4 "
+                            f"files {', '.join(MIMIC3_COLUMNS)} as distributed by PhysioNet.")
+
+def _usecols(file: Path, table: str, optional=()) -> dict:
+    "Map required (and present optional) uppercase column names to the file's own spelling; name any missing one."
+    header = pd.read_csv(file, nrows=0).columns
+    by_upper = {c.upper(): c for c in header}
+    missing = [c for c in MIMIC3_COLUMNS[table] if c not in by_upper]
+    if missing:
+        raise ValueError(f"{file.name} lacks column(s) {missing}; a MIMIC-III v1.4 {table} table needs "
+                         f"{list(MIMIC3_COLUMNS[table])} (uppercase, as distributed by PhysioNet).")
+    return {by_upper[c]: c for c in MIMIC3_COLUMNS[table] + tuple(optional) if c in by_upper}
+
+def _read_table(path: Path, table: str, dates=()) -> pd.DataFrame:
+    "Read the needed columns of a small table (ADMISSIONS, PATIENTS), renamed to uppercase, `dates` parsed."
+    file = _table_file(path, table)
+    cols = _usecols(file, table)
+    df = pd.read_csv(file, usecols=list(cols)).rename(columns=cols)
+    for c in dates: df[c] = pd.to_datetime(df[c])
+    return df
+
+# %% ../nbs/16a_mimic.ipynb #fcacb627
+MAX_AGE = 90
+
+# %% ../nbs/16a_mimic.ipynb #e856fd45
+def age_at_admission(admittime: pd.Series, dob: pd.Series) -> pd.Series:
+    "Completed years from `dob` to `admittime`; MIMIC's shifted ages of >89 (~300) are capped at `MAX_AGE`."
+    a, d = pd.to_datetime(admittime), pd.to_datetime(dob)
+    years = a.dt.year - d.dt.year - ((a.dt.month * 100 + a.dt.day) < (d.dt.month * 100 + d.dt.day)).astype(int)
+    return years.clip(upper=MAX_AGE)
+
+# %% ../nbs/16a_mimic.ipynb #507a0ec3
+MIMIC3_ATTRIBUTES = ("age", "race", "sex")
+_LEVELS = {"age": ["18-44", "45+"], "race": ["White", "non-White"], "sex": ["female", "male"]}
+
+# %% ../nbs/16a_mimic.ipynb #386c95c4
+def _check_path(path) -> Path:
+    "`path` must be an existing directory."
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"`path` must be a str or pathlib.Path to the folder of MIMIC-III CSV files, got {type(path).__name__}.")
+    p = Path(path).expanduser()
+    if not p.is_dir():
+        raise FileNotFoundError(f"`path` ({p}) is not an existing directory; pass the folder holding the MIMIC-III v1.4 "
+                                f"CSV files ({', '.join(MIMIC3_COLUMNS)}).")
+    return p
+
+def mimic3_cohort(path, min_age: float = 18) -> pd.DataFrame:
+    "Admissions of patients aged >= `min_age` with positive LOS: ids, times, `los_days`, `age` and the attribute levels."
+    path = _check_path(path)
+    check_positive_scalar(min_age, "min_age", allow_zero=True)
+    adm = _read_table(path, "ADMISSIONS", dates=["ADMITTIME", "DISCHTIME"])
+    pat = _read_table(path, "PATIENTS", dates=["DOB"])
+    df = adm.merge(pat.drop_duplicates("SUBJECT_ID"), on="SUBJECT_ID", how="inner", validate="many_to_one")
+    df["age"] = age_at_admission(df["ADMITTIME"], df["DOB"])
+    df["los_days"] = (df["DISCHTIME"] - df["ADMITTIME"]).dt.total_seconds() / 86400
+    adult = df["age"] >= min_age
+    if not adult.any():
+        raise ValueError(f"No admission in `path` ({path}) has a patient aged >= `min_age`={min_age} at ADMITTIME "
+                         f"(ages found: {df['age'].min()} to {df['age'].max()}); check DOB/ADMITTIME or lower `min_age`.")
+    df = df[adult & (df["los_days"] > 0)].copy()
+    df["age_band"] = pd.Categorical(np.where(df["age"] < 45, "18-44", "45+"), categories=_LEVELS["age"])
+    white = df["ETHNICITY"].fillna("").str.upper().str.startswith("WHITE")
+    df["race"] = pd.Categorical(np.where(white, "White", "non-White"), categories=_LEVELS["race"])
+    df["sex"] = pd.Categorical(df["GENDER"].str.upper().map({"F": "female", "M": "male"}), categories=_LEVELS["sex"])
+    return df.sort_values("HADM_ID").set_index("HADM_ID")
+
+# %% ../nbs/16a_mimic.ipynb #7e110764
+def clean_measurements(events: pd.DataFrame, itemids: dict = None, plausible_ranges: dict = None) -> pd.DataFrame:
+    "Add `concept` from ITEMID and a cleaned `value` (°F → °C, implausible → NaN) to `events`; drop unmapped items."
+    itemids = MIMIC3_ITEMIDS if itemids is None else itemids
+    ranges = PLAUSIBLE_RANGES if plausible_ranges is None else plausible_ranges
+    id_to_concept = pd.Series({i: c for c, (_, ids) in itemids.items() for i in ids}, dtype=object)
+    ev = events.assign(concept=events["ITEMID"].map(id_to_concept))
+    ev = ev[ev["concept"].notna()].copy()
+    v = pd.to_numeric(ev["VALUENUM"], errors="coerce").to_numpy(dtype=float)
+    lo = ev["concept"].map({c: r[0] for c, r in ranges.items()}).fillna(-np.inf).to_numpy(dtype=float)
+    hi = ev["concept"].map({c: r[1] for c, r in ranges.items()}).fillna(np.inf).to_numpy(dtype=float)
+    fahr = ev["ITEMID"].isin(FAHRENHEIT_ITEMIDS).to_numpy()
+    fahr_ok = (v > FAHRENHEIT_RANGE[0]) & (v < FAHRENHEIT_RANGE[1])
+    v = np.where(fahr, np.where(fahr_ok, (v - 32) / 1.8, np.nan), v)
+    ev["value"] = np.where((v > lo) & (v < hi), v, np.nan)
+    return ev
+
+# %% ../nbs/16a_mimic.ipynb #cd57a05b
+def read_measurements(path, table: str, cohort: pd.DataFrame, itemids: dict = None, plausible_ranges: dict = None,
+                      window_hours: float = 24, chunksize: int = 1_000_000) -> pd.DataFrame:
+    "Cleaned rows (HADM_ID, concept, value, CHARTTIME) of `table` for `cohort`'s admissions inside the window."
+    itemids = MIMIC3_ITEMIDS if itemids is None else itemids
+    wanted = np.array(sorted({i for t, ids in itemids.values() if t == table for i in ids}))
+    cols = ["HADM_ID", "concept", "value", "CHARTTIME"]
+    if wanted.size == 0: return pd.DataFrame(columns=cols)
+    file = _table_file(Path(path), table)
+    use = _usecols(file, table, optional=("ERROR",))
+    start = cohort["ADMITTIME"]
+    end = start + pd.Timedelta(hours=float(window_hours))
+    parts = []
+    for chunk in pd.read_csv(file, usecols=list(use), chunksize=int(chunksize)):
+        chunk = chunk.rename(columns=use)
+        keep = chunk["ITEMID"].isin(wanted) & chunk["HADM_ID"].isin(cohort.index)
+        if "ERROR" in chunk: keep &= chunk["ERROR"].fillna(0).ne(1)
+        chunk = chunk[keep]
+        if chunk.empty: continue
+        t = pd.to_datetime(chunk["CHARTTIME"])
+        h = chunk["HADM_ID"].astype("int64")
+        inside = (t >= h.map(start)).to_numpy() & (t < h.map(end)).to_numpy()
+        chunk = chunk[inside].assign(HADM_ID=h[inside], CHARTTIME=t[inside])
+        parts.append(clean_measurements(chunk, itemids, plausible_ranges)[cols])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+# %% ../nbs/16a_mimic.ipynb #c3121285
+STATISTICS = ("mean", "max", "min")
+
+# %% ../nbs/16a_mimic.ipynb #cf15d5eb
+def window_features(measurements: pd.DataFrame, admissions, concepts) -> pd.DataFrame:
+    "Mean/max/min of each concept's values per admission; rows `admissions`, columns `<concept>_<stat>` (NaN if unmeasured)."
+    m = measurements.astype({"value": float}).dropna(subset=["value"])
+    if m.empty: m = pd.DataFrame({"HADM_ID": [-1], "concept": [list(concepts)[0]], "value": [np.nan]})
+    wide = m.pivot_table(dropna=False, index="HADM_ID", columns="concept", values="value", aggfunc=list(STATISTICS))
+    columns = pd.MultiIndex.from_product([STATISTICS, list(concepts)])
+    wide = wide.reindex(index=pd.Index(admissions, name="HADM_ID"), columns=columns)
+    wide.columns = [f"{c}_{s}" for s, c in wide.columns]
+    return wide[[f"{c}_{s}" for c in concepts for s in STATISTICS]].astype(float)
+
+# %% ../nbs/16a_mimic.ipynb #c6587513
+def drop_sparse_columns(X: pd.DataFrame, max_missing: float = 0.5) -> pd.DataFrame:
+    "Drop the columns of `X` whose fraction of missing values exceeds `max_missing`, and any column with no value at all."
+    if not 0 <= max_missing <= 1: raise ValueError(f"`max_missing` must be a fraction in [0, 1], got {max_missing}.")
+    miss = X.isna().mean()
+    return X.loc[:, (miss <= max_missing) & (miss < 1)]
+
+# %% ../nbs/16a_mimic.ipynb #c5761b86
+def _check_itemids(itemids) -> dict:
+    "`itemids` maps concept -> (table, item ids) with table CHARTEVENTS or LABEVENTS."
+    if itemids is None: return MIMIC3_ITEMIDS
+    if not isinstance(itemids, dict) or not itemids:
+        raise TypeError("`itemids` must be a non-empty dict concept -> (table, item ids), like MIMIC3_ITEMIDS.")
+    out = {}
+    for c, v in itemids.items():
+        ok = isinstance(v, (tuple, list)) and len(v) == 2 and v[0] in ("CHARTEVENTS", "LABEVENTS")
+        try: ids = tuple(int(i) for i in v[1]) if ok else ()
+        except (TypeError, ValueError): ids = ()
+        if not ids:
+            raise ValueError(f"`itemids`[{c!r}] must be ('CHARTEVENTS' or 'LABEVENTS', (item ids...)), got {v!r}.")
+        out[c] = (v[0], ids)
+    return out
+
+def _impute_and_scale(X: pd.DataFrame, n_neighbors: int) -> pd.DataFrame:
+    "KNN-impute then standardize every column, fitted on all rows (the paper's choice)."
+    from sklearn.impute import KNNImputer
+    from sklearn.preprocessing import StandardScaler
+    Z = KNNImputer(n_neighbors=n_neighbors).fit_transform(X.to_numpy())
+    return pd.DataFrame(StandardScaler().fit_transform(Z), index=X.index, columns=X.columns)
+
+# %% ../nbs/16a_mimic.ipynb #8b4d1456
+def load_mimic3(path, task: str = "classification", attributes=("age", "race"), *, window_hours: float = 24,
+                min_age: float = 18, max_missing: float = 0.5, impute: bool = True, n_neighbors: int = 5,
+                itemids: dict = None, plausible_ranges: dict = None, chunksize: int = 1_000_000) -> Dataset:
+    "The paper's MIMIC-III cohort from the v1.4 CSVs in `path`: window vitals/labs X, attributes S, y = LOS > 3 days or log LOS."
+    check_choice(task, "task", ("classification", "regression"))
+    attributes = tuple([attributes] if isinstance(attributes, str) else attributes)
+    if not attributes: raise ValueError("`attributes` is empty; choose at least one of 'age', 'race', 'sex'.")
+    for a in attributes: check_choice(a, "attribute", MIMIC3_ATTRIBUTES)
+    check_positive_scalar(window_hours, "window_hours")
+    if not 0 <= max_missing <= 1: raise ValueError(f"`max_missing` must be a fraction in [0, 1], got {max_missing}.")
+    itemids = _check_itemids(itemids)
+    path = _check_path(path)
+    for t in MIMIC3_COLUMNS: _usecols(_table_file(path, t), t)   # fail fast, before reading the big tables
+    cohort = mimic3_cohort(path, min_age=min_age)
+    rows = [read_measurements(path, t, cohort, itemids, plausible_ranges, window_hours, chunksize)
+            for t in ("CHARTEVENTS", "LABEVENTS")]
+    X = window_features(pd.concat(rows, ignore_index=True), cohort.index, list(itemids))
+    X = X[X.notna().any(axis=1)]
+    if X.empty:
+        raise ValueError(f"No cohort admission has a plausible measurement of `itemids` within `window_hours`={window_hours} "
+                         f"of ADMITTIME; check CHARTEVENTS/LABEVENTS and the item ids.")
+    X = drop_sparse_columns(X, max_missing)
+    if X.shape[1] == 0:
+        raise ValueError(f"Every feature column has more than `max_missing`={max_missing} missing values; raise `max_missing`.")
+    if impute: X = _impute_and_scale(X, n_neighbors)
+    c = cohort.loc[X.index]
+    S = pd.DataFrame({a: c["age_band" if a == "age" else a] for a in attributes}, index=X.index)
+    los = c["los_days"]
+    y = (los > 3).astype(int) if task == "classification" else np.log(los)
+    return Dataset(name="mimic3", X=X, S=S, y=y.rename("y"), task=task,
+                   description=(f"MIMIC-III v1.4 adult admissions (age >= {min_age}); features: mean/max/min of "
+                                f"{len(itemids)} vitals/labs in the first {window_hours:g} h after ADMITTIME, columns with "
+                                f"> {max_missing:.0%} missing dropped" + (", KNN-imputed and standardized on all rows"
+                                if impute else ", not imputed") + "; target: " +
+                                ("LOS > 3 days" if task == "classification" else "log LOS in days") + "."),
+                   source="MIMIC-III Clinical Database v1.4 (Johnson et al. 2016), PhysioNet, doi:10.13026/C2XW26; "
+                          "item ids from MIT-LCP/mimic-code",
+                   licence="PhysioNet Credentialed Health Data License 1.5.0 (your own credentialed copy)")
