@@ -25,13 +25,17 @@ def _binary_labels(y, name: str) -> np.ndarray:
                          "(and pass probabilities through labels_from_proba for predicted labels).")
     return y
 
+def _in_unit_interval(p: np.ndarray, name: str, hint: str) -> np.ndarray:
+    "`p` itself if every value is in [0, 1]; else a ValueError naming `name`, ending with `hint`."
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError(f"`{name}` must be probabilities in [0, 1], found values in "
+                         f"[{p.min():g}, {p.max():g}]; {hint}")
+    return p
+
 def _probabilities(p, name: str) -> np.ndarray:
     "1-D array of probabilities in [0, 1]; else a ValueError naming `name`."
-    p = as_1d_array(p, name)
-    if ((p < 0) | (p > 1)).any():
-        raise ValueError(f"`{name}` must be probabilities in [0, 1], found values in [{p.min():g}, {p.max():g}]; "
-                         "pass predict_proba(X)[:, 1], not decision_function or logits.")
-    return p
+    return _in_unit_interval(as_1d_array(p, name), name,
+                             "pass predict_proba(X)[:, 1], not decision_function or logits.")
 
 # %% ../nbs/02_costs.ipynb #d76ad5c8
 def _probability_matrix(P, name: str) -> np.ndarray:
@@ -44,10 +48,7 @@ def _probability_matrix(P, name: str) -> np.ndarray:
                          f"class columns, got shape {P.shape}; pass predict_proba(X).")
     if not np.isfinite(P).all():
         raise ValueError(f"`{name}` has {int((~np.isfinite(P)).sum())} non-finite values.")
-    if ((P < 0) | (P > 1)).any():
-        raise ValueError(f"`{name}` must be probabilities in [0, 1], found values in "
-                         f"[{P.min():g}, {P.max():g}]; pass predict_proba(X), not logits.")
-    return P
+    return _in_unit_interval(P, name, "pass predict_proba(X), not decision_function or logits.")
 
 def _label_rule(proba, threshold: float, name: str) -> np.ndarray:
     "labels_from_proba with the argument named `name` in errors."
