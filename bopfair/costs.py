@@ -26,7 +26,7 @@ def _binary_labels(y, name: str) -> np.ndarray:
     return y
 
 def _in_unit_interval(p: np.ndarray, name: str, hint: str) -> np.ndarray:
-    "`p` itself if every value is in [0, 1]; else a ValueError naming `name`, ending with `hint`."
+    "`p` itself if all of it is in [0, 1]; else a ValueError naming `name`, ending with `hint`."
     if ((p < 0) | (p > 1)).any():
         raise ValueError(f"`{name}` must be probabilities in [0, 1], found values in "
                          f"[{p.min():g}, {p.max():g}]; {hint}")
@@ -62,7 +62,7 @@ def _label_rule(proba, threshold: float, name: str) -> np.ndarray:
     return P.argmax(1)
 
 def labels_from_proba(proba, threshold: float = 0.5) -> np.ndarray:
-    "0/1 labels where P(y=1) >= `threshold`; for an (n, k) matrix the class index (argmax if k > 2)."
+    "0/1 labels where P(y=1) >= `threshold`; of an (n, k) matrix the class index (argmax if k > 2)."
     return _label_rule(proba, threshold, "proba")
 
 # %% ../nbs/02_costs.ipynb #af8d7cac
