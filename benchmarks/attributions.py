@@ -31,7 +31,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from bopfair.audit import fit_pair
 from bopfair.datasets import load_doctor_contacts
-from bopfair.explain import attributions, removal_baseline, top_j_mask, transformed_inputs
+from bopfair.attributions import attributions, removal_baseline, transformed_inputs
+from bopfair.explanation_costs import top_j_mask
 
 
 def timed(fn):

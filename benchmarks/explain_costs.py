@@ -18,8 +18,8 @@ import time
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from bopfair.explain import (attributions, explanation_costs, feature_ranks, reference_explanation_costs,
-                             removal_baseline, resolve_top_j)
+from bopfair.attributions import attributions, removal_baseline
+from bopfair.explanation_costs import explanation_costs, feature_ranks, reference_explanation_costs, resolve_top_j
 
 
 def wall(fn) -> float:

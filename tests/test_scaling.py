@@ -6,8 +6,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.linear_model import LogisticRegression, LinearRegression
 
 from bopfair.audit import audit, fit_pair
-from bopfair.explain import pair_explanation_bop
-from bopfair.scaling import pair_costs, chunk_seed
+from bopfair.scaling import pair_costs, pair_explanation_bop, _chunk_seed
 
 
 def synthetic(n=3000, seed=0, regression=False):
@@ -69,8 +68,8 @@ def test_random_method_identical_across_n_jobs_and_threading(tree_pair):
 
 
 def test_chunk_seed_distinct_and_stable():
-    seeds = [chunk_seed(3, i) for i in range(200)]
-    assert seeds[0] == 3 and len(set(seeds)) == 200 and seeds == [chunk_seed(3, i) for i in range(200)]
+    seeds = [_chunk_seed(3, i) for i in range(200)]
+    assert seeds[0] == 3 and len(set(seeds)) == 200 and seeds == [_chunk_seed(3, i) for i in range(200)]
 
 
 def test_audit_identical_across_chunking(data):
