@@ -55,7 +55,8 @@ class Timer:
 def child(args):
     from sklearn.ensemble import HistGradientBoostingClassifier
     import shap
-    from bopfair.audit import audit, fit_pair
+    from bopfair.audit import audit
+    from bopfair.pair import fit_pair
     n, p = args.rows[0], args.features
     Xt, St, yt = synthetic(args.train_rows, p, args.seed)
     t0 = time.perf_counter()

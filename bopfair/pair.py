@@ -107,7 +107,7 @@ def predictions(self: FittedPair, data: pd.DataFrame | None = None) -> tuple:
 @patch
 def prediction_costs(self: FittedPair, cost: str | None = None) -> tuple:
     "Per-person costs of (h0, hp) on the audit split; 0-1 loss / squared error by default."
-    p0, pp = self.predictions()      # prediction_cost applies the label rule where the cost needs labels
+    p0, pp = self.predictions()      # prediction_cost applies the label rule to a cost of labels
     return (prediction_cost(self.y_audit, p0, self.task, cost), prediction_cost(self.y_audit, pp, self.task, cost))
 
 # %% ../nbs/04_pair.ipynb #6e45f143

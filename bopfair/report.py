@@ -80,7 +80,8 @@ def figures(self: AuditReport) -> dict:
     for n, ca in self.costs.items():
         slug = _slug(n)
         figs[f"histograms_{slug}"] = plot_bop_histograms(ca.bop, ca.fit)
-        figs[f"bound_{slug}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau, title=n).figure
+        figs[f"bound_{slug}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
+                                                      title=n).figure
     return figs
 
 # %% ../nbs/14_report.ipynb #cfe208ac
