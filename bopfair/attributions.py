@@ -216,7 +216,8 @@ def _model_input(model, Z: np.ndarray):
 def _predicted_class_index(model, X) -> np.ndarray:
     "Index (into classes_) of the class predicted for each row: P(y=1) >= 0.5 for two classes, argmax otherwise."
     X = _model_input(model, X)
-    if callable(getattr(model, "predict_proba", None)): return labels_from_proba(np.asarray(model.predict_proba(X), dtype=float))
+    if callable(getattr(model, "predict_proba", None)):
+        return labels_from_proba(np.asarray(model.predict_proba(X), dtype=float))
     return np.searchsorted(np.asarray(model.classes_), np.asarray(model.predict(X)))
 
 def _select_class(values: np.ndarray, model, X) -> np.ndarray:
@@ -244,12 +245,12 @@ def _shap():
     return shap
 
 def _of_predicted_class(values, model, X: np.ndarray) -> np.ndarray:
-    "shap values as attributions of the predicted class (classifiers) or of the output (regressors)."
+    "shap values as attributions of the predicted class (classifiers) or the output (regressors)."
     values = np.asarray(values, dtype=float)
     return _select_class(values, model, X) if _is_classifier(model) else values
 
 def _agnostic_shap_output(model):
-    "The function shap's model-agnostic explainers call: P(y=1) (binary), all probabilities, or the output."
+    "What shap's model-agnostic explainers call: P(y=1) (binary), all probabilities, or the output."
     if _is_classifier(model):
         if len(getattr(model, "classes_", [0, 1])) == 2:
             return lambda Z: model.predict_proba(_model_input(model, Z))[:, 1]
@@ -268,24 +269,27 @@ def _linear_shap(model, X, *, background=None, random_state=0, **_) -> np.ndarra
     "LinearExplainer: w_j (x_j - mean of background_j), the background defaulting to X."
     shap = _shap()
     B = _background_rows(background, X, len(X), random_state)
-    values = shap.LinearExplainer(model, shap.maskers.Independent(B, max_samples=len(B)))(X).values
-    return _of_predicted_class(values, model, X)
+    masker = shap.maskers.Independent(B, max_samples=len(B))
+    return _of_predicted_class(shap.LinearExplainer(model, masker)(X).values, model, X)
 
 def _permutation_shap(model, X, *, background=None, random_state=0, **_) -> np.ndarray:
     "PermutationExplainer on up to 100 background rows."
     shap = _shap()
     B = _background_rows(background, X, 100, random_state)
-    ex = shap.PermutationExplainer(_agnostic_shap_output(model), shap.maskers.Independent(B, max_samples=len(B)),
-                                   seed=random_state)
-    return _of_predicted_class(ex(X, max_evals=max(500, 2 * X.shape[1] + 1), silent=True).values, model, X)
+    masker = shap.maskers.Independent(B, max_samples=len(B))
+    ex = shap.PermutationExplainer(_agnostic_shap_output(model), masker, seed=random_state)
+    values = ex(X, max_evals=max(500, 2 * X.shape[1] + 1), silent=True).values
+    return _of_predicted_class(values, model, X)
 
 def _exact_shap(model, X, *, background=None, random_state=0, **_) -> np.ndarray:
     "ExactExplainer: all 2^p coalitions, p <= 16."
     if X.shape[1] > 16:
-        raise ValueError(f"`method`='exact' evaluates all 2^p coalitions and p={X.shape[1]} > 16; use 'permutation'.")
+        raise ValueError(f"`method`='exact' evaluates all 2^p coalitions and p={X.shape[1]} > 16; "
+                         "use 'permutation'.")
     shap = _shap()
     B = _background_rows(background, X, 100, random_state)
-    ex = shap.explainers.ExactExplainer(_agnostic_shap_output(model), shap.maskers.Independent(B, max_samples=len(B)))
+    masker = shap.maskers.Independent(B, max_samples=len(B))
+    ex = shap.explainers.ExactExplainer(_agnostic_shap_output(model), masker)
     return _of_predicted_class(ex(X, silent=True).values, model, X)
 
 # %% ../nbs/05_attributions.ipynb #f87745c6
@@ -376,12 +380,12 @@ _AUDIT_INPUTS = ("background", "baseline", None)
 
 @dataclass(frozen=True)
 class AttributionMethod:
-    "A registered attribution method: its `compute` function and what callers must know about it."
-    compute: Callable        # compute(model, X, *, background, random_state, **options) -> (n, p) attributions
-    random: bool = False     # draws random numbers (chunked audits give each chunk its own seed)
-    options: tuple = ()      # the keyword options of `attributions` it takes besides background
-    audit_input: str | None = "background"  # from the training matrix R: 'background' (R), 'baseline' (its mean), None
-    picks: Callable | None = None  # picks(model) -> True when method='auto' chooses it for `model`
+    "A registered attribution method: its `compute` function and what its callers must know."
+    compute: Callable    # compute(model, X, *, background, random_state, **options) -> (n, p)
+    random: bool = False # draws random numbers (a chunked audit gives each chunk its own seed)
+    options: tuple = ()  # the keyword options of `attributions` it takes besides `background`
+    audit_input: str | None = "background" # from the training matrix R: R, its mean, or nothing
+    picks: Callable | None = None # picks(model) -> True when method='auto' chooses it
 
     def __post_init__(self): check_choice(self.audit_input, "audit_input", _AUDIT_INPUTS)
 
@@ -394,24 +398,28 @@ class AttributionMethod:
 # %% ../nbs/05_attributions.ipynb #74692c63
 def _occlusion(model, X, *, background=None, random_state=0, baseline=None, n_background=50,
                chunk_size=2**17, **_) -> np.ndarray:
+    "occlusion_attributions; the baseline defaults to the mean of `background`."
     return occlusion_attributions(model, X, "mean" if baseline is None else baseline, background,
-                                  n_background=n_background, chunk_size=chunk_size, random_state=random_state)
+                                  n_background=n_background, chunk_size=chunk_size,
+                                  random_state=random_state)
 
 def _sampling(model, X, *, background=None, random_state=0, baseline=None, n_permutations=None,
               n_background=50, chunk_size=2**17, **_) -> np.ndarray:
-    return sampling_shapley_attributions(model, X, "mean" if baseline is None else baseline, background,
-                                         n_permutations=10 if n_permutations is None else n_permutations,
-                                         n_background=n_background, chunk_size=chunk_size,
-                                         random_state=random_state)
+    "sampling_shapley_attributions; the mean of `background` as baseline, 10 permutations by default."
+    return sampling_shapley_attributions(
+        model, X, "mean" if baseline is None else baseline, background,
+        n_permutations=10 if n_permutations is None else n_permutations,
+        n_background=n_background, chunk_size=chunk_size, random_state=random_state)
 
 def _is_tree_model(model) -> bool: return type(model).__module__.startswith(_TREE_MODULES)
 def _is_linear_model(model) -> bool:
     return type(model).__module__.startswith("sklearn.linear_model") and hasattr(model, "coef_")
+def _any_model(model) -> bool: return True
 
 ATTRIBUTION_METHODS = {
     "tree": AttributionMethod(_tree_shap, audit_input=None, picks=_is_tree_model),
     "linear": AttributionMethod(_linear_shap, picks=_is_linear_model),
-    "permutation": AttributionMethod(_permutation_shap, random=True, picks=lambda model: True),
+    "permutation": AttributionMethod(_permutation_shap, random=True, picks=_any_model),
     "exact": AttributionMethod(_exact_shap),
     "occlusion": AttributionMethod(_occlusion, options=("baseline",), audit_input="baseline"),
     "sampling": AttributionMethod(_sampling, random=True, options=("baseline", "n_permutations"),
@@ -420,26 +428,28 @@ ATTRIBUTION_METHODS = {
 
 # %% ../nbs/05_attributions.ipynb #88f27368
 def explainer_kind(model) -> str:
-    "The method `attributions(method='auto')` uses for `model`: the first in ATTRIBUTION_METHODS whose `picks` accepts it."
+    "The method `attributions(method='auto')` uses: the first in ATTRIBUTION_METHODS that picks `model`."
     if hasattr(model, "steps"):
         raise TypeError("`model` is a Pipeline; explain its last step on the transformed matrix: "
                         "est, Z = transformed_inputs(pipeline, data).")
-    return next(k for k, m in ATTRIBUTION_METHODS.items() if m.picks is not None and m.picks(model))
+    return next(k for k, m in ATTRIBUTION_METHODS.items()
+                if m.picks is not None and m.picks(model))
 
 # %% ../nbs/05_attributions.ipynb #22a66751
 def _or(names) -> str: return " or ".join(map(repr, names))
 
 def _check_method_options(method: str, given: dict):
-    "An option of `attributions` the method does not take is an error saying which methods take it."
+    "An option the method does not take is an error saying which methods take it."
     spec = ATTRIBUTION_METHODS[method]
     for name in given:
         if name in spec.options: continue
-        if "baseline" in spec.options:             # a baseline method: the option is another one's
+        if "baseline" in spec.options:             # a baseline method: the option is another's
             users = [k for k, m in ATTRIBUTION_METHODS.items() if name in m.options]
-            raise ValueError(f"`{name}` applies to method={_or(users)} only; drop it for method={method!r}.")
+            raise ValueError(f"`{name}` applies to method={_or(users)} only; "
+                             f"drop it for method={method!r}.")
         takers = [k for k, m in ATTRIBUTION_METHODS.items() if "baseline" in m.options]
-        raise ValueError(f"`{name}` applies to method={_or(takers)} only; method={method!r} takes its "
-                         "baseline from `background`.")
+        raise ValueError(f"`{name}` applies to method={_or(takers)} only; method={method!r} "
+                         "takes its baseline from `background`.")
 
 # %% ../nbs/05_attributions.ipynb #39d9ccef
 def attributions(model, X, method: str = "auto", background=None, random_state: int = 0, *, baseline=None,
@@ -448,7 +458,9 @@ def attributions(model, X, method: str = "auto", background=None, random_state: 
     check_choice(method, "method", ("auto", *ATTRIBUTION_METHODS))
     Xa = _as_matrix(X, "X", model)
     method = explainer_kind(model) if method == "auto" else method
-    given = {k: v for k, v in (("baseline", baseline), ("n_permutations", n_permutations)) if v is not None}
+    given = {k: v for k, v in (("baseline", baseline), ("n_permutations", n_permutations))
+             if v is not None}
     _check_method_options(method, given)
-    return ATTRIBUTION_METHODS[method].compute(model, Xa, background=background, random_state=random_state,
-                                               n_background=n_background, chunk_size=chunk_size, **given)
+    return ATTRIBUTION_METHODS[method].compute(
+        model, Xa, background=background, random_state=random_state, n_background=n_background,
+        chunk_size=chunk_size, **given)

@@ -13,13 +13,13 @@ from .explanation_costs import resolve_top_j, explanation_costs, EXPLANATION_COS
 __all__ = ['pair_top_j', 'explanation_label', 'explanation_bop']
 
 # %% ../nbs/07_explain.ipynb #3dc19901
-from .attributions import (check_attributions, transformed_inputs, column_groups, group_attributions,
-                                  BASELINES, removal_baseline, occlusion_attributions,
-                                  sampling_shapley_attributions, AttributionMethod, ATTRIBUTION_METHODS,
-                                  explainer_kind, attributions)
-from .explanation_costs import (feature_ranks, top_j_mask, DELTAS, ExplanationCost, sufficiency_cost,
-                                       incomprehensiveness_cost, reference_explanation_costs, CostCurve,
-                                       explanation_cost_curve)
+from .attributions import (check_attributions, transformed_inputs, column_groups,
+                                  group_attributions, BASELINES, removal_baseline,
+                                  occlusion_attributions, sampling_shapley_attributions,
+                                  AttributionMethod, ATTRIBUTION_METHODS, explainer_kind, attributions)
+from .explanation_costs import (feature_ranks, top_j_mask, DELTAS, ExplanationCost,
+                                       sufficiency_cost, incomprehensiveness_cost,
+                                       reference_explanation_costs, CostCurve, explanation_cost_curve)
 
 # %% ../nbs/07_explain.ipynb #59c78463
 def pair_top_j(

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 from .checks import check_choice
 from .costs import labels_from_proba
-from .attributions import (_as_matrix, _is_classifier, _model_input, _draw_mean, _resolve_groups,
-                                  _sum_groups, check_attributions, removal_baseline, BASELINES)
+from .attributions import (_as_matrix, _is_classifier, _model_input, _draw_mean,
+                                  _resolve_groups, _sum_groups, check_attributions,
+                                  removal_baseline, BASELINES)
 
 # %% auto #0
 __all__ = ['DELTAS', 'EXPLANATION_COSTS', 'resolve_top_j', 'feature_ranks', 'top_j_mask', 'ExplanationCost', 'explanation_costs',
@@ -110,9 +111,9 @@ def _delta(out0: np.ndarray, out1: np.ndarray, delta: str, mode: str) -> np.ndar
 # %% ../nbs/06_explanation_costs.ipynb #b2786a57
 @dataclass(frozen=True)
 class ExplanationCost:
-    "A registered explanation cost: sign * delta(h(x), h(x')), x' keeping the top-J features or all but them."
-    keeps_top: bool      # True: x' keeps the top J (the rest removed); False: x' removes the top J
-    sign: float = 1.0    # +1: a change is bad (sufficiency); -1: a change is good (incomprehensiveness)
+    "A registered explanation cost: sign * delta(h(x), h(x')), x' keeping the top J or all but them."
+    keeps_top: bool   # True: x' keeps the top J (the rest removed); False: x' removes the top J
+    sign: float = 1.0 # +1: a change is bad (sufficiency); -1: a change is good (incomprehensiveness)
 
     def kept(self, top: np.ndarray) -> np.ndarray:
         "Mask of the features x' keeps, from the mask of the top-J features."
@@ -132,7 +133,7 @@ EXPLANATION_COSTS = {
 def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_COSTS, *, rank_by="abs",
                              baseline="mean", reference=None, task="auto", delta=None, chunk_size=2**17,
                              n_background=50, random_state=0, column_groups=None):
-    "Costs of each kind (names in EXPLANATION_COSTS) for each J: dict kind -> (n, len(top_js)), and the Js."
+    "Costs of each kind (names in EXPLANATION_COSTS) per J: {kind: (n, len(top_js))}, and the Js."
     Xa = _as_matrix(X, "X", model)
     A = check_attributions(attributions, Xa)
     n, p = Xa.shape
@@ -185,7 +186,7 @@ def explanation_costs(
     random_state: int = 0, # seed of that draw
     column_groups=None, # original column of each column (labels, names, column_groups(pipe)); None: itself
 ) -> dict:
-    "Per-person costs of the top-J explanation, one per EXPLANATION_COSTS: {'sufficiency': (n,), ...}."
+    "Per-person costs of the top-J explanation, one per EXPLANATION_COSTS: {'sufficiency': (n,), ...}"
     res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], EXPLANATION_COSTS, rank_by=rank_by,
                                       baseline=baseline, reference=reference, task=task, delta=delta,
                                       chunk_size=chunk_size, n_background=n_background,
@@ -260,7 +261,7 @@ def reference_explanation_costs(
         key = _rank_key(np.array([a]), rank_by)[0].tolist()
         top = set(sorted(range(q), key=lambda c: (-key[c], c))[:J])
         o0 = h(x)
-        for k, cost in EXPLANATION_COSTS.items():            # each cost keeps the top J or the rest
+        for k, cost in EXPLANATION_COSTS.items():  # each cost keeps the top J or the rest
             kept = top if cost.keeps_top else set(range(q)) - top
             out[k][i] = cost.sign * change(o0, h_removed(x, kept)) if len(kept) < q else 0.0
     return out
@@ -268,18 +269,20 @@ def reference_explanation_costs(
 # %% ../nbs/06_explanation_costs.ipynb #9f1f9657
 @dataclass(frozen=True)
 class CostCurve:
-    "Per-person explanation costs for several J: costs[kind] of shape (n, len(top_j)), also as curve.<kind>."
+    "Per-person explanation costs for several J: costs[kind], (n, len(top_j)); also curve.<kind>."
     top_j: np.ndarray
-    costs: dict                  # kind (a name in EXPLANATION_COSTS) -> (n, len(top_j)) array
+    costs: dict       # kind (a name in EXPLANATION_COSTS) -> (n, len(top_j)) array
 
     def __getattr__(self, name):
         costs = self.__dict__.get("costs", {})
         if name in costs: return costs[name]
-        raise AttributeError(f"CostCurve has no attribute {name!r}; its costs are {list(costs)}.")
+        raise AttributeError(f"CostCurve has no attribute {name!r}; "
+                             f"its costs are {list(costs)}.")
 
     def mean(self) -> pd.DataFrame:
         "Mean cost over people for each J (the curve to plot)."
-        return pd.DataFrame({k: v.mean(0) for k, v in self.costs.items()}, index=pd.Index(self.top_j, name="J"))
+        return pd.DataFrame({k: v.mean(0) for k, v in self.costs.items()},
+                            index=pd.Index(self.top_j, name="J"))
 
     def aopc(self) -> dict:
         "Area over the perturbation curve: the mean over J of the mean cost, per kind."

@@ -13,8 +13,8 @@ from .checks import check_choice
 from .costs import prediction_cost, DEFAULT_PREDICTION_COST, PREDICTION_COSTS
 from .bop import benefit_of_personalization, BoPResult
 from .groups import make_groups
-from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind, column_groups,
-                                  removal_baseline, ATTRIBUTION_METHODS)
+from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind,
+                                  column_groups, removal_baseline, ATTRIBUTION_METHODS)
 from .explanation_costs import explanation_costs, EXPLANATION_COSTS
 from .explain import pair_top_j, explanation_label
 
@@ -63,7 +63,7 @@ def _dask_client():
 _ROW_ALIGNMENT = 64      # chunk sizes are rounded up to a multiple of this
 
 def _aligned_chunk_size(chunk_size: int) -> int:
-    "`chunk_size` rounded up to a multiple of _ROW_ALIGNMENT (64) rows, so BLAS sees every row at the same block offset."
+    "`chunk_size` rounded up to a multiple of 64 rows: BLAS sees every row at the same block offset."
     return -(-int(chunk_size) // _ROW_ALIGNMENT) * _ROW_ALIGNMENT
 
 # %% ../nbs/12_scaling.ipynb #de0708a3
@@ -76,7 +76,7 @@ class ChunkSpec:
     top_j: tuple                 # (J0, Jp): counts of original columns
     methods: tuple               # (method for h0, method for hp), resolved from 'auto'
     baselines: tuple             # (m, p) removal baseline rows per model (default: the training mean)
-    attribution_inputs: tuple = ({}, {})  # per model: what `attributions` gets from the training matrix
+    attribution_inputs: tuple = ({}, {})  # per model: what `attributions` gets from training
     column_groups: tuple = (None, None)  # original column of each encoded column, per model
     options: dict = field(default_factory=dict)  # rank_by, delta, chunk_size for explanation_costs
 
@@ -87,7 +87,7 @@ def _predict(model, Z: np.ndarray, task: str) -> np.ndarray:
     return model.predict_proba(Zin)[:, 1] if task == "classification" else model.predict(Zin)
 
 def _prediction_costs(y, pred, task: str, costs) -> dict:
-    "Per-person prediction costs by name; prediction_cost applies the label rule for label costs."
+    "Per-person prediction costs by name (prediction_cost applies the label rule itself)."
     return {c: prediction_cost(y, pred, task, c) for c in costs}
 
 # %% ../nbs/12_scaling.ipynb #bc853373
@@ -255,7 +255,7 @@ def pair_explanation_bop(
     random_state: int = 0, # seed of random attribution methods and background draws
     **options, # rank_by, baseline, delta, n_background, chunk_size (rows per model call)
 ) -> dict:
-    "BoP-X of a fitted pair on its audit split, one BoPResult per explanation cost: pair_costs with one chunk."
+    "BoP-X of a fitted pair on its audit split, one BoPResult per explanation cost (one pair_costs chunk)."
     task = options.pop("task", pair.task)
     if task not in ("auto", pair.task):
         raise ValueError(f"`task`={task!r} but the pair was fitted for {pair.task!r}; drop `task`.")
