@@ -44,3 +44,21 @@ def test_bounds_says_in_words_when_even_one_group_is_untestable():
                  for l in r.stdout.splitlines() if l.strip())
     assert float(r.stdout.split("k* (exact root)")[1].split()[0]) < 0
     assert "even one group of all N people is untestable" in r.stdout
+
+def test_help_is_instant_and_loads_no_numerics():
+    "`bopfair --help` imports only the standard library (each command imports what it needs)."
+    r = run("--help")
+    assert r.returncode == 0 and "demo" in r.stdout and "bounds" in r.stdout
+    check = ("import sys, contextlib, io\nfrom bopfair.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    try: main(['--help'])\n    except SystemExit: pass\n"
+             "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'sklearn', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+def test_command_help_lists_its_options():
+    r = run("bounds", "--help")
+    assert r.returncode == 0 and "--family {bernoulli,categorical,gaussian" in r.stdout
+    from bopfair.verdicts import MIN_GROUP_SIZE
+    r = run("audit", "--help")
+    assert r.returncode == 0 and f"(default {MIN_GROUP_SIZE})" in " ".join(r.stdout.split())
