@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
 from .checks import as_1d_array, check_same_length
 from .groups import Groups, as_groups, make_groups
 
 # %% auto #0
-__all__ = ['individual_bop', 'group_cost_table', 'minimal_group_benefit', 'markdown_table', 'BoPResult',
-           'benefit_of_personalization']
+__all__ = ['CATEGORICAL_VALUES', 'individual_bop', 'is_categorical_bop', 'group_cost_table', 'minimal_group_benefit',
+           'markdown_table', 'BoPResult', 'benefit_of_personalization', 'bop_and_groups']
 
 # %% ../nbs/03_bop.ipynb #debd856f
 def individual_bop(cost_h0, cost_hp) -> np.ndarray:
@@ -20,6 +21,13 @@ def individual_bop(cost_h0, cost_hp) -> np.ndarray:
     cost_h0, cost_hp = as_1d_array(cost_h0, "cost_h0"), as_1d_array(cost_hp, "cost_hp")
     check_same_length(cost_h0=cost_h0, cost_hp=cost_hp)
     return cost_h0 - cost_hp
+
+# %% ../nbs/03_bop.ipynb #00c359ad
+CATEGORICAL_VALUES = (-1.0, 0.0, 1.0)   # individual BoP of 0-1 costs
+
+def is_categorical_bop(b) -> bool:
+    "True when every individual BoP is -1, 0 or 1 (paired 0-1 costs), where the exact sign test applies."
+    return bool(np.isin(np.asarray(b, dtype=float), CATEGORICAL_VALUES).all())
 
 # %% ../nbs/03_bop.ipynb #7f94cc13
 def _group_means(values: np.ndarray, codes: np.ndarray, d: int) -> np.ndarray:
@@ -69,25 +77,6 @@ class BoPResult:
     cost: str = "cost"       # name of the cost, e.g. 'zero_one'
     groups: Groups | None = None  # the people's groups, for tests and plots downstream
 
-    @property
-    def harmed_groups(self) -> list:
-        "Groups whose BoP is negative (personalization made their cost higher)."
-        return self.table.index[self.table["bop"] < 0].tolist()
-
-    def summary(self) -> pd.DataFrame:
-        "The by-group table with an `all` row (population values) appended."
-        n = self.table["n"]
-        overall = pd.DataFrame({"n": [int(n.sum())],
-                                "cost_h0": [np.average(self.table["cost_h0"][n > 0], weights=n[n > 0])],
-                                "cost_hp": [np.average(self.table["cost_hp"][n > 0], weights=n[n > 0])],
-                                "bop": [self.population]}, index=pd.Index(["all"], name="group"))
-        return pd.concat([self.table, overall])
-
-    def to_markdown(self, digits: int = 4) -> str:
-        "The summary as a markdown table (see `markdown_table`) followed by gamma and its group."
-        return (markdown_table(self.summary(), digits) +
-                f"\n\nminimal group BoP gamma = {self.gamma:.{digits}g} (group: {self.argmin_group})\n")
-
     def __repr__(self):
         with pd.option_context("display.width", 120, "display.max_columns", 10):
             return (f"BoPResult(cost={self.cost!r}, population={self.population:.4g}, gamma={self.gamma:.4g} "
@@ -103,3 +92,44 @@ def benefit_of_personalization(cost_h0, cost_hp, groups, cost: str = "cost") -> 
     gamma, argmin = minimal_group_benefit(table)
     return BoPResult(individual=b, table=table, population=float(b.mean()), gamma=gamma, argmin_group=argmin,
                      cost=cost, groups=g)
+
+# %% ../nbs/03_bop.ipynb #fc29cdeb
+@patch(as_prop=True)
+def harmed_groups(self: BoPResult) -> list:
+    "Groups whose BoP is negative (personalization made their cost higher)."
+    return self.table.index[self.table["bop"] < 0].tolist()
+
+# %% ../nbs/03_bop.ipynb #22989582
+@patch
+def summary(self: BoPResult) -> pd.DataFrame:
+    "The by-group table with an `all` row (population values) appended."
+    n = self.table["n"]
+    overall = pd.DataFrame({"n": [int(n.sum())],
+                            "cost_h0": [np.average(self.table["cost_h0"][n > 0], weights=n[n > 0])],
+                            "cost_hp": [np.average(self.table["cost_hp"][n > 0], weights=n[n > 0])],
+                            "bop": [self.population]}, index=pd.Index(["all"], name="group"))
+    return pd.concat([self.table, overall])
+
+# %% ../nbs/03_bop.ipynb #e4a4c971
+@patch
+def to_markdown(self: BoPResult, digits: int = 4) -> str:
+    "The summary as a markdown table (see `markdown_table`) followed by gamma and its group."
+    return (markdown_table(self.summary(), digits) +
+            f"\n\nminimal group BoP gamma = {self.gamma:.{digits}g} (group: {self.argmin_group})\n")
+
+# %% ../nbs/03_bop.ipynb #4ea0d4ac
+def bop_and_groups(b, groups=None) -> tuple[np.ndarray, Groups]:
+    "The individual BoP vector and `Groups` from a `BoPResult` (its own groups by default) or a 1-D array `b` and `groups`."
+    if groups is None and isinstance(b, BoPResult) and b.groups is not None: groups = b.groups
+    if groups is None:
+        raise TypeError("`groups` is required with a plain array `b`: pass the people's group labels "
+                        "(or pass the BoPResult of benefit_of_personalization, which carries them).")
+    values = as_1d_array(b.individual if isinstance(b, BoPResult) else b, "b")
+    g = as_groups(groups, name="groups")
+    if g.n != len(values):
+        raise ValueError(f"`groups` describes {g.n} people, not {len(values)}: `b` has {len(values)}, `groups` has "
+                         f"{g.n}; they must be the same people in the same order.")
+    if isinstance(b, BoPResult) and list(b.table.index) != list(g.names):
+        raise ValueError(f"`groups` defines groups {list(g.names)[:4]}... but the BoPResult's table has "
+                         f"{list(b.table.index)[:4]}...; pass the same `groups` you gave benefit_of_personalization.")
+    return values, g

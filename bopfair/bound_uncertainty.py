@@ -8,11 +8,10 @@ import numbers
 from typing import NamedTuple
 import numpy as np
 import pandas as pd
-from .checks import as_1d_array, check_choice, check_same_length
-from .groups import as_groups
-from .bop import BoPResult
+from .checks import as_1d_array, check_choice, check_count, check_open_unit
+from .bop import bop_and_groups, is_categorical_bop
 from .bounds import log_kappa, lower_bound_from_log_kappa, pe_lower_bound
-from .distributions import degenerate_sigma, _is_categorical, _pooled_std
+from .distributions import degenerate_sigma, _pooled_std
 
 # %% auto #0
 __all__ = ['SIGMA_FAMILIES', 'sigma_estimate', 'sigma_from_counts', 'SigmaBootstrap', 'bootstrap_sigmas', 'bound_replicates',
@@ -61,7 +60,7 @@ def sigma_from_counts(values, counts, family: str = "gaussian") -> np.ndarray:
     med = _weighted_median(v, C)
     return np.sqrt(2) * np.einsum("bk,bk->b", C, np.abs(v[None, :] - med[:, None])) / m
 
-# %% ../nbs/09a_bound_uncertainty.ipynb #7aa7c8b0
+# %% ../nbs/09a_bound_uncertainty.ipynb #25fafe7d
 class SigmaBootstrap(NamedTuple):
     "Point and bootstrap sigma of each non-empty group: `replicates` has shape (n_boot, len(groups))."
     groups: list            # names of the non-empty groups, in table order
@@ -69,22 +68,11 @@ class SigmaBootstrap(NamedTuple):
     sigma: np.ndarray       # point estimates
     replicates: np.ndarray  # (n_boot, d') bootstrap estimates
 
-def _check_n_boot(n_boot) -> int:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral):
-        raise TypeError(f"`n_boot` must be an integer, got {type(n_boot).__name__}; e.g. n_boot=1000.")
-    if n_boot < 1: raise ValueError(f"`n_boot` must be >= 1, got {n_boot}; use about 1000 for a 95% interval.")
-    return int(n_boot)
-
+# %% ../nbs/09a_bound_uncertainty.ipynb #7aa7c8b0
 def _bop_and_groups(b, groups):
-    "Individual BoP and Groups from a BoPResult (its own groups by default) or an array plus `groups`."
-    if isinstance(b, BoPResult):
-        groups = b.groups if groups is None else groups
-        b = b.individual
-    if groups is None: raise TypeError("`groups` is required with an array `b`: pass the people's groups (or a BoPResult).")
-    b = as_1d_array(b, "b")
+    "`bop_and_groups`, refusing an empty `b` (the bound needs at least one person)."
+    b, g = bop_and_groups(b, groups)
     if len(b) == 0: raise ValueError("`b` is empty; the bound needs the individual BoP of at least one person.")
-    g = as_groups(groups, len(b))
-    check_same_length(b=b, groups=g.codes)
     return b, g
 
 def _sigma_with_rule(values, C, family, m: int, categorical: bool, pooled: float, alpha: float) -> np.ndarray:
@@ -109,9 +97,9 @@ def bootstrap_sigmas(
 ) -> SigmaBootstrap:
     "Stratified bootstrap of each non-empty group's sigma of `b`, vectorized over replicates; degenerate samples get the plausible sigma."
     _check_sigma_family(family)
-    n_boot = _check_n_boot(n_boot)
+    n_boot = check_count(n_boot, "n_boot", advice="use about 1000 for a 95% interval.")
     b, g = _bop_and_groups(b, groups)
-    cat = _is_categorical(b) if categorical is None else bool(categorical)
+    cat = is_categorical_bop(b) if categorical is None else bool(categorical)
     pooled = _pooled_std(b)
     rng = np.random.default_rng(random_state)
     order = np.argsort(g.codes, kind="stable")
@@ -151,12 +139,6 @@ def bound_replicates(
     return lower_bound_from_log_kappa(lk, m, mixture=mixture)
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #90a4bcf3
-def _check_confidence(confidence) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
-        raise TypeError(f"`confidence` must be a number strictly between 0 and 1, got {type(confidence).__name__}; e.g. 0.95.")
-    if not 0 < confidence < 1: raise ValueError(f"`confidence` must be strictly between 0 and 1, got {confidence}; e.g. 0.95.")
-    return float(confidence)
-
 def _check_epsilon(epsilon) -> np.ndarray:
     "epsilon as a 1-D array of finite positive floats."
     try: eps = None if isinstance(epsilon, (str, bytes)) else np.atleast_1d(np.asarray(epsilon, dtype=float))
@@ -181,7 +163,7 @@ def bound_spread(
     "Point LB_sum at each `epsilon` with a percentile bootstrap interval over the estimated sigma_j and the share of replicates with LB_sum >= `tau`."
     _check_sigma_family(family)
     check_choice(mixture, "mixture", ("equal", "optimal"))
-    confidence = _check_confidence(confidence)
+    confidence = check_open_unit(confidence, "confidence", 0.95)
     if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or not 0 < tau < 1:
         raise ValueError(f"`tau` must be a number strictly between 0 and 1 (a threshold on the sum of errors), got {tau!r}.")
     eps = _check_epsilon(epsilon)

@@ -18,12 +18,6 @@ __all__ = ['FAMILIES', 'MIXTURES', 'FORMS', 'FIT_TO_KAPPA', 'log_kappa', 'lower_
            'group_bounds_from_fit', 'simulate_tests']
 
 # %% ../nbs/09_bounds.ipynb #a5c7b5d0
-FAMILIES = ("bernoulli", "categorical", "gaussian", "laplace", "laplace_loose", "moment")
-MIXTURES = ("equal", "optimal")      # the paper's equal-weight mixture; our chi^2-optimal one
-FORMS = ("exact", "simplified")      # keep the -1 in kappa^m - 1 (tighter), or drop it (the authors' code)
-_NEEDS_SIGMA = ("gaussian", "laplace", "laplace_loose", "moment")
-_EPS_MAX = {"bernoulli": 0.5, "categorical": 1.0}   # largest epsilon the two-point construction allows
-
 def _positive(x, name: str, *, at_least: float = 0.0, strict: bool = True) -> np.ndarray:
     "Validate a scalar or array of finite numbers > `at_least` (>= if not `strict`); return it as a float array."
     if isinstance(x, (str, bytes)) or x is None:
@@ -51,6 +45,10 @@ def _log_kappa_laplace(u: np.ndarray) -> np.ndarray:
     return np.where(small, series, big)
 
 # %% ../nbs/09_bounds.ipynb #eba8fa7d
+FAMILIES = ("bernoulli", "categorical", "gaussian", "laplace", "laplace_loose", "moment")
+_NEEDS_SIGMA = ("gaussian", "laplace", "laplace_loose", "moment")
+_EPS_MAX = {"bernoulli": 0.5, "categorical": 1.0}   # largest epsilon the two-point construction allows
+
 def log_kappa(
     epsilon,                   # margin(s) eps > 0
     family: str = "bernoulli", # one of FAMILIES
@@ -73,6 +71,9 @@ def log_kappa(
         return u if family == "laplace_loose" else _log_kappa_laplace(u)
 
 # %% ../nbs/09_bounds.ipynb #12a68f78
+MIXTURES = ("equal", "optimal")      # the paper's equal-weight mixture; our chi^2-optimal one
+FORMS = ("exact", "simplified")      # keep the -1 in kappa^m - 1 (tighter), or drop it (the authors' code)
+
 def _log_expm1(x):
     "log(exp(x) - 1) for x >= 0, stable for tiny and huge x (0 -> -inf, inf -> inf)."
     x = np.asarray(x, dtype=float)
@@ -185,12 +186,13 @@ def pe_lower_bound_equal(
     out = np.where(N < np.exp2(k), full, out)            # fewer people than groups: some group is empty
     return out[()] if np.ndim(out) == 0 else out
 
-# %% ../nbs/09_bounds.ipynb #bdc459d3
+# %% ../nbs/09_bounds.ipynb #dcb41ffb
 class MaxAttributes(NamedTuple):
     "k* (continuous root) and k_max = floor(k*): with more than k* binary attributes every test has sum of errors >= tau."
     k_star: np.ndarray
     k_max: np.ndarray
 
+# %% ../nbs/09_bounds.ipynb #bdc459d3
 def _check_tau(tau) -> float:
     t = _positive(tau, "tau")
     if t.ndim or not (0 < t < 1): raise ValueError(f"`tau` must be one number strictly between 0 and 1, got {tau!r}.")
@@ -305,10 +307,6 @@ def min_testable_epsilon_equal(
     return _epsilon_star(lb, tau, _EPS_MAX.get(family, np.inf))
 
 # %% ../nbs/09_bounds.ipynb #f249dd21
-FIT_TO_KAPPA = {"gaussian": "gaussian", "laplace": "laplace", "categorical": "moment", "student_t": "moment",
-                "moment": "moment", "bernoulli": "bernoulli", "laplace_loose": "laplace_loose",
-                "degenerate": "moment"}
-
 def _check_fit(fit) -> pd.DataFrame:
     "A fit table with a 'group' column (taken from the index or first column if absent) and columns n, sigma."
     if not isinstance(fit, pd.DataFrame): raise TypeError(f"`fit` must be a pandas DataFrame, got {type(fit).__name__}.")
@@ -340,6 +338,10 @@ def bound_fit_table(
     return pd.concat([sel[~bad], fixed[sel.columns]]).sort_index()
 
 # %% ../nbs/09_bounds.ipynb #1c7940c1
+FIT_TO_KAPPA = {"gaussian": "gaussian", "laplace": "laplace", "categorical": "moment", "student_t": "moment",
+                "moment": "moment", "bernoulli": "bernoulli", "laplace_loose": "laplace_loose",
+                "degenerate": "moment"}
+
 def _per_group_table(fit: pd.DataFrame, pooled_label: str) -> pd.DataFrame:
     "One row per group: the `bound_fit_table` rows of a fit table, pooled row dropped."
     t = bound_fit_table(fit)

@@ -14,14 +14,14 @@ from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.stats.diagnostic import lilliefors
 from .checks import as_1d_array, check_choice, check_positive_scalar
 from .groups import as_groups
+from .bop import CATEGORICAL_VALUES, is_categorical_bop   # CATEGORICAL_VALUES re-exported: old path
 
 # %% auto #0
-__all__ = ['FIT_FAMILIES', 'COLUMNS', 'GOF_MAX_ROWS', 'GOF_N_BOOT', 'MAX_LOG_DF', 'CATEGORICAL_VALUES', 'fit_gaussian',
-           'fit_laplace', 'fit_categorical', 'StudentT', 'fit_student_t', 'DegenerateSigma', 'degenerate_sigma',
-           'fit_sample', 'fit_families', 'qq_data', 'qq_from_fit']
+__all__ = ['COLUMNS', 'GOF_MAX_ROWS', 'GOF_N_BOOT', 'MAX_LOG_DF', 'FIT_FAMILIES', 'fit_gaussian', 'fit_laplace',
+           'fit_categorical', 'StudentT', 'fit_student_t', 'DegenerateSigma', 'degenerate_sigma', 'fit_sample',
+           'fit_families', 'qq_data', 'qq_from_fit']
 
 # %% ../nbs/08_distributions.ipynb #a108d4e7
-FIT_FAMILIES = ("gaussian", "laplace", "student_t", "categorical")
 COLUMNS = ["group", "family", "n", "mean", "sigma", "loc", "loc_se", "scale", "scale_se", "df", "df_se", "probs",
            "n_params", "loglik", "aic", "bic", "gof_test", "gof_stat", "gof_pvalue", "discrete", "selected", "note"]
 
@@ -38,10 +38,8 @@ def _with_ic(r: dict, n: int) -> dict:
     r["bic"] = r["n_params"] * np.log(n) - 2 * r["loglik"]
     return r
 
-# %% ../nbs/08_distributions.ipynb #ab5e681a
-GOF_MAX_ROWS = 2000     # the Laplace parametric bootstrap runs on a seeded subsample of at most this many rows
-GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
 
+# %% ../nbs/08_distributions.ipynb #ab5e681a
 def fit_gaussian(x: np.ndarray) -> dict:
     "Gaussian MLE with standard errors, log-likelihood and the Lilliefors KS test."
     n, mu, s = len(x), float(np.mean(x)), float(np.std(x))
@@ -51,6 +49,11 @@ def fit_gaussian(x: np.ndarray) -> dict:
     return _with_ic(_row(family="gaussian", n=n, mean=mu, sigma=s, loc=mu, loc_se=s / np.sqrt(n), scale=s,
                          scale_se=s / np.sqrt(2 * n), n_params=2, loglik=ll, gof_test="lilliefors",
                          gof_stat=float(stat), gof_pvalue=float(p)), n)
+
+
+# %% ../nbs/08_distributions.ipynb #9634ba80
+GOF_MAX_ROWS = 2000     # the Laplace parametric bootstrap runs on a seeded subsample of at most this many rows
+GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
 
 def _ks_laplace(X: np.ndarray) -> np.ndarray:
     "KS distance of each row of X to the Laplace law refitted on that row (median, mean |x - median|)."
@@ -85,6 +88,7 @@ def fit_laplace(x: np.ndarray) -> dict:
                          scale=b, scale_se=b / np.sqrt(n), n_params=2, loglik=ll, gof_test="ks_parametric_bootstrap",
                          gof_stat=stat, gof_pvalue=float(p), note=note), n)
 
+# %% ../nbs/08_distributions.ipynb #c71d01b1
 def fit_categorical(x: np.ndarray) -> dict:
     "Categorical law on the observed support: relative frequencies, their standard errors, the pmf's mean and std."
     n = len(x)
@@ -113,6 +117,7 @@ class StudentT(GenericLikelihoodModel):
         loc, log_s, log_df = params
         return stats.t.logpdf(self.endog, np.exp(np.minimum(log_df, MAX_LOG_DF)), loc, np.exp(log_s))
 
+# %% ../nbs/08_distributions.ipynb #3b8e97f5
 def fit_student_t(x: np.ndarray) -> dict:
     "Student-t MLE via statsmodels with delta-method standard errors and an approximate KS test (parameters estimated)."
     n, med = len(x), float(np.median(x))
@@ -133,14 +138,13 @@ def fit_student_t(x: np.ndarray) -> dict:
                          gof_pvalue=float(ks.pvalue),
                          note="approximate GoF: KS ignores the 3 estimated parameters (p-value too large)"), n)
 
-# %% ../nbs/08_distributions.ipynb #be3e5fa6
-CATEGORICAL_VALUES = (-1.0, 0.0, 1.0)   # individual BoP of 0-1 costs
-
+# %% ../nbs/08_distributions.ipynb #2493901f
 class DegenerateSigma(NamedTuple):
     "Plausible sigma of degenerate samples and the rule that gave it ('clopper_pearson', 'pooled', 'none', 'empty')."
     sigma: np.ndarray
     rule: np.ndarray
 
+# %% ../nbs/08_distributions.ipynb #be3e5fa6
 def _max_variance_categorical(c: np.ndarray, q: np.ndarray) -> np.ndarray:
     "Largest variance of a law on {-1, 0, 1} with P(b != c) <= q: q at c = 0 (q/2 on each of -1, 1), 4q'(1-q') at c = +-1, q' = min(q, 1/2)."
     qq = np.minimum(q, 0.5)
@@ -168,8 +172,7 @@ def degenerate_sigma(
     return DegenerateSigma(sigma[()], rule[()])           # scalars for scalar input
 
 # %% ../nbs/08_distributions.ipynb #11bb7327
-def _is_categorical(x: np.ndarray) -> bool:
-    return bool(np.isin(x, CATEGORICAL_VALUES).all())
+FIT_FAMILIES = ("gaussian", "laplace", "student_t", "categorical")
 
 def _pooled_std(x: np.ndarray) -> float:
     "Std (ddof 0) of the pooled sample, exactly 0 when every value is equal (np.std can leave 1e-17)."
@@ -190,7 +193,7 @@ def fit_sample(
     n = len(x)
     if n < 3 or np.all(x == x[0]):
         const = n > 0 and bool(np.all(x == x[0]))
-        cat = _is_categorical(x) if categorical is None else categorical
+        cat = is_categorical_bop(x) if categorical is None else categorical
         ps = _pooled_std(x) if pooled_sigma is None else pooled_sigma
         ds = degenerate_sigma(n, x[0] if const else np.nan, cat, ps, alpha)
         why = "fewer than 3 people" if n < 3 else "every value equal"
@@ -213,6 +216,7 @@ def fit_sample(
     if pool.bic.notna().any(): t.loc[pool.bic.idxmin(), "selected"] = True
     return t[COLUMNS]
 
+# %% ../nbs/08_distributions.ipynb #23e667c3
 def fit_families(
     b,                           # individual BoP, one value per person
     groups=None,                 # the people's groups (labels, Groups, DataFrame of attributes) or None
@@ -231,7 +235,7 @@ def fit_families(
         raise TypeError(f"`categorical` must be True, False or None (infer), got {categorical!r}.")
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
         raise ValueError(f"`alpha` must be a number strictly between 0 and 1, got {alpha!r}; e.g. 0.05.")
-    cat = _is_categorical(b) if categorical is None else bool(categorical)
+    cat = is_categorical_bop(b) if categorical is None else bool(categorical)
     opts = dict(pooled_sigma=_pooled_std(b), categorical=cat, alpha=alpha)
     parts = []
     if groups is not None:
@@ -256,6 +260,7 @@ def qq_data(x, family: str = "gaussian", loc: float = 0.0, scale: float = 1.0, d
         or stats.t(check_positive_scalar(df, "df"), loc, scale)
     return pd.DataFrame({"theoretical": dist.ppf(q), "sample": x, "family": family})
 
+# %% ../nbs/08_distributions.ipynb #92153fef
 def qq_from_fit(b, groups, fit: pd.DataFrame, group: str, family: str) -> pd.DataFrame:
     "QQ data of `group`'s BoP against its fitted `family` from a `fit_families` table."
     b = as_1d_array(b, "b")

@@ -9,54 +9,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
-from .bop import BoPResult
-from .checks import as_1d_array, check_same_length, check_choice, check_positive_scalar
+from .bop import BoPResult, bop_and_groups, is_categorical_bop   # re-exported: old import paths
+from .checks import check_choice, check_count, check_open_unit, check_positive_scalar
 from .groups import Groups, as_groups
 
 # %% auto #0
-__all__ = ['METHODS', 'ALTERNATIVES', 'FEW_VALUES', 'INTERVAL_METHODS', 'bop_and_groups', 'is_categorical_bop', 'group_moments',
-           't_test_pvalues', 'sign_test_pvalues', 'holm_adjust', 'GroupTests', 'group_tests', 'DirectionalTests',
-           'directional_tests', 'holm_across_costs', 'IUTResult', 'intersection_union_test', 'bootstrap_means',
-           'BootstrapCI', 'bootstrap_ci', 'discordance_interval', 'SimultaneousIntervals', 'simultaneous_intervals']
-
-# %% ../nbs/10_inference.ipynb #230e35f5
-METHODS = ("auto", "t", "sign")
-ALTERNATIVES = ("benefit", "harm")
-
-def _check_open_unit(x, name: str, example: float) -> float:
-    "Check that `x` is a real number strictly between 0 and 1."
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"`{name}` must be a real number strictly between 0 and 1, got {type(x).__name__}; e.g. {name}={example}.")
-    x = float(x)
-    if not 0 < x < 1:
-        raise ValueError(f"`{name}` must be strictly between 0 and 1, got {x}; e.g. {name}={example}.")
-    return x
-
-def _check_n_boot(n_boot) -> int:
-    "Check that the number of bootstrap replicates is an integer >= 1."
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (numbers.Integral, np.integer)):
-        raise TypeError(f"`n_boot` must be an integer, got {type(n_boot).__name__}; e.g. n_boot=2000.")
-    if n_boot < 1: raise ValueError(f"`n_boot` must be >= 1, got {n_boot}; use about 2000 for a 95% interval.")
-    return int(n_boot)
-
-# %% ../nbs/10_inference.ipynb #d5eff1f9
-def bop_and_groups(b, groups) -> tuple[np.ndarray, Groups]:
-    "The individual BoP vector and `Groups` from a `BoPResult` (its own groups by default) or a 1-D array `b` and `groups`."
-    if groups is None and isinstance(b, BoPResult) and b.groups is not None: groups = b.groups
-    if groups is None:
-        raise TypeError("`groups` is required with a plain array `b`: pass the people's group labels "
-                        "(or pass the BoPResult of benefit_of_personalization, which carries them).")
-    values = as_1d_array(b.individual if isinstance(b, BoPResult) else b, "b")
-    g = as_groups(groups, name="groups")
-    check_same_length(b=values, groups=g.codes)
-    if isinstance(b, BoPResult) and list(b.table.index) != list(g.names):
-        raise ValueError(f"`groups` defines groups {list(g.names)[:4]}... but the BoPResult's table has {list(b.table.index)[:4]}...; "
-                         "pass the same `groups` you gave benefit_of_personalization.")
-    return values, g
-
-def is_categorical_bop(b: np.ndarray) -> bool:
-    "True when every individual BoP is -1, 0 or 1 (paired 0-1 costs), where the exact sign test applies."
-    return bool(np.isin(b, (-1.0, 0.0, 1.0)).all())
+__all__ = ['METHODS', 'ALTERNATIVES', 'FEW_VALUES', 'INTERVAL_METHODS', 'group_moments', 't_test_pvalues', 'sign_test_pvalues',
+           'holm_adjust', 'GroupTests', 'group_tests', 'DirectionalTests', 'directional_tests', 'holm_across_costs',
+           'IUTResult', 'intersection_union_test', 'bootstrap_means', 'BootstrapCI', 'bootstrap_ci',
+           'discordance_interval', 'SimultaneousIntervals', 'simultaneous_intervals']
 
 # %% ../nbs/10_inference.ipynb #5a220539
 def group_moments(b: np.ndarray, g: Groups) -> pd.DataFrame:
@@ -168,6 +129,9 @@ class GroupTests:
                     f"alpha={self.alpha}, margin={self.margin}, rejected={self.rejected})\n{self.table}")
 
 # %% ../nbs/10_inference.ipynb #82007836
+METHODS = ("auto", "t", "sign")
+ALTERNATIVES = ("benefit", "harm")
+
 def _resolve_method(b: np.ndarray, method: str, margin: float) -> str:
     "Pick 't' or 'sign'; the sign test needs categorical b and margin 0."
     check_choice(method, "method", METHODS)
@@ -197,7 +161,7 @@ def group_tests(b, # individual BoP (1-D array) or a `BoPResult`
     "One-sided per-group tests of ONE direction, Holm-corrected across groups (for verdicts use `directional_tests`)."
     values, g = bop_and_groups(b, groups)
     check_choice(alternative, "alternative", ALTERNATIVES)
-    alpha = _check_open_unit(alpha, "alpha", 0.05)
+    alpha = check_open_unit(alpha, "alpha", 0.05)
     margin = check_positive_scalar(margin, "margin", allow_zero=True)
     method = _resolve_method(values, method, margin)
     mo = group_moments(values, g)
@@ -245,10 +209,14 @@ class DirectionalTests:
 # %% ../nbs/10_inference.ipynb #9ba827f7
 def _check_min_group_size(k) -> int:
     "Check that `min_group_size` is an integer >= 1."
-    if isinstance(k, bool) or not isinstance(k, (numbers.Integral, np.integer)):
-        raise TypeError(f"`min_group_size` must be an integer, got {type(k).__name__}; e.g. min_group_size=5.")
-    if k < 1: raise ValueError(f"`min_group_size` must be >= 1, got {k}; use 1 to test every non-empty group.")
-    return int(k)
+    return check_count(k, "min_group_size", example=5, advice="use 1 to test every non-empty group.")
+
+def _holm_sides(tables, alpha: float) -> list:
+    "ONE Holm family over the p_benefit and p_harm columns of all `tables`; per table (adjusted p, reject), each [benefit..., harm...]."
+    raw = [np.concatenate([t["p_benefit"].to_numpy(float), t["p_harm"].to_numpy(float)]) for t in tables]
+    p_adj, reject = holm_adjust(np.concatenate(raw), alpha)
+    cut = np.cumsum([len(r) for r in raw])[:-1]
+    return list(zip(np.split(p_adj, cut), np.split(reject, cut)))
 
 def _untested_note(n: np.ndarray, p: np.ndarray, min_group_size: int) -> np.ndarray:
     "Why each group is not tested ('' when it is)."
@@ -279,7 +247,7 @@ def directional_tests(b, # individual BoP (1-D array) or a `BoPResult`
                      ) -> DirectionalTests:
     "Benefit and harm of every tested group, Holm over the 2d' one-sided p-values in ONE family."
     values, g = bop_and_groups(b, groups)
-    alpha = _check_open_unit(alpha, "alpha", 0.05)
+    alpha = check_open_unit(alpha, "alpha", 0.05)
     margin = check_positive_scalar(margin, "margin", allow_zero=True)
     min_group_size = _check_min_group_size(min_group_size)
     method = _resolve_method(values, method, margin)
@@ -301,7 +269,7 @@ def directional_tests(b, # individual BoP (1-D array) or a `BoPResult`
                                     note=_untested_note(n, pb, min_group_size))
     dt = DirectionalTests(benefit=raw["benefit"], harm=raw["harm"], table=table, alpha=alpha, family="",
                           min_group_size=min_group_size, cost=cost)
-    p_adj, reject = holm_adjust(np.concatenate([pb, ph]), alpha)
+    (p_adj, reject), = _holm_sides([table], alpha)
     family = (f"Holm at alpha={alpha} over {2 * int(tested.sum())} one-sided p-values "
               f"(benefit and harm of {int(tested.sum())} tested groups) of {cost!r}")
     return _with_family(dt, p_adj, reject, alpha, family)
@@ -318,17 +286,12 @@ def holm_across_costs(tests, # dict name -> DirectionalTests (or a list of them)
     alphas = {t.alpha for _, t in items}
     if alpha is None and len(alphas) > 1:
         raise ValueError(f"The tests were run at different alphas {sorted(alphas)}; pass `alpha` for the joint family.")
-    alpha = _check_open_unit(next(iter(alphas)) if alpha is None else alpha, "alpha", 0.05)
-    raw = [np.concatenate([t.table["p_benefit"].to_numpy(), t.table["p_harm"].to_numpy()]) for _, t in items]
-    p_adj, reject = holm_adjust(np.concatenate(raw), alpha)
-    m = int(np.sum([np.isfinite(r).sum() for r in raw]))
+    alpha = check_open_unit(next(iter(alphas)) if alpha is None else alpha, "alpha", 0.05)
+    parts = _holm_sides([t.table for _, t in items], alpha)
+    m = int(sum(np.isfinite(t.table[["p_benefit", "p_harm"]].to_numpy(float)).sum() for _, t in items))
     names = ", ".join(repr(t.cost) if isinstance(k, int) else repr(k) for k, t in items)
     family = f"Holm at alpha={alpha} over {m} one-sided p-values (benefit and harm) of {len(items)} costs: {names}"
-    out, start = [], 0
-    for k, t in items:
-        stop = start + len(raw[len(out)])
-        out.append((k, _with_family(t, p_adj[start:stop], reject[start:stop], alpha, family)))
-        start = stop
+    out = [(k, _with_family(t, p_adj, reject, alpha, family)) for (k, t), (p_adj, reject) in zip(items, parts)]
     return dict(out) if isinstance(tests, dict) else [t for _, t in out]
 
 # %% ../nbs/10_inference.ipynb #360f6608
@@ -409,7 +372,7 @@ def bootstrap_means(x: np.ndarray, n_boot: int, rng: np.random.Generator, few_va
         out[start:start + k] = x[rng.integers(0, m, size=(k, m))].mean(axis=1)
     return out
 
-# %% ../nbs/10_inference.ipynb #7d7f35b6
+# %% ../nbs/10_inference.ipynb #aae43134
 @dataclass(frozen=True)
 class BootstrapCI:
     "Percentile bootstrap intervals (stratified by group) for each BoP(s), the population BoP ('all') and gamma."
@@ -427,6 +390,7 @@ class BootstrapCI:
         with pd.option_context("display.width", 120):
             return f"BootstrapCI(confidence={self.confidence}, n_boot={self.n_boot}, random_state={self.random_state!r})\n{self.table}"
 
+# %% ../nbs/10_inference.ipynb #7d7f35b6
 def _as_rng(random_state) -> np.random.Generator:
     "A numpy Generator from a seed (int), a Generator, or None (fresh entropy: not reproducible)."
     if isinstance(random_state, bool) or not (random_state is None or isinstance(random_state, (numbers.Integral, np.integer, np.random.Generator))):
@@ -438,7 +402,8 @@ def _as_rng(random_state) -> np.random.Generator:
 def bootstrap_ci(b, groups=None, *, n_boot: int = 2000, confidence: float = 0.95, random_state=0) -> BootstrapCI:
     "Stratified percentile bootstrap CIs for BoP(s) per group, the population BoP and gamma, seeded by `random_state`."
     values, g = bop_and_groups(b, groups)
-    n_boot, confidence = _check_n_boot(n_boot), _check_open_unit(confidence, "confidence", 0.95)
+    n_boot = check_count(n_boot, "n_boot", example=2000, advice="use about 2000 for a 95% interval.")
+    confidence = check_open_unit(confidence, "confidence", 0.95)
     if len(values) == 0: raise ValueError("`b` is empty; a bootstrap needs at least one person.")
     rng = _as_rng(random_state)
     mo = group_moments(values, g)
@@ -533,7 +498,7 @@ def simultaneous_intervals(b, # individual BoP (1-D array) or a `BoPResult`
     "Sidak-simultaneous intervals for each tested BoP(s), gamma = [min L, min U], and the population BoP."
     values, g = bop_and_groups(b, groups)
     if len(values) == 0: raise ValueError("`b` is empty; an interval needs at least one person.")
-    alpha = _check_open_unit(alpha, "alpha", 0.05)
+    alpha = check_open_unit(alpha, "alpha", 0.05)
     min_group_size = _check_min_group_size(min_group_size)
     check_choice(method, "method", INTERVAL_METHODS)
     cat = is_categorical_bop(values)

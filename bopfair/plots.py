@@ -11,9 +11,9 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from scipy import stats
 from .checks import as_1d_array, check_choice
-from .bop import BoPResult
+from .bop import BoPResult, is_categorical_bop
 from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes, min_testable_epsilon, bound_from_fit,
-                            min_testable_epsilon_from_fit, FAMILIES)
+                            min_testable_epsilon_from_fit, FAMILIES, _EPS_MAX)
 from .distributions import fit_families
 
 # %% auto #0
@@ -95,9 +95,6 @@ def plot_group_bop(results: dict, ci: dict | None = None, ax=None):
 _PDF = {"gaussian": lambda r: stats.norm(r["loc"], r["scale"]), "laplace": lambda r: stats.laplace(r["loc"], r["scale"]),
         "student_t": lambda r: stats.t(r["df"], r["loc"], r["scale"])}
 
-def _is_categorical(b: np.ndarray) -> bool:
-    return bool(np.isin(b, (-1.0, 0.0, 1.0)).all())
-
 def _fit_rows(fit: pd.DataFrame, group: str, families) -> pd.DataFrame:
     "The fitted rows (loglik present) of `group` for `families`."
     t = fit[(fit["group"].astype(str) == group) & fit["family"].isin(families)]
@@ -112,7 +109,7 @@ def plot_bop_histograms(result: BoPResult, fit: pd.DataFrame | None = None, fami
     families = (families,) if isinstance(families, str) else tuple(families)
     for f in families: check_choice(f, "families", tuple(_PDF))
     b, g = result.individual, result.groups
-    categorical = _is_categorical(b)
+    categorical = is_categorical_bop(b)
     fams = ("categorical",) if categorical else families
     if fit is None: fit = fit_families(b, g, families=fams, pooled=False)
     elif not isinstance(fit, pd.DataFrame) or not {"group", "family", "loglik"} <= set(fit.columns):
@@ -149,8 +146,6 @@ def plot_bop_histograms(result: BoPResult, fit: pd.DataFrame | None = None, fami
     return fig
 
 # %% ../nbs/13_plots.ipynb #e941ae53
-_EPS_CAP = {"bernoulli": 0.5, "categorical": 1.0}
-
 def _bound_curve(m, sigma, family, mixture):
     "(lb_sum(eps), eps*(tau), d, N, largest eps) for group sizes `m` (+ sigma, family) or a fit_families table."
     if isinstance(m, pd.DataFrame):
@@ -159,7 +154,7 @@ def _bound_curve(m, sigma, family, mixture):
         lb_sum(np.array([1.0]))                                              # validate the table early
         t = fit[fit["selected"].astype(bool)] if "selected" in fit else fit
         t = t[t["group"].astype(str) != "all"]
-        cap = _EPS_CAP.get(family, np.inf)
+        cap = _EPS_MAX.get(family, np.inf)
         e_star = lambda tau: min_testable_epsilon_from_fit(fit, tau, mixture=mixture, family=family)
         return lb_sum, e_star, len(t), int(t["n"].sum()), cap
     family = "gaussian" if family is None else check_choice(family, "family", FAMILIES)
@@ -171,7 +166,7 @@ def _bound_curve(m, sigma, family, mixture):
         sigma = sigma[keep]
     m = m[keep]
     if len(m) == 0: raise ValueError("`m` has no group with people; pass the group sizes (e.g. result.table['n']).")
-    cap = _EPS_CAP.get(family, np.inf)
+    cap = _EPS_MAX.get(family, np.inf)
     pe_lower_bound(1e-3 * min(cap, 1.0), m, family, sigma)                   # validate family / sigma early
     mixture = mixture or "equal"
     lb_sum = lambda e: np.atleast_1d(pe_lower_bound(e, m, family, sigma, mixture=mixture))

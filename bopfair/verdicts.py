@@ -9,16 +9,15 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['MIN_GROUP_SIZE', 'ALPHA_SCOPES', 'VERDICTS', 'default_epsilon', 'check_epsilon', 'cost_tests', 'adjust_claims',
+__all__ = ['MIN_GROUP_SIZE', 'VERDICTS', 'ALPHA_SCOPES', 'default_epsilon', 'check_epsilon', 'cost_tests', 'adjust_claims',
            'group_verdicts', 'gamma_verdict', 'CostAudit', 'audit_bop', 'audit_costs', 'audit_results']
 
 # %% ../nbs/11_verdicts.ipynb #4a7857c2
-from .checks import check_choice
-from .bop import BoPResult, benefit_of_personalization
+from .checks import check_choice, check_open_unit
+from .bop import BoPResult, benefit_of_personalization, is_categorical_bop
 from .distributions import fit_families
 from .bounds import bound_from_fit, group_bounds_from_fit, min_testable_epsilon_from_fit
-from .inference import (directional_tests, holm_adjust, simultaneous_intervals,
-                               is_categorical_bop, _check_open_unit)
+from .inference import directional_tests, simultaneous_intervals, _holm_sides
 
 # %% ../nbs/11_verdicts.ipynb #b4fbfaa1
 def default_epsilon(r: BoPResult, # the cost's BoP (its table carries C(h0) per group)
@@ -62,9 +61,6 @@ def check_epsilon(epsilon, # None, one number > 0, or a dict {cost name: number 
 
 # %% ../nbs/11_verdicts.ipynb #c5c315ee
 MIN_GROUP_SIZE = 20   # smaller groups are "too small to audit": no test, no interval, no claim
-ALPHA_SCOPES = ("cost", "audit")
-VERDICTS = ("benefit shown", "harm shown", "untestable at this ε and n",
-            "not shown (testable, no significant effect)", "too small to audit", "no data")
 
 # %% ../nbs/11_verdicts.ipynb #155d0145
 def cost_tests(r: BoPResult, # the cost's BoP with its groups
@@ -86,22 +82,20 @@ def adjust_claims(tables: dict, # cost name -> cost_tests table: one Holm family
                   alpha: float = 0.05, # family-wise error rate of all "... shown" claims
                  ) -> dict:
     "Holm-adjust every raw p-value of `tables` in ONE family; adds p_*_adj and claim."
-    alpha = _check_open_unit(alpha, "alpha", 0.05)
+    alpha = check_open_unit(alpha, "alpha", 0.05)
     if not isinstance(tables, dict) or not tables:
         raise TypeError("`tables` must be a non-empty dict {cost name: cost_tests(...) table}.")
-    p = np.concatenate([np.r_[t["p_benefit"].to_numpy(float), t["p_harm"].to_numpy(float)]
-                        for t in tables.values()])
-    p_adj, _ = holm_adjust(p, alpha)
-    out, start = {}, 0
-    for name, t in tables.items():
-        k = len(t)
-        pb, ph = p_adj[start:start + k], p_adj[start + k:start + 2 * k]
-        start += 2 * k
+    out = {}
+    for (name, t), (p_adj, _) in zip(tables.items(), _holm_sides(tables.values(), alpha)):
+        pb, ph = p_adj[:len(t)], p_adj[len(t):]
         claim = np.where(pb <= alpha, "benefit", np.where(ph <= alpha, "harm", ""))
         out[name] = t.assign(p_benefit_adj=pb, p_harm_adj=ph, claim=claim)
     return out
 
 # %% ../nbs/11_verdicts.ipynb #d419c9c9
+VERDICTS = ("benefit shown", "harm shown", "untestable at this ε and n",
+            "not shown (testable, no significant effect)", "too small to audit", "no data")
+
 def group_verdicts(tests: pd.DataFrame, # adjusted tests (adjust_claims): groups and 'all'
                    lb: pd.Series, # Le Cam bound at epsilon per group (and 'all'), sum convention
                    tau: float = 0.5, # bound at or above which a test is unreliable
@@ -185,6 +179,8 @@ class CostAudit:
                     f"{self.table()}")
 
 # %% ../nbs/11_verdicts.ipynb #78210ee1
+ALPHA_SCOPES = ("cost", "audit")   # what alpha covers: each cost's claims, or all claims of the audit
+
 def _bounds_table(fit: pd.DataFrame, epsilon: float, tests: pd.DataFrame) -> pd.DataFrame:
     "Per-group and population bound (d = 1) and eps*; NaN for groups that are not audited."
     gb = group_bounds_from_fit(fit, epsilon)[["lb", "eps_star"]]
@@ -211,7 +207,7 @@ def audit_bop(r: BoPResult, # the cost's BoP (benefit_of_personalization: it car
                         "(it carries the groups).")
     check_choice(kind, "kind", ("prediction", "explanation"))
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
-    alpha, tau = _check_open_unit(alpha, "alpha", 0.05), _check_open_unit(tau, "tau", 0.5)
+    alpha, tau = check_open_unit(alpha, "alpha", 0.05), check_open_unit(tau, "tau", 0.5)
     check_epsilon(epsilon, [r.cost])
     epsilon, rule = default_epsilon(r) if epsilon is None else (float(epsilon), "set by the user")
     if tests is None:

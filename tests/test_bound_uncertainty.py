@@ -157,7 +157,7 @@ def test_resample_sigma_zero_uses_rule_not_zero():
     (dict(n_boot=2.0), TypeError, "`n_boot` must be an integer"),
     (dict(n_boot=True), TypeError, "`n_boot` must be an integer"),
     (dict(confidence=0.0), ValueError, "`confidence` must be strictly between 0 and 1"),
-    (dict(confidence="0.9"), TypeError, "`confidence` must be a number"),
+    (dict(confidence="0.9"), TypeError, "`confidence` must be a real number"),
     (dict(tau=1.5), ValueError, "`tau` must be a number strictly between 0 and 1"),
 ])
 def test_bad_input(kw, exc, msg):
