@@ -8,12 +8,14 @@ from .checks import check_choice
 from .costs import DEFAULT_PREDICTION_COST
 from .bop import BoPResult, benefit_of_personalization, markdown_table
 from .groups import make_groups
-from .pair import (FittedPair, fit_pair, make_estimator, split_audit_data, positive_label,
-                          MAX_LEVELS)
+# FittedPair ... MAX_LEVELS (04_pair), markdown_table (03_bop) and AuditReport (14_report) are also
+# re-exported here: `from bopfair.audit import fit_pair, AuditReport, ...` keeps working.
+from .pair import FittedPair, fit_pair, make_estimator
+from .pair import split_audit_data, positive_label, MAX_LEVELS
 from .explanation_costs import EXPLANATION_COSTS
 from .inference import _check_min_group_size
-from .verdicts import (audit_bop, audit_results, check_epsilon, VERDICTS, MIN_GROUP_SIZE,
-                              ALPHA_SCOPES)
+from .verdicts import audit_bop, audit_results, check_epsilon
+from .verdicts import VERDICTS, MIN_GROUP_SIZE, ALPHA_SCOPES
 from .scaling import pair_costs, check_chunking
 from .report import AuditReport
 
