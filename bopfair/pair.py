@@ -10,12 +10,15 @@ import pandas as pd
 from fastcore.basics import patch
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+                              RandomForestClassifier, RandomForestRegressor)
 from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from .checks import check_choice, check_same_length
-from .costs import prediction_cost
+from .costs import prediction_cost, PREDICTION_COSTS
 from .groups import make_groups
 
 # %% auto #0
@@ -80,7 +83,7 @@ def _check_frames(X, S, y):
 def fit_pair(estimator, X: pd.DataFrame, S: pd.DataFrame, y, *, task: str = "classification",
              audit_size: float = 0.3, random_state: int = 0) -> FittedPair:
     "Clone `estimator` into h0 (sees X) and hp (sees X and S), fit both on one training split, keep the rest for auditing."
-    check_choice(task, "task", ("classification", "regression"))
+    check_choice(task, "task", PREDICTION_COSTS)    # the tasks are those with prediction costs
     _check_estimator(estimator, task)
     _check_frames(X, S, y)
     if not 0 < audit_size < 1: raise ValueError(f"`audit_size` must be in (0, 1), got {audit_size}.")
@@ -118,19 +121,21 @@ def groups(self: FittedPair):
     return make_groups(self.S_audit, levels=dict(zip(full.attributes, full.levels)))
 
 # %% ../nbs/04_pair.ipynb #fdfed94d
+_ESTIMATORS = {   # task -> short name -> estimator for a seed (a new one is one line here)
+    "classification": {
+        "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
+        "rf": lambda seed: RandomForestClassifier(n_estimators=100, min_samples_leaf=5, random_state=seed),
+        "logistic": lambda seed: LogisticRegression(max_iter=2000)},
+    "regression": {
+        "hgb": lambda seed: HistGradientBoostingRegressor(random_state=seed),
+        "rf": lambda seed: RandomForestRegressor(n_estimators=100, min_samples_leaf=5, random_state=seed),
+        "linear": lambda seed: LinearRegression()},
+}
+
 def make_estimator(name: str, task: str = "classification", random_state: int = 0):
     "A scikit-learn estimator by short name: 'hgb' (histogram gradient boosting), 'rf', 'logistic' (classification) or 'linear' (regression)."
-    from sklearn.ensemble import (HistGradientBoostingClassifier, HistGradientBoostingRegressor,
-                                  RandomForestClassifier, RandomForestRegressor)
-    from sklearn.linear_model import LinearRegression, LogisticRegression
-    table = {"classification": {"hgb": lambda: HistGradientBoostingClassifier(random_state=random_state),
-                                "rf": lambda: RandomForestClassifier(n_estimators=100, min_samples_leaf=5, random_state=random_state),
-                                "logistic": lambda: LogisticRegression(max_iter=2000)},
-             "regression": {"hgb": lambda: HistGradientBoostingRegressor(random_state=random_state),
-                            "rf": lambda: RandomForestRegressor(n_estimators=100, min_samples_leaf=5, random_state=random_state),
-                            "linear": lambda: LinearRegression()}}
-    check_choice(task, "task", table)
-    return table[task][check_choice(name, f"estimator for task={task!r}", table[task])]()
+    check_choice(task, "task", _ESTIMATORS)
+    return _ESTIMATORS[task][check_choice(name, f"estimator for task={task!r}", _ESTIMATORS[task])](random_state)
 
 # %% ../nbs/04_pair.ipynb #26244377
 MAX_LEVELS = 64
@@ -175,7 +180,7 @@ def _refuse_copies(X: pd.DataFrame, df: pd.DataFrame, protected: list):
 def split_audit_data(df: pd.DataFrame, target: str, attributes, task: str = "classification", positive=None) -> tuple:
     "Check a DataFrame and split it into features X, attributes S and target y (0/1 for classification)."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"`df` must be a pandas DataFrame, got {type(df).__name__}.")
-    check_choice(task, "task", ("classification", "regression"))
+    check_choice(task, "task", PREDICTION_COSTS)
     attributes = [attributes] if isinstance(attributes, str) else list(attributes)
     if not attributes: raise ValueError("`attributes` is empty; name at least one personal attribute column.")
     _missing_columns(df, [target], "Target column"); _missing_columns(df, attributes, "Attribute column(s)")
