@@ -17,9 +17,8 @@ from .groups import as_groups
 from .bop import CATEGORICAL_VALUES, is_categorical_bop   # CATEGORICAL_VALUES re-exported: old path
 
 # %% auto #0
-__all__ = ['COLUMNS', 'GOF_MAX_ROWS', 'GOF_N_BOOT', 'MAX_LOG_DF', 'FIT_FAMILIES', 'fit_gaussian', 'fit_laplace',
-           'fit_categorical', 'StudentT', 'fit_student_t', 'DegenerateSigma', 'degenerate_sigma', 'fit_sample',
-           'fit_families', 'qq_data', 'qq_from_fit']
+__all__ = ['COLUMNS', 'FIT_FAMILIES', 'fit_gaussian', 'fit_laplace', 'fit_categorical', 'StudentT', 'fit_student_t',
+           'DegenerateSigma', 'degenerate_sigma', 'fit_sample', 'fit_families', 'qq_data', 'qq_from_fit']
 
 # %% ../nbs/08_distributions.ipynb #a108d4e7
 COLUMNS = ["group", "family", "n", "mean", "sigma", "loc", "loc_se", "scale", "scale_se", "df", "df_se", "probs",
@@ -52,8 +51,8 @@ def fit_gaussian(x: np.ndarray) -> dict:
 
 
 # %% ../nbs/08_distributions.ipynb #9634ba80
-GOF_MAX_ROWS = 2000     # the Laplace parametric bootstrap runs on a seeded subsample of at most this many rows
-GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
+_GOF_MAX_ROWS = 2000     # the Laplace parametric bootstrap runs on a seeded subsample of at most this many rows
+_GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
 
 def _ks_laplace(X: np.ndarray) -> np.ndarray:
     "KS distance of each row of X to the Laplace law refitted on that row (median, mean |x - median|)."
@@ -65,7 +64,7 @@ def _ks_laplace(X: np.ndarray) -> np.ndarray:
     return np.maximum((i / n - F).max(axis=1), (F - (i - 1) / n).max(axis=1))
 
 @functools.lru_cache(maxsize=64)
-def _ks_laplace_null(n: int, n_boot: int = GOF_N_BOOT, seed: int = 0) -> np.ndarray:
+def _ks_laplace_null(n: int, n_boot: int = _GOF_N_BOOT, seed: int = 0) -> np.ndarray:
     "Null draws of the refitted-Laplace KS statistic for samples of size n (pivotal: it does not depend on loc or scale)."
     rng = np.random.default_rng(seed)
     out = np.empty(n_boot)
@@ -79,11 +78,11 @@ def fit_laplace(x: np.ndarray) -> dict:
     n, loc = len(x), float(np.median(x))
     b = float(np.mean(np.abs(x - loc)))
     ll = float(np.sum(stats.laplace.logpdf(x, loc, b)))
-    sub = x if n <= GOF_MAX_ROWS else x[np.random.default_rng(0).choice(n, GOF_MAX_ROWS, replace=False)]
+    sub = x if n <= _GOF_MAX_ROWS else x[np.random.default_rng(0).choice(n, _GOF_MAX_ROWS, replace=False)]
     stat = float(_ks_laplace(sub[None, :])[0])
     null = _ks_laplace_null(len(sub))
     p = (1 + np.sum(null >= stat)) / (len(null) + 1)
-    note = "" if n <= GOF_MAX_ROWS else f"GoF on a seeded subsample of {GOF_MAX_ROWS} rows"
+    note = "" if n <= _GOF_MAX_ROWS else f"GoF on a seeded subsample of {_GOF_MAX_ROWS} rows"
     return _with_ic(_row(family="laplace", n=n, mean=loc, sigma=np.sqrt(2) * b, loc=loc, loc_se=b / np.sqrt(n),
                          scale=b, scale_se=b / np.sqrt(n), n_params=2, loglik=ll, gof_test="ks_parametric_bootstrap",
                          gof_stat=stat, gof_pvalue=float(p), note=note), n)
@@ -101,7 +100,7 @@ def fit_categorical(x: np.ndarray) -> dict:
                          note="saturated on the observed support: no GoF test"), n)
 
 # %% ../nbs/08_distributions.ipynb #cd01b4e0
-MAX_LOG_DF = 30.0   # df capped at e^30: beyond it the t law is the Gaussian to machine precision (and exp would overflow)
+_MAX_LOG_DF = 30.0   # df capped at e^30: beyond it the t law is the Gaussian to machine precision (and exp would overflow)
 
 class StudentT(GenericLikelihoodModel):
     "Location-scale Student-t likelihood for statsmodels; params = (loc, log scale, log df)."
@@ -115,7 +114,7 @@ class StudentT(GenericLikelihoodModel):
 
     def loglikeobs(self, params):
         loc, log_s, log_df = params
-        return stats.t.logpdf(self.endog, np.exp(np.minimum(log_df, MAX_LOG_DF)), loc, np.exp(log_s))
+        return stats.t.logpdf(self.endog, np.exp(np.minimum(log_df, _MAX_LOG_DF)), loc, np.exp(log_s))
 
 # %% ../nbs/08_distributions.ipynb #3b8e97f5
 def fit_student_t(x: np.ndarray) -> dict:
@@ -128,7 +127,7 @@ def fit_student_t(x: np.ndarray) -> dict:
         res = model.fit(start_params=np.array([med, np.log(mad), np.log(5.0)]), method="nm", maxiter=4000, disp=0)
         res = model.fit(start_params=res.params, method="bfgs", maxiter=200, disp=0)
         bse = np.asarray(res.bse, dtype=float)
-    loc, s, nu = float(res.params[0]), float(np.exp(res.params[1])), float(np.exp(min(res.params[2], MAX_LOG_DF)))
+    loc, s, nu = float(res.params[0]), float(np.exp(res.params[1])), float(np.exp(min(res.params[2], _MAX_LOG_DF)))
     ll = float(np.sum(model.loglikeobs(res.params)))
     ks = stats.kstest(x, "t", args=(nu, loc, s))
     return _with_ic(_row(family="student_t", n=n, mean=loc if nu > 1 else np.nan,
