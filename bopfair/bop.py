@@ -125,6 +125,7 @@ def bop_and_groups(b, groups=None) -> tuple[np.ndarray, Groups]:
         raise TypeError("`groups` is required with a plain array `b`: pass the people's group labels "
                         "(or pass the BoPResult of benefit_of_personalization, which carries them).")
     values = as_1d_array(b.individual if isinstance(b, BoPResult) else b, "b")
+    if len(values) == 0: raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
     g = as_groups(groups, name="groups")
     if g.n != len(values):
         raise ValueError(f"`groups` describes {g.n} people, not {len(values)}: `b` has {len(values)}, `groups` has "

@@ -69,12 +69,6 @@ class SigmaBootstrap(NamedTuple):
     replicates: np.ndarray  # (n_boot, d') bootstrap estimates
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #7aa7c8b0
-def _bop_and_groups(b, groups):
-    "`bop_and_groups`, refusing an empty `b` (the bound needs at least one person)."
-    b, g = bop_and_groups(b, groups)
-    if len(b) == 0: raise ValueError("`b` is empty; the bound needs the individual BoP of at least one person.")
-    return b, g
-
 def _sigma_with_rule(values, C, family, m: int, categorical: bool, pooled: float, alpha: float) -> np.ndarray:
     "sigma of each resample (rows of counts C); degenerate ones (m < 3, or constant) get `degenerate_sigma`."
     s = sigma_from_counts(values, C, family)
@@ -98,7 +92,7 @@ def bootstrap_sigmas(
     "Stratified bootstrap of each non-empty group's sigma of `b`, vectorized over replicates; degenerate samples get the plausible sigma."
     _check_sigma_family(family)
     n_boot = check_count(n_boot, "n_boot", advice="use about 1000 for a 95% interval.")
-    b, g = _bop_and_groups(b, groups)
+    b, g = bop_and_groups(b, groups)
     cat = is_categorical_bop(b) if categorical is None else bool(categorical)
     pooled = _pooled_std(b)
     rng = np.random.default_rng(random_state)

@@ -404,7 +404,6 @@ def bootstrap_ci(b, groups=None, *, n_boot: int = 2000, confidence: float = 0.95
     values, g = bop_and_groups(b, groups)
     n_boot = check_count(n_boot, "n_boot", example=2000, advice="use about 2000 for a 95% interval.")
     confidence = check_open_unit(confidence, "confidence", 0.95)
-    if len(values) == 0: raise ValueError("`b` is empty; a bootstrap needs at least one person.")
     rng = _as_rng(random_state)
     mo = group_moments(values, g)
     n = mo["n"].to_numpy()
@@ -497,7 +496,6 @@ def simultaneous_intervals(b, # individual BoP (1-D array) or a `BoPResult`
                           ) -> SimultaneousIntervals:
     "Sidak-simultaneous intervals for each tested BoP(s), gamma = [min L, min U], and the population BoP."
     values, g = bop_and_groups(b, groups)
-    if len(values) == 0: raise ValueError("`b` is empty; an interval needs at least one person.")
     alpha = check_open_unit(alpha, "alpha", 0.05)
     min_group_size = _check_min_group_size(min_group_size)
     check_choice(method, "method", INTERVAL_METHODS)
