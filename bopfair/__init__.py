@@ -14,14 +14,14 @@ import importlib, sys, types
 # %% ../nbs/18_public.ipynb #285cce07
 _FACE = {                                         # public name -> its home module in bopfair
     "audit": "audit",                             # data or a fitted pair -> the report
-    "AuditReport": "audit",                       # the verdict table, summary, HTML/markdown files
-    "fit_pair": "audit",                          # fit h0 (X) and hp (X, S) on a training split
-    "FittedPair": "audit",                        # a pair of models and its audit set
+    "AuditReport": "report",                      # the verdict table, summary, HTML/markdown files
+    "fit_pair": "pair",                           # fit h0 (X) and hp (X, S) on a training split
+    "FittedPair": "pair",                         # a pair of models and its audit set
     "make_groups": "groups",                      # attribute columns -> groups
     "prediction_cost": "costs",                   # per-person prediction costs
     "benefit_of_personalization": "bop",          # per-person, per-group and population BoP
-    "attributions": "explain",                    # feature attributions of one model
-    "explanation_costs": "explain",               # sufficiency / incomprehensiveness per person
+    "attributions": "attributions",               # feature attributions of one model
+    "explanation_costs": "explanation_costs",     # sufficiency / incomprehensiveness per person
     "pair_costs": "scaling",                      # a pair's per-person costs, in chunks
     "fit_families": "distributions",              # the family of the individual BoP
     "pe_lower_bound": "bounds",                   # lower bound on the error of any test

@@ -198,7 +198,7 @@ def _shared_spec(pair, costs, explain, top_j, attribution_method, options, rando
 
 # %% ../nbs/12_scaling.ipynb #4420986b
 def pair_costs(
-    pair, # a FittedPair from bopfair.audit.fit_pair
+    pair, # a FittedPair from bopfair.pair.fit_pair
     data=None, # rows to audit: a DataFrame or an iterable of DataFrames (default: pair.audit)
     *,
     prediction_costs=None, # a prediction cost name or a list (default: 0-1 loss / squared error)
@@ -249,7 +249,7 @@ def pair_costs(
 
 # %% ../nbs/12_scaling.ipynb #e46f582b
 def pair_explanation_bop(
-    pair, # a FittedPair from bopfair.audit.fit_pair
+    pair, # a FittedPair from bopfair.pair.fit_pair
     top_j=0.5, # one J for both: a count, a fraction of h0's original columns, or a pair (J0, Jp)
     method: str = "auto", # attribution method (see ATTRIBUTION_METHODS)
     random_state: int = 0, # seed of random attribution methods and background draws
