@@ -26,7 +26,7 @@ def individual_bop(cost_h0, cost_hp) -> np.ndarray:
 CATEGORICAL_VALUES = (-1.0, 0.0, 1.0)   # individual BoP of 0-1 costs
 
 def is_categorical_bop(b) -> bool:
-    "True when every individual BoP is -1, 0 or 1 (paired 0-1 costs), where the exact sign test applies."
+    "True when every individual BoP is -1, 0 or 1 (paired 0-1 costs): the exact tests apply."
     return bool(np.isin(np.asarray(b, dtype=float), CATEGORICAL_VALUES).all())
 
 # %% ../nbs/03_bop.ipynb #7f94cc13
@@ -113,9 +113,9 @@ def summary(self: BoPResult) -> pd.DataFrame:
 # %% ../nbs/03_bop.ipynb #e4a4c971
 @patch
 def to_markdown(self: BoPResult, digits: int = 4) -> str:
-    "The summary as a markdown table (see `markdown_table`) followed by gamma and its group."
-    return (markdown_table(self.summary(), digits) +
-            f"\n\nminimal group BoP gamma = {self.gamma:.{digits}g} (group: {self.argmin_group})\n")
+    "The summary as a markdown table (`markdown_table`) followed by gamma and its group."
+    gamma = f"minimal group BoP gamma = {self.gamma:.{digits}g} (group: {self.argmin_group})"
+    return markdown_table(self.summary(), digits) + f"\n\n{gamma}\n"
 
 # %% ../nbs/03_bop.ipynb #4ea0d4ac
 def bop_and_groups(b, groups=None) -> tuple[np.ndarray, Groups]:
@@ -125,11 +125,13 @@ def bop_and_groups(b, groups=None) -> tuple[np.ndarray, Groups]:
         raise TypeError("`groups` is required with a plain array `b`: pass the people's group labels "
                         "(or pass the BoPResult of benefit_of_personalization, which carries them).")
     values = as_1d_array(b.individual if isinstance(b, BoPResult) else b, "b")
-    if len(values) == 0: raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
+    if len(values) == 0:
+        raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
     g = as_groups(groups, name="groups")
     if g.n != len(values):
-        raise ValueError(f"`groups` describes {g.n} people, not {len(values)}: `b` has {len(values)}, `groups` has "
-                         f"{g.n}; they must be the same people in the same order.")
+        raise ValueError(f"`groups` describes {g.n} people, not {len(values)}: `b` has "
+                         f"{len(values)}, `groups` has {g.n}; they must be the same people "
+                         "in the same order.")
     if isinstance(b, BoPResult) and list(b.table.index) != list(g.names):
         raise ValueError(f"`groups` defines groups {list(g.names)[:4]}... but the BoPResult's table has "
                          f"{list(b.table.index)[:4]}...; pass the same `groups` you gave benefit_of_personalization.")

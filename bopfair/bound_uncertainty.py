@@ -4,13 +4,12 @@
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #32d304cf
 from __future__ import annotations
-import numbers
 from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from .checks import as_1d_array, check_choice, check_count, check_open_unit
 from .bop import bop_and_groups, is_categorical_bop
-from .bounds import log_kappa, lower_bound_from_log_kappa, pe_lower_bound
+from .bounds import log_kappa, lower_bound_from_log_kappa, pe_lower_bound, _check_tau
 from .distributions import degenerate_sigma, _pooled_std
 
 # %% auto #0
@@ -158,8 +157,7 @@ def bound_spread(
     _check_sigma_family(family)
     check_choice(mixture, "mixture", ("equal", "optimal"))
     confidence = check_open_unit(confidence, "confidence", 0.95)
-    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or not 0 < tau < 1:
-        raise ValueError(f"`tau` must be a number strictly between 0 and 1 (a threshold on the sum of errors), got {tau!r}.")
+    tau = _check_tau(tau)
     eps = _check_epsilon(epsilon)
     sb = bootstrap_sigmas(b, groups, family, n_boot, random_state, categorical=categorical, alpha=alpha)
     point = bound_replicates(eps, sb.m, sb.sigma[None, :], family, mixture)[:, 0]

@@ -194,9 +194,14 @@ class MaxAttributes(NamedTuple):
 
 # %% ../nbs/09_bounds.ipynb #bdc459d3
 def _check_tau(tau) -> float:
-    t = _positive(tau, "tau")
-    if t.ndim or not (0 < t < 1): raise ValueError(f"`tau` must be one number strictly between 0 and 1, got {tau!r}.")
-    return float(t)
+    "The reliability threshold: one number strictly between 0 and 1 (sum-of-errors scale)."
+    ok = not isinstance(tau, (bool, str, bytes)) and np.ndim(tau) == 0
+    try: t = float(tau) if ok else np.nan
+    except (TypeError, ValueError): t = np.nan
+    if not 0 < t < 1:
+        raise ValueError("`tau` must be a number strictly between 0 and 1 (a threshold on the "
+                         f"sum of errors), got {tau!r}.")
+    return t
 
 def _k_exact(z: float, a: float) -> float:
     "Root in k of log expm1(z 2^-k) - a - k log 2 = 0, where z = N log(kappa)."

@@ -61,20 +61,24 @@ def check_positive_scalar(x, name: str, *, allow_zero: bool = False) -> float:
     return x
 
 # %% ../nbs/00_checks.ipynb #25f279fd
-def check_count(x, name: str, *, at_least: int = 1, example: int = 1000, advice: str = "") -> int:
-    "Check that `x` is an integer >= `at_least`; the errors suggest `example` and end with `advice`."
+def check_count(x, name: str, *, at_least: int = 1, example: int = 1000,
+                advice: str = "") -> int:
+    "Check that `x` is an integer >= `at_least`; the errors suggest `example`, end with `advice`."
     if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
-        raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}; e.g. {name}={example}.")
-    if x < at_least: raise ValueError(f"`{name}` must be >= {at_least}, got {x}; {advice}".rstrip("; "))
+        raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}; "
+                        f"e.g. {name}={example}.")
+    if x < at_least:
+        raise ValueError(f"`{name}` must be >= {at_least}, got {x}; {advice}".rstrip("; "))
     return int(x)
 
 # %% ../nbs/00_checks.ipynb #e483ac27
 def check_open_unit(x, name: str, example: float = 0.05) -> float:
     "Check that `x` is a real number strictly between 0 and 1."
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"`{name}` must be a real number strictly between 0 and 1, got {type(x).__name__}; "
-                        f"e.g. {name}={example}.")
+        raise TypeError(f"`{name}` must be a real number strictly between 0 and 1, "
+                        f"got {type(x).__name__}; e.g. {name}={example}.")
     x = float(x)
     if not 0 < x < 1:
-        raise ValueError(f"`{name}` must be strictly between 0 and 1, got {x}; e.g. {name}={example}.")
+        raise ValueError(f"`{name}` must be strictly between 0 and 1, got {x}; "
+                         f"e.g. {name}={example}.")
     return x

@@ -14,7 +14,7 @@ from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.stats.diagnostic import lilliefors
 from .checks import as_1d_array, check_choice, check_positive_scalar
 from .groups import as_groups
-from .bop import CATEGORICAL_VALUES, is_categorical_bop   # CATEGORICAL_VALUES re-exported: old path
+from .bop import CATEGORICAL_VALUES, is_categorical_bop   # old path kept
 
 # %% auto #0
 __all__ = ['COLUMNS', 'FIT_FAMILIES', 'fit_gaussian', 'fit_laplace', 'fit_categorical', 'StudentT', 'fit_student_t',

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
-from .bop import BoPResult, bop_and_groups, is_categorical_bop   # re-exported: old import paths
+from .bop import BoPResult, bop_and_groups, is_categorical_bop   # old paths kept
 from .checks import check_choice, check_count, check_open_unit, check_positive_scalar
 from .groups import Groups, as_groups
 
@@ -209,11 +209,13 @@ class DirectionalTests:
 # %% ../nbs/10_inference.ipynb #9ba827f7
 def _check_min_group_size(k) -> int:
     "Check that `min_group_size` is an integer >= 1."
-    return check_count(k, "min_group_size", example=5, advice="use 1 to test every non-empty group.")
+    return check_count(k, "min_group_size", example=5,
+                       advice="use 1 to test every non-empty group.")
 
 def _holm_sides(tables, alpha: float) -> list:
-    "ONE Holm family over the p_benefit and p_harm columns of all `tables`; per table (adjusted p, reject), each [benefit..., harm...]."
-    raw = [np.concatenate([t["p_benefit"].to_numpy(float), t["p_harm"].to_numpy(float)]) for t in tables]
+    "ONE Holm family over the p_benefit, p_harm columns of all `tables`: per table (p_adj, reject)."
+    raw = [np.concatenate([t["p_benefit"].to_numpy(float), t["p_harm"].to_numpy(float)])
+           for t in tables]                       # each table's [benefit..., harm...]
     p_adj, reject = holm_adjust(np.concatenate(raw), alpha)
     cut = np.cumsum([len(r) for r in raw])[:-1]
     return list(zip(np.split(p_adj, cut), np.split(reject, cut)))
@@ -288,10 +290,11 @@ def holm_across_costs(tests, # dict name -> DirectionalTests (or a list of them)
         raise ValueError(f"The tests were run at different alphas {sorted(alphas)}; pass `alpha` for the joint family.")
     alpha = check_open_unit(next(iter(alphas)) if alpha is None else alpha, "alpha", 0.05)
     parts = _holm_sides([t.table for _, t in items], alpha)
-    m = int(sum(np.isfinite(t.table[["p_benefit", "p_harm"]].to_numpy(float)).sum() for _, t in items))
+    m = int(sum(t.table[["p_benefit", "p_harm"]].notna().to_numpy().sum() for _, t in items))
     names = ", ".join(repr(t.cost) if isinstance(k, int) else repr(k) for k, t in items)
     family = f"Holm at alpha={alpha} over {m} one-sided p-values (benefit and harm) of {len(items)} costs: {names}"
-    out = [(k, _with_family(t, p_adj, reject, alpha, family)) for (k, t), (p_adj, reject) in zip(items, parts)]
+    out = [(k, _with_family(t, p_adj, reject, alpha, family))
+           for (k, t), (p_adj, reject) in zip(items, parts)]
     return dict(out) if isinstance(tests, dict) else [t for _, t in out]
 
 # %% ../nbs/10_inference.ipynb #360f6608
@@ -402,7 +405,8 @@ def _as_rng(random_state) -> np.random.Generator:
 def bootstrap_ci(b, groups=None, *, n_boot: int = 2000, confidence: float = 0.95, random_state=0) -> BootstrapCI:
     "Stratified percentile bootstrap CIs for BoP(s) per group, the population BoP and gamma, seeded by `random_state`."
     values, g = bop_and_groups(b, groups)
-    n_boot = check_count(n_boot, "n_boot", example=2000, advice="use about 2000 for a 95% interval.")
+    n_boot = check_count(n_boot, "n_boot", example=2000,
+                         advice="use about 2000 for a 95% interval.")
     confidence = check_open_unit(confidence, "confidence", 0.95)
     rng = _as_rng(random_state)
     mo = group_moments(values, g)

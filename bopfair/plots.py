@@ -13,7 +13,7 @@ from scipy import stats
 from .checks import as_1d_array, check_choice
 from .bop import BoPResult, is_categorical_bop
 from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes, min_testable_epsilon, bound_from_fit,
-                            min_testable_epsilon_from_fit, FAMILIES, _EPS_MAX)
+                            min_testable_epsilon_from_fit, FAMILIES, _EPS_MAX, _check_tau)
 from .distributions import fit_families
 
 # %% auto #0
@@ -179,8 +179,7 @@ def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: flo
                           title: str | None = None, ax=None):
     "LB vs epsilon (log x) for group sizes `m` (or a fit_families table) with epsilon, tau and epsilon* marked; returns the Axes."
     check_choice(convention, "convention", ("sum", "half"))
-    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.floating)) or not 0 < tau < 1:
-        raise ValueError(f"`tau` must be a number strictly between 0 and 1 (on the sum-of-errors scale), got {tau!r}.")
+    tau = _check_tau(tau)
     if epsilon is not None:
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating)) or not 0 < epsilon < np.inf:
             raise ValueError(f"`epsilon` must be one positive number (the margin to mark), got {epsilon!r}.")

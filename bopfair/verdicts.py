@@ -179,7 +179,7 @@ class CostAudit:
                     f"{self.table()}")
 
 # %% ../nbs/11_verdicts.ipynb #78210ee1
-ALPHA_SCOPES = ("cost", "audit")   # what alpha covers: each cost's claims, or all claims of the audit
+ALPHA_SCOPES = ("cost", "audit")   # what alpha covers: one cost's claims, or the audit's
 
 def _bounds_table(fit: pd.DataFrame, epsilon: float, tests: pd.DataFrame) -> pd.DataFrame:
     "Per-group and population bound (d = 1) and eps*; NaN for groups that are not audited."
