@@ -26,8 +26,7 @@ __all__ = ['prediction_bop', 'audit']
 def prediction_bop(pair: FittedPair, cost: str | None = None) -> BoPResult:
     "BoP-P of a fitted pair on its audit split, by the groups of its attribute columns."
     cost = cost or DEFAULT_PREDICTION_COST[pair.task]
-    c0, cp = pair.prediction_costs(cost)
-    return benefit_of_personalization(c0, cp, make_groups(pair.S_audit), cost=cost)
+    return pair_costs(pair, prediction_costs=cost, explain=False, chunk_size=None).bop()[cost]
 
 # %% ../nbs/15_audit.ipynb #0f534a65
 def _j_setting(pc) -> str:
