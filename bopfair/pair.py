@@ -98,13 +98,15 @@ def fit_pair(estimator, X: pd.DataFrame, S: pd.DataFrame, y, *, task: str = "cla
     return FittedPair(h0=h0, hp=hp, task=task, features=list(X.columns), attributes=list(S.columns), train=train, audit=audit)
 
 # %% ../nbs/04_pair.ipynb #75d54204
+def _model_output(model, X, task: str) -> np.ndarray:
+    "What a cost is computed from: P(y=1) for classification, the predicted value for regression."
+    return model.predict_proba(X)[:, 1] if task == "classification" else model.predict(X)
+
 @patch
 def predictions(self: FittedPair, data: pd.DataFrame | None = None) -> tuple:
     "Predictions of (h0, hp) on `data` (default: the audit split): P(y=1) for classification, values for regression."
     data = self.audit if data is None else data
-    if self.task == "classification":
-        return self.h0.predict_proba(data)[:, 1], self.hp.predict_proba(data)[:, 1]
-    return self.h0.predict(data), self.hp.predict(data)
+    return _model_output(self.h0, data, self.task), _model_output(self.hp, data, self.task)
 
 # %% ../nbs/04_pair.ipynb #67f4b0d2
 @patch

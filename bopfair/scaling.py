@@ -13,6 +13,7 @@ from .checks import check_choice
 from .costs import prediction_cost, DEFAULT_PREDICTION_COST, PREDICTION_COSTS
 from .bop import benefit_of_personalization, BoPResult
 from .groups import make_groups
+from .pair import _model_output
 from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind,
                                   column_groups, removal_baseline, ATTRIBUTION_METHODS)
 from .explanation_costs import explanation_costs, EXPLANATION_COSTS
@@ -82,9 +83,8 @@ class ChunkSpec:
 
 # %% ../nbs/12_scaling.ipynb #6377f5f8
 def _predict(model, Z: np.ndarray, task: str) -> np.ndarray:
-    "P(y=1) for classification, the value for regression (what FittedPair.predictions returns)."
-    Zin = _model_input(model, Z)
-    return model.predict_proba(Zin)[:, 1] if task == "classification" else model.predict(Zin)
+    "The model's output on transformed rows `Z`, as FittedPair.predictions gives it on raw rows."
+    return _model_output(model, _model_input(model, Z), task)
 
 def _prediction_costs(y, pred, task: str, costs) -> dict:
     "Per-person prediction costs by name (prediction_cost applies the label rule itself)."
