@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from .checks import check_choice
+from .costs import PREDICTION_COSTS   # its keys are the tasks
 
 # %% auto #0
 __all__ = ['DATASETS', 'Dataset', 'banded', 'encode_features', 'load_doctor_contacts', 'load_health_insurance', 'load_birthwt',
@@ -65,7 +66,7 @@ def _rdataset(package: str, name: str) -> pd.DataFrame:
 # %% ../nbs/16_datasets.ipynb #522971b1
 def load_doctor_contacts(task: str = "classification", attributes=("sex", "race")) -> Dataset:
     "RAND HIE doctor contacts (20,186 rows): y = 2+ doctor visits (classification) or log(1+visits) (regression)."
-    check_choice(task, "task", ("classification", "regression"))
+    check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("Ecdat", "DoctorContacts")
     S = _choose_attributes(attributes, {
         "sex": pd.Categorical(raw["sex"], categories=["female", "male"]),
@@ -102,7 +103,7 @@ def load_health_insurance(task: str = "classification", attributes=("gender", "e
 # %% ../nbs/16_datasets.ipynb #4c9ccb96
 def load_birthwt(task: str = "classification", attributes=("race", "smoke")) -> Dataset:
     "MASS birthwt (189 births): y = low birth weight (classification) or birth weight in kg (regression)."
-    check_choice(task, "task", ("classification", "regression"))
+    check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("MASS", "birthwt")
     S = _choose_attributes(attributes, {
         "race": pd.Categorical(raw["race"].map({1: "white", 2: "black", 3: "other"}), categories=["white", "black", "other"]),
@@ -119,7 +120,7 @@ def load_birthwt(task: str = "classification", attributes=("race", "smoke")) -> 
 # %% ../nbs/16_datasets.ipynb #7659ffc3
 def load_cps1988(task: str = "regression", attributes=("ethnicity", "region")) -> Dataset:
     "AER CPS1988 (28,155 men): y = log weekly wage (regression) or wage >= 500 dollars (classification)."
-    check_choice(task, "task", ("classification", "regression"))
+    check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("AER", "CPS1988")
     S = _choose_attributes(attributes, {
         "ethnicity": pd.Categorical(raw["ethnicity"], categories=["afam", "cauc"]),
@@ -136,7 +137,7 @@ def load_cps1988(task: str = "regression", attributes=("ethnicity", "region")) -
 # %% ../nbs/16_datasets.ipynb #90ccf084
 def load_diabetes(task: str = "regression", attributes=("sex", "age")) -> Dataset:
     "scikit-learn diabetes (442 patients): y = disease progression (regression) or progression >= 140 (classification)."
-    check_choice(task, "task", ("classification", "regression"))
+    check_choice(task, "task", PREDICTION_COSTS)
     from sklearn.datasets import load_diabetes as _sk_diabetes
     raw = _sk_diabetes(as_frame=True, scaled=False).frame
     S = _choose_attributes(attributes, {

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .checks import check_choice, check_positive_scalar
+from .costs import PREDICTION_COSTS   # its keys are the tasks
 from .datasets import Dataset
 
 # %% auto #0
@@ -323,7 +324,7 @@ def load_mimic3(path, task: str = "classification", attributes=("age", "race"), 
                 min_age: float = 18, max_missing: float = 0.5, impute: bool = True, n_neighbors: int = 5,
                 itemids: dict = None, plausible_ranges: dict = None, chunksize: int = 1_000_000) -> Dataset:
     "The paper's MIMIC-III cohort from the v1.4 CSVs in `path`: window vitals/labs X, attributes S, y = LOS > 3 days or log LOS."
-    check_choice(task, "task", ("classification", "regression"))
+    check_choice(task, "task", PREDICTION_COSTS)
     attributes = tuple([attributes] if isinstance(attributes, str) else attributes)
     if not attributes: raise ValueError("`attributes` is empty; choose at least one of 'age', 'race', 'sex'.")
     for a in attributes: check_choice(a, "attribute", MIMIC3_ATTRIBUTES)
