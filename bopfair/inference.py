@@ -97,9 +97,22 @@ def holm_adjust(p_values, # p-values: 1-D (one family) or 2-D (one family per ro
     np.put_along_axis(p_holm, order, adj, axis=1); np.put_along_axis(reject, order, rej, axis=1)
     return p_holm.reshape(p.shape), reject.reshape(p.shape)
 
+# %% ../nbs/10_inference.ipynb #d6e485c6
+class _TableResult:
+    "A result whose numbers are one table: `summary()` copies it; the repr is a header line, then it."
+    _width, _columns = 140, 12                    # pandas display options of the repr
+
+    def summary(self) -> pd.DataFrame:
+        "The result's table (a copy)."
+        return self.table.copy()
+
+    def __repr__(self):
+        with pd.option_context("display.width", self._width, "display.max_columns", self._columns):
+            return f"{type(self).__name__}({self._head()}\n{self.table}"
+
 # %% ../nbs/10_inference.ipynb #ee3d8421
-@dataclass(frozen=True)
-class GroupTests:
+@dataclass(frozen=True, repr=False)
+class GroupTests(_TableResult):
     "Per-group one-sided tests with Holm correction; `table` has one row per group (empty groups included)."
     table: pd.DataFrame      # index group; n, bop, statistic, p_value, p_holm, reject, method, alternative, tested
     alternative: str         # 'benefit' (BoP(s) > margin) or 'harm' (BoP(s) < -margin)
@@ -119,14 +132,9 @@ class GroupTests:
         "Groups without a p-value (empty, too small, or a single person for the t-test)."
         return self.table.index[self.table["p_value"].isna()].tolist()
 
-    def summary(self) -> pd.DataFrame:
-        "The per-group table (a copy)."
-        return self.table.copy()
-
-    def __repr__(self):
-        with pd.option_context("display.width", 140, "display.max_columns", 12):
-            return (f"GroupTests(cost={self.cost!r}, alternative={self.alternative!r}, method={self.method!r}, "
-                    f"alpha={self.alpha}, margin={self.margin}, rejected={self.rejected})\n{self.table}")
+    def _head(self) -> str:
+        return (f"cost={self.cost!r}, alternative={self.alternative!r}, method={self.method!r}, "
+                f"alpha={self.alpha}, margin={self.margin}, rejected={self.rejected})")
 
 # %% ../nbs/10_inference.ipynb #82007836
 METHODS = ("auto", "t", "sign")
@@ -174,8 +182,8 @@ def group_tests(b, # individual BoP (1-D array) or a `BoPResult`
                       family=f"Holm over the {int((~np.isnan(p)).sum())} {alternative} p-values of this table")
 
 # %% ../nbs/10_inference.ipynb #8861afe6
-@dataclass(frozen=True)
-class DirectionalTests:
+@dataclass(frozen=True, repr=False)
+class DirectionalTests(_TableResult):
     "Benefit and harm tests of every group in ONE Holm family (FWER of all directional claims <= alpha)."
     benefit: GroupTests      # raw p_value; p_holm and reject from the joint family
     harm: GroupTests         # the same for harm
@@ -197,14 +205,10 @@ class DirectionalTests:
         t = self.table
         return t.index[(t["n"] > 0) & ~t["tested"]].tolist()
 
-    def summary(self) -> pd.DataFrame:
-        "The per-group table (a copy)."
-        return self.table.copy()
+    _width = 160
 
-    def __repr__(self):
-        with pd.option_context("display.width", 160, "display.max_columns", 12):
-            return (f"DirectionalTests(cost={self.cost!r}, alpha={self.alpha}, claims={self.claims})\n"
-                    f"family: {self.family}\n{self.table}")
+    def _head(self) -> str:
+        return f"cost={self.cost!r}, alpha={self.alpha}, claims={self.claims})\nfamily: {self.family}"
 
 # %% ../nbs/10_inference.ipynb #9ba827f7
 def _check_min_group_size(k) -> int:
@@ -376,8 +380,8 @@ def bootstrap_means(x: np.ndarray, n_boot: int, rng: np.random.Generator, few_va
     return out
 
 # %% ../nbs/10_inference.ipynb #aae43134
-@dataclass(frozen=True)
-class BootstrapCI:
+@dataclass(frozen=True, repr=False)
+class BootstrapCI(_TableResult):
     "Percentile bootstrap intervals (stratified by group) for each BoP(s), the population BoP ('all') and gamma."
     table: pd.DataFrame      # index groups + 'all' + 'gamma'; columns n (for 'gamma': its arg-min group's), estimate, lower, upper
     replicates: np.ndarray   # (n_boot, d + 2): group means, population BoP, gamma
@@ -385,13 +389,10 @@ class BootstrapCI:
     n_boot: int
     random_state: object
 
-    def summary(self) -> pd.DataFrame:
-        "The interval table (a copy)."
-        return self.table.copy()
+    _width = 120
 
-    def __repr__(self):
-        with pd.option_context("display.width", 120):
-            return f"BootstrapCI(confidence={self.confidence}, n_boot={self.n_boot}, random_state={self.random_state!r})\n{self.table}"
+    def _head(self) -> str:
+        return f"confidence={self.confidence}, n_boot={self.n_boot}, random_state={self.random_state!r})"
 
 # %% ../nbs/10_inference.ipynb #7d7f35b6
 def _as_rng(random_state) -> np.random.Generator:
@@ -448,8 +449,8 @@ def discordance_interval(n, # group sizes m (any shape)
     return np.where(lo < 0, q_hi * lo, q_lo * lo), np.where(hi > 0, q_hi * hi, q_lo * hi)
 
 # %% ../nbs/10_inference.ipynb #0a85f68a
-@dataclass(frozen=True)
-class SimultaneousIntervals:
+@dataclass(frozen=True, repr=False)
+class SimultaneousIntervals(_TableResult):
     "Simultaneous intervals for every tested BoP(s), their minimum gamma, and the population BoP."
     table: pd.DataFrame      # index groups + 'all' + 'gamma'; n, estimate, lower, upper, level, method, tested
     alpha: float             # 1 - alpha: simultaneous level of the group rows, level of 'all' and 'gamma'
@@ -463,14 +464,11 @@ class SimultaneousIntervals:
         "1 - alpha."
         return 1 - self.alpha
 
-    def summary(self) -> pd.DataFrame:
-        "The interval table (a copy)."
-        return self.table.copy()
+    _columns = 10
 
-    def __repr__(self):
-        with pd.option_context("display.width", 140, "display.max_columns", 10):
-            return (f"SimultaneousIntervals(cost={self.cost!r}, alpha={self.alpha}, method={self.method!r}, "
-                    f"group_level={self.group_level:.5g})\n{self.table}")
+    def _head(self) -> str:
+        return (f"cost={self.cost!r}, alpha={self.alpha}, method={self.method!r}, "
+                f"group_level={self.group_level:.5g})")
 
 # %% ../nbs/10_inference.ipynb #237995cb
 INTERVAL_METHODS = ("auto", "t", "exact")

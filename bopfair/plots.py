@@ -14,6 +14,7 @@ from .checks import as_1d_array, check_choice
 from .bop import BoPResult, is_categorical_bop
 from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes, min_testable_epsilon, bound_from_fit,
                             min_testable_epsilon_from_fit, FAMILIES, _EPS_MAX, _check_tau)
+from .explanation_costs import EXPLANATION_COSTS
 from .distributions import fit_families
 
 # %% auto #0
@@ -262,10 +263,11 @@ def plot_kstar_vs_n(epsilon: float, families=("bernoulli", "categorical", "gauss
 def _curve_table(curve, name: str) -> pd.DataFrame:
     "The mean-cost table (index J; columns sufficiency, incomprehensiveness) of a CostCurve or the table itself."
     t = curve if isinstance(curve, pd.DataFrame) else (curve.mean() if callable(getattr(curve, "mean", None)) else None)
-    if not isinstance(t, pd.DataFrame) or not {"sufficiency", "incomprehensiveness"} <= set(t.columns):
+    costs = list(EXPLANATION_COSTS)
+    if not isinstance(t, pd.DataFrame) or not set(costs) <= set(t.columns):
         raise TypeError(f"`{name}` must be a CostCurve (from explanation_cost_curve) or its .mean() DataFrame, "
                         f"got {type(curve).__name__}.")
-    return t[["sufficiency", "incomprehensiveness"]].rename_axis("J").reset_index()
+    return t[costs].rename_axis("J").reset_index()
 
 @_styled
 def plot_cost_curve(curve_h0, curve_hp=None, ax=None):
@@ -275,7 +277,7 @@ def plot_cost_curve(curve_h0, curve_hp=None, ax=None):
     df = pd.concat(parts).melt(id_vars=["J", "model"], var_name="cost", value_name="mean cost")
     ax = _axes(ax)
     sns.lineplot(df, x="J", y="mean cost", hue="cost", style="model", markers=True, dashes={"h0": "", "hp": (4, 2)},
-                 hue_order=["sufficiency", "incomprehensiveness"], style_order=["h0", "hp"][:len(parts)], ax=ax)
+                 hue_order=list(EXPLANATION_COSTS), style_order=["h0", "hp"][:len(parts)], ax=ax)
     ax.axhline(0, color="0.3", lw=0.8, gid="zero")
     ax.set_xlabel("J (features kept in the explanation)"); ax.set_ylabel("mean explanation cost (lower is better)")
     ax.legend(fontsize=7)
