@@ -97,7 +97,7 @@ def holm_adjust(p_values, # p-values: 1-D (one family) or 2-D (one family per ro
     np.put_along_axis(p_holm, order, adj, axis=1); np.put_along_axis(reject, order, rej, axis=1)
     return p_holm.reshape(p.shape), reject.reshape(p.shape)
 
-# %% ../nbs/10_inference.ipynb #d6e485c6
+# %% ../nbs/10_inference.ipynb #6289a240
 class _TableResult:
     "A result whose numbers are one table: `summary()` copies it; the repr is a header line, then it."
     _width, _columns = 140, 12                    # pandas display options of the repr
