@@ -37,6 +37,10 @@ def _axes(ax=None, figsize=FIGSIZE):
     if ax is not None: return ax
     return Figure(figsize=figsize, layout="constrained").subplots()
 
+def _literal(text) -> str:
+    "`text` (a level, cost or title from the user's data) escaped so that matplotlib draws it as written, never as mathtext."
+    return str(text).replace("$", r"\$")
+
 # %% ../nbs/13_plots.ipynb #9c88a447
 def _bop_long(results: dict) -> tuple[pd.DataFrame, list]:
     "Long table (group, cost, bop, n) from {cost: BoPResult} and the groups in order of first appearance."
@@ -87,8 +91,9 @@ def plot_group_bop(results: dict, ci: dict | None = None, ax=None):
         if empty.get(g, False): ax.text(j, 0, "no data", ha="center", va="bottom", fontsize=7, color="0.4", rotation=90)
     ax.axhline(0, color="0.3", lw=0.8, gid="zero")
     ax.set_xlim(-0.5, len(order) - 0.5)                   # keep the slots of empty groups in view
+    ax.set_xticks(range(len(order)), [_literal(g) for g in order])
     ax.set_xlabel("group"); ax.set_ylabel("group BoP (cost(h0) − cost(hp))")
-    ax.legend(title="cost", fontsize=7, title_fontsize=7)
+    for t in ax.legend(title="cost", fontsize=7, title_fontsize=7).get_texts(): t.set_text(_literal(t.get_text()))
     if max(map(len, order)) > 8: ax.tick_params(axis="x", labelrotation=20, labelsize=7)
     return ax
 
@@ -138,12 +143,12 @@ def plot_bop_histograms(result: BoPResult, fit: pd.DataFrame | None = None, fami
                 ax.plot(grid, _PDF[r["family"]](r).pdf(grid), color=palette[r["family"]], lw=1.2, label=r["family"],
                         gid=f"fit:{r['family']}")
             ax.set_ylabel("density")
-        ax.set_title(f"{name} (m={sizes[j]})", fontsize=8)
+        ax.set_title(_literal(f"{name} (m={sizes[j]})"), fontsize=8)
         ax.set_xlabel("individual BoP")
     for ax in axes[len(keep):]: ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles: fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncols=len(handles))
-    fig.suptitle(f"individual BoP by group ({result.cost})", fontsize=9)
+    fig.suptitle(_literal(f"individual BoP by group ({result.cost})"), fontsize=9)
     return fig
 
 # %% ../nbs/13_plots.ipynb #e941ae53
@@ -210,7 +215,7 @@ def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: flo
     ax.set_ylim(-0.02, 1.02 if convention == "sum" else 0.52)
     ax.set_xlabel("ε (margin of benefit tested)")
     ax.set_ylabel("lower bound on sum of errors" if convention == "sum" else "lower bound on max error")
-    ax.set_title((f"{title}: " if title else "") + f"d = {d} groups, N = {N:,}", fontsize=9)
+    ax.set_title((f"{_literal(title)}: " if title else "") + f"d = {d} groups, N = {N:,}", fontsize=9)
     ax.legend(fontsize=7)
     return ax
 
