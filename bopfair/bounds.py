@@ -178,12 +178,13 @@ def pe_lower_bound_equal(
     k = _positive(k, "k", at_least=0, strict=False)
     lk = log_kappa(epsilon, family, sigma)
     log_d = k * np.log(2)
-    ml = N * np.exp(-log_d) * lk
+    with np.errstate(invalid="ignore"):                  # 0 * inf for d beyond any population: replaced below
+        ml = N * np.exp(-log_d) * lk
     a = _log_expm1(ml) if form == "exact" else ml
     log_term = 0.5 * a - np.log(2) - 0.5 * log_d
     out = _finish(log_term, convention, clip)
     full = 0.5 if convention == "half" else 1.0
-    out = np.where(N < np.exp2(k), full, out)            # fewer people than groups: some group is empty
+    out = np.where(np.log2(N) < k, full, out)            # fewer people than groups (2^k need not be a float)
     return out[()] if np.ndim(out) == 0 else out
 
 # %% ../nbs/09_bounds.ipynb #dcb41ffb
@@ -203,14 +204,43 @@ def _check_tau(tau) -> float:
                          f"sum of errors), got {tau!r}.")
     return t
 
-def _k_exact(z: float, a: float) -> float:
-    "Root in k of log expm1(z 2^-k) - a - k log 2 = 0, where z = N log(kappa)."
-    f = lambda k: float(_log_expm1(z * 2.0**-k) - a - k * np.log(2))
-    hi = (np.real(lambertw(z * np.exp(a))) - a) / np.log(2) + 1e-9    # the Lambert-W k* is never below the exact one
-    lo = hi - 1.0
-    while f(lo) < 0: lo -= 2 * (hi - lo)
-    while f(hi) > 0: hi += 1.0
-    return brentq(f, lo, hi, xtol=1e-13, rtol=1e-15)
+def _log_log_kappa(epsilon, family: str, sigma) -> np.ndarray:
+    "log(log kappa), finite where log kappa itself under- or overflows (eps/sigma below ~1e-150 or above ~1e150)."
+    lk = log_kappa(epsilon, family, sigma)
+    with np.errstate(divide="ignore"): out = np.log(lk)
+    bad = (lk < 1e-300) | (lk == np.inf)
+    if not np.any(bad): return out
+    # log r, r = eps / sigma (eps / b = eps sqrt(2) / sigma for Laplace); log kappa ~ r^2 (4 eps^2 for
+    # bernoulli, r for laplace_loose) as r -> 0, and r^2 (gaussian), 2 log r (moment), r (laplace) as r -> inf
+    lr = np.log(_positive(epsilon, "epsilon")) - (np.log(_positive(sigma, "sigma")) if family in _NEEDS_SIGMA else 0.0)
+    if family.startswith("laplace"): lr = lr + 0.5 * np.log(2)
+    small = {"bernoulli": np.log(4) + 2 * lr, "laplace_loose": lr}.get(family, 2 * lr)
+    with np.errstate(invalid="ignore"):
+        large = {"gaussian": 2 * lr, "moment": np.log(np.log(2) + 2 * np.maximum(lr, 0))}.get(family, lr)
+    return np.where(bad, np.where(lk == np.inf, large, small), out)
+
+def _lambertw_exp(c):
+    "W(exp(c)) (principal branch) without forming exp(c): Newton on w + log w = c where exp(c) overflows."
+    c = np.asarray(c, dtype=float)
+    with np.errstate(over="ignore"):
+        w = np.real(lambertw(np.exp(np.minimum(c, 700.0))))
+    big = c > 700
+    if np.any(big):
+        wb = np.where(big, c - np.log(np.where(big, c, 1.0)), 1.0)
+        for _ in range(8): wb = wb - (wb + np.log(wb) - np.where(big, c, 1.0)) / (1 + 1 / wb)
+        w = np.where(big, wb, w)
+    return w
+
+def _log_expm1_exp(u: float) -> float:
+    "log(exp(exp(u)) - 1), for any finite u."
+    return u + np.exp(u) / 2 if u < -30 else float(_log_expm1(np.exp(u)))
+
+def _k_exact(lz: float, a: float) -> float:
+    "Root in k of log expm1(z 2^-k) - a - k log 2 = 0, with lz = log z = log(N log kappa), solved in u = lz - k log 2."
+    c = lz + a                                          # the root solves log expm1(e^u) + u = c, increasing in u
+    h = lambda u: _log_expm1_exp(u) + u - c
+    lo, hi = min(c / 2 - 2, -1.0), (np.log(c + 2) if c >= 0 else c / 2 + 1)   # h(lo) < 0 < h(hi)
+    return (lz - brentq(h, lo, hi, xtol=1e-13, rtol=1e-15)) / np.log(2)
 
 def max_attributes(
     N,                         # number of people (>= 1); broadcasts with epsilon
@@ -224,13 +254,12 @@ def max_attributes(
     check_choice(method, "method", ("lambertw", "exact"))
     tau = _check_tau(tau)
     N = _positive(N, "N", at_least=1, strict=False)
-    lk = log_kappa(epsilon, family, sigma)
-    z = N * lk
+    lz = np.log(N) + _log_log_kappa(epsilon, family, sigma)   # log(N log kappa): no overflow for any eps, sigma
     a = 2 * np.log(2 * (1 - tau))
     if method == "lambertw":
-        ks = (np.real(lambertw(z * np.exp(a))) - a) / np.log(2)
+        ks = (_lambertw_exp(lz + a) - a) / np.log(2)
     else:
-        ks = np.vectorize(lambda zz: _k_exact(zz, a), otypes=[float])(z)
+        ks = np.vectorize(lambda l: _k_exact(l, a), otypes=[float])(lz)
         ks = np.minimum(ks, np.log2(N))                  # more groups than people: an empty group, LB = 1
     ks = np.asarray(ks, dtype=float)
     km = np.floor(ks)
@@ -247,7 +276,8 @@ def min_group_size(
     "Equal group size m_min below which every test of gamma >= `epsilon` over `d` groups has sum of errors >= `tau`."
     tau = _check_tau(tau)
     d = _positive(d, "d", at_least=1, strict=False)
-    out = np.log1p(4 * d * (1 - tau) ** 2) / log_kappa(epsilon, family, sigma)
+    with np.errstate(over="ignore"):                   # in log-space: log kappa may underflow (eps 1e-300): m_min = inf
+        out = np.exp(np.log(np.log1p(4 * d * (1 - tau) ** 2)) - _log_log_kappa(epsilon, family, sigma))
     return out[()] if np.ndim(out) == 0 else out
 
 # %% ../nbs/09_bounds.ipynb #77e5704d
