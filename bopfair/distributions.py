@@ -5,20 +5,18 @@
 # %% ../nbs/08_distributions.ipynb #98e037bb
 from __future__ import annotations
 import functools
-import warnings
 from typing import NamedTuple
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.base.model import GenericLikelihoodModel
+from scipy import optimize, special, stats
 from statsmodels.stats.diagnostic import lilliefors
 from .checks import as_1d_array, check_choice, check_positive_scalar
 from .groups import as_groups
 from .bop import CATEGORICAL_VALUES, is_categorical_bop   # old path kept
 
 # %% auto #0
-__all__ = ['COLUMNS', 'FIT_FAMILIES', 'fit_gaussian', 'fit_laplace', 'fit_categorical', 'StudentT', 'fit_student_t',
-           'DegenerateSigma', 'degenerate_sigma', 'fit_sample', 'fit_families', 'qq_data', 'qq_from_fit']
+__all__ = ['COLUMNS', 'FIT_FAMILIES', 'fit_gaussian', 'fit_laplace', 'fit_categorical', 'fit_student_t', 'DegenerateSigma',
+           'degenerate_sigma', 'fit_sample', 'fit_families', 'qq_data', 'qq_from_fit']
 
 # %% ../nbs/08_distributions.ipynb #a108d4e7
 COLUMNS = ["group", "family", "n", "mean", "sigma", "loc", "loc_se", "scale", "scale_se", "df", "df_se", "probs",
@@ -42,16 +40,15 @@ def _with_ic(r: dict, n: int) -> dict:
 def fit_gaussian(x: np.ndarray) -> dict:
     "Gaussian MLE with standard errors, log-likelihood and the Lilliefors KS test."
     n, mu, s = len(x), float(np.mean(x)), float(np.std(x))
-    ll = float(np.sum(stats.norm.logpdf(x, mu, s)))
+    ll = -0.5 * n * (np.log(2 * np.pi * s * s) + 1)                 # sum of logpdf at the MLE, closed form
     try: stat, p = lilliefors(x, dist="norm", pvalmethod="table")
     except ValueError: stat, p = np.nan, np.nan                      # lilliefors needs n >= 4
     return _with_ic(_row(family="gaussian", n=n, mean=mu, sigma=s, loc=mu, loc_se=s / np.sqrt(n), scale=s,
                          scale_se=s / np.sqrt(2 * n), n_params=2, loglik=ll, gof_test="lilliefors",
                          gof_stat=float(stat), gof_pvalue=float(p)), n)
 
-
 # %% ../nbs/08_distributions.ipynb #9634ba80
-_GOF_MAX_ROWS = 2000     # the Laplace parametric bootstrap runs on a seeded subsample of at most this many rows
+_GOF_MAX_ROWS = 2000     # the Laplace and Student-t GoF tests run on a seeded subsample of at most this many rows
 _GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
 
 def _ks_laplace(X: np.ndarray) -> np.ndarray:
@@ -73,16 +70,21 @@ def _ks_laplace_null(n: int, n_boot: int = _GOF_N_BOOT, seed: int = 0) -> np.nda
         out[s:s + step] = _ks_laplace(rng.laplace(size=(min(step, n_boot - s), n)))
     return out
 
+def _gof_sample(x: np.ndarray) -> tuple:
+    "The sample a GoF test runs on: x itself, or a seeded subsample of `_GOF_MAX_ROWS` rows (with the note saying so)."
+    if len(x) <= _GOF_MAX_ROWS: return x, ""
+    return x[np.random.default_rng(0).choice(len(x), _GOF_MAX_ROWS, replace=False)], \
+        f"GoF on a seeded subsample of {_GOF_MAX_ROWS} rows"
+
 def fit_laplace(x: np.ndarray) -> dict:
     "Laplace MLE (median, mean absolute deviation from it), Fisher-information standard errors, parametric-bootstrap KS p-value."
     n, loc = len(x), float(np.median(x))
     b = float(np.mean(np.abs(x - loc)))
-    ll = float(np.sum(stats.laplace.logpdf(x, loc, b)))
-    sub = x if n <= _GOF_MAX_ROWS else x[np.random.default_rng(0).choice(n, _GOF_MAX_ROWS, replace=False)]
+    ll = -n * (np.log(2 * b) + 1)                                    # sum of logpdf at the MLE: sum|x - loc| = n b
+    sub, note = _gof_sample(x)
     stat = float(_ks_laplace(sub[None, :])[0])
     null = _ks_laplace_null(len(sub))
     p = (1 + np.sum(null >= stat)) / (len(null) + 1)
-    note = "" if n <= _GOF_MAX_ROWS else f"GoF on a seeded subsample of {_GOF_MAX_ROWS} rows"
     return _with_ic(_row(family="laplace", n=n, mean=loc, sigma=np.sqrt(2) * b, loc=loc, loc_se=b / np.sqrt(n),
                          scale=b, scale_se=b / np.sqrt(n), n_params=2, loglik=ll, gof_test="ks_parametric_bootstrap",
                          gof_stat=stat, gof_pvalue=float(p), note=note), n)
@@ -101,41 +103,83 @@ def fit_categorical(x: np.ndarray) -> dict:
 
 # %% ../nbs/08_distributions.ipynb #cd01b4e0
 _MAX_LOG_DF = 30.0   # df capped at e^30: beyond it the t law is the Gaussian to machine precision (and exp would overflow)
+_MIN_LOG_DF = np.log(1e-3)
 
-class StudentT(GenericLikelihoodModel):
-    "Location-scale Student-t likelihood for statsmodels; params = (loc, log scale, log df)."
-    def __init__(self, endog, **kw):
-        super().__init__(endog, np.ones((len(endog), 1)), **kw)
-        self.exog_names[:] = ["loc"]
-        self.exog_names.extend(["log_scale", "log_df"])
-        self.k_extra = 2
-        self.nparams = 3
-        self.df_model, self.df_resid = 2, len(endog) - 3
+def _lgamma_ratio(nu: float) -> tuple:
+    "log G((nu+1)/2) - log G(nu/2) - log(nu/2)/2 and psi((nu+1)/2) - psi(nu/2) - 1/nu; series for nu > 1000 (no cancellation)."
+    a = nu / 2
+    if nu <= 1000:
+        return (special.gammaln(a + 0.5) - special.gammaln(a) - 0.5 * np.log(a),
+                special.digamma(a + 0.5) - special.digamma(a) - 1 / nu)
+    return -1 / (8 * a) + 1 / (192 * a**3) + 1 / (640 * a**5), 1 / (8 * a**2) - 1 / (64 * a**4)
 
-    def loglikeobs(self, params):
-        loc, log_s, log_df = params
-        return stats.t.logpdf(self.endog, np.exp(np.minimum(log_df, _MAX_LOG_DF)), loc, np.exp(log_s))
+def _t_loglik_grad(theta: np.ndarray, x: np.ndarray) -> tuple:
+    "Mean log-likelihood of the location-scale t at theta = (loc, log scale, log df) and its analytic gradient."
+    loc, log_s, log_df = theta
+    s, nu = np.exp(log_s), np.exp(min(log_df, _MAX_LOG_DF))
+    z = x - loc
+    z /= s
+    z2 = z * z
+    L = float(np.log1p(z2 / nu).mean())                              # mean log(1 + z^2 / nu)
+    q = z2 + nu
+    np.reciprocal(q, out=q)                                          # the EM weights are (nu + 1) / (nu + z^2)
+    wz, wz2 = (nu + 1) * float(np.dot(z, q)) / len(x), (nu + 1) * float(np.dot(z2, q)) / len(x)
+    lg, dg = _lgamma_ratio(nu)
+    ll = lg - 0.5 * np.log(2 * np.pi) - log_s - (nu + 1) / 2 * L
+    d_nu = 0.5 * (dg - L + wz2 / nu)
+    return float(ll), np.array([wz / s, wz2 - 1.0, nu * d_nu if log_df < _MAX_LOG_DF else 0.0])
+
+def _t_em(x: np.ndarray, loc: float, s: float, nu: float, n_em: int) -> tuple:
+    "`n_em` EM steps for (loc, scale) of the t law at fixed df `nu` (each one raises the likelihood)."
+    for _ in range(n_em):
+        w = (nu + 1) / (nu + ((x - loc) / s) ** 2)
+        loc = float(np.dot(w, x) / w.sum())
+        s = float(np.sqrt(np.dot(w, (x - loc) ** 2) / len(x)))
+    return loc, s
+
+def _t_start(x: np.ndarray, nu: float = 5.0, n_em: int = 5) -> np.ndarray:
+    "Robust start (median, 1.4826 MAD) sharpened by `n_em` EM steps for (loc, scale) at df = `nu`."
+    loc = float(np.median(x))
+    s = 1.4826 * float(np.median(np.abs(x - loc))) or float(np.std(x))
+    loc, s = _t_em(x, loc, s, nu, n_em)
+    return np.array([loc, np.log(s), np.log(nu)])
+
+def _t_mle(x: np.ndarray) -> tuple:
+    "(theta, standard errors of theta, log-likelihood) of the Student-t MLE of x."
+    res = optimize.minimize(lambda th: tuple(-v for v in _t_loglik_grad(th, x)), _t_start(x), jac=True,
+                            method="L-BFGS-B", bounds=[(None, None), (None, None), (_MIN_LOG_DF, _MAX_LOG_DF)],
+                            options=dict(gtol=1e-10, ftol=1e-15, maxiter=500))
+    theta = res.x.copy()                             # polish (loc, scale) by EM: near df = inf the line search
+    theta[0], s = _t_em(x, theta[0], np.exp(theta[1]), np.exp(min(theta[2], _MAX_LOG_DF)), 3)  # stalls on a flat ridge
+    theta[1] = np.log(s)
+    ll = _t_loglik_grad(theta, x)[0] * len(x)
+    if ll < -res.fun * len(x): theta, ll = res.x, -float(res.fun) * len(x)
+    H, h = np.empty((3, 3)), 1e-5
+    for k in range(3):                                               # Hessian: central differences of the gradient
+        e = np.zeros(3); e[k] = h
+        H[:, k] = (_t_loglik_grad(theta + e, x)[1] - _t_loglik_grad(theta - e, x)[1]) / (2 * h)
+    info = -len(x) * (H + H.T) / 2
+    with np.errstate(invalid="ignore"):
+        try: bse = np.sqrt(np.diag(np.linalg.inv(info)))
+        except np.linalg.LinAlgError: bse = np.full(3, np.nan)
+    bse = np.where(np.isfinite(bse), bse, np.nan)
+    return theta, bse, float(ll)
 
 # %% ../nbs/08_distributions.ipynb #3b8e97f5
 def fit_student_t(x: np.ndarray) -> dict:
-    "Student-t MLE via statsmodels with delta-method standard errors and an approximate KS test (parameters estimated)."
-    n, med = len(x), float(np.median(x))
-    mad = float(stats.median_abs_deviation(x, scale="normal")) or float(np.std(x))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = StudentT(x)
-        res = model.fit(start_params=np.array([med, np.log(mad), np.log(5.0)]), method="nm", maxiter=4000, disp=0)
-        res = model.fit(start_params=res.params, method="bfgs", maxiter=200, disp=0)
-        bse = np.asarray(res.bse, dtype=float)
-    loc, s, nu = float(res.params[0]), float(np.exp(res.params[1])), float(np.exp(min(res.params[2], _MAX_LOG_DF)))
-    ll = float(np.sum(model.loglikeobs(res.params)))
-    ks = stats.kstest(x, "t", args=(nu, loc, s))
+    "Student-t MLE (analytic gradient, L-BFGS-B) with observed-information standard errors and an approximate KS test."
+    n = len(x)
+    theta, bse, ll = _t_mle(x)
+    loc, s, nu = float(theta[0]), float(np.exp(theta[1])), float(np.exp(min(theta[2], _MAX_LOG_DF)))
+    sub, sub_note = _gof_sample(x)
+    ks = stats.kstest(sub, "t", args=(nu, loc, s))
     return _with_ic(_row(family="student_t", n=n, mean=loc if nu > 1 else np.nan,
                          sigma=s * np.sqrt(nu / (nu - 2)) if nu > 2 else np.inf,
                          loc=loc, loc_se=bse[0], scale=s, scale_se=s * bse[1], df=nu, df_se=nu * bse[2],
                          n_params=3, loglik=ll, gof_test="ks_approx", gof_stat=float(ks.statistic),
                          gof_pvalue=float(ks.pvalue),
-                         note="approximate GoF: KS ignores the 3 estimated parameters (p-value too large)"), n)
+                         note="approximate GoF: KS ignores the 3 estimated parameters (p-value too large)"
+                         + (f"; {sub_note}" if sub_note else "")), n)
 
 # %% ../nbs/08_distributions.ipynb #2493901f
 class DegenerateSigma(NamedTuple):
