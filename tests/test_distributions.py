@@ -86,8 +86,9 @@ def test_student_t_gof_labelled_approximate():
     assert r["gof_test"] == "ks_approx" and "approximate" in r["note"]
 
 
-def _statsmodels_t(x):
-    "The independent slow route: statsmodels' GenericLikelihoodModel, Nelder-Mead then BFGS (as fit_student_t did before)."
+def statsmodels_t(x):
+    "The independent slow route (also the baseline of benchmarks/audit_statistics.py): statsmodels'
+    GenericLikelihoodModel, Nelder-Mead then BFGS, as fit_student_t did before. Returns (params, bse, loglik)."
     import warnings
     from statsmodels.base.model import GenericLikelihoodModel
 
@@ -115,7 +116,7 @@ def _statsmodels_t(x):
 def test_student_t_equals_the_statsmodels_route(seed, df):
     "Same estimates (to 1% of a standard error), standard errors (1%) and a log-likelihood at least as high."
     x = 0.7 + 1.3 * np.random.default_rng(seed).standard_t(df, 2000)
-    th, se, ll = _statsmodels_t(x)
+    th, se, ll = statsmodels_t(x)
     r = fit_student_t(x)
     ours = np.array([r["loc"], np.log(r["scale"]), np.log(r["df"])])
     ours_se = np.array([r["loc_se"], r["scale_se"] / r["scale"], r["df_se"] / r["df"]])
