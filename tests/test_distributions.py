@@ -87,8 +87,8 @@ def test_student_t_gof_labelled_approximate():
 
 
 def statsmodels_t(x):
-    "The independent slow route (also the baseline of benchmarks/audit_statistics.py): statsmodels'
-    GenericLikelihoodModel, Nelder-Mead then BFGS, as fit_student_t did before. Returns (params, bse, loglik)."
+    """The independent slow route (also the baseline of benchmarks/audit_statistics.py): statsmodels'
+    GenericLikelihoodModel, Nelder-Mead then BFGS, as fit_student_t did before. Returns (params, bse, loglik)."""
     import warnings
     from statsmodels.base.model import GenericLikelihoodModel
 
