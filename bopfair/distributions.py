@@ -145,26 +145,74 @@ def _t_start(x: np.ndarray, nu: float = 5.0, n_em: int = 5) -> np.ndarray:
     loc, s = _t_em(x, loc, s, nu, n_em)
     return np.array([loc, np.log(s), np.log(nu)])
 
-def _t_mle(x: np.ndarray) -> tuple:
-    "(theta, standard errors of theta, log-likelihood) of the Student-t MLE of x."
-    res = optimize.minimize(lambda th: tuple(-v for v in _t_loglik_grad(th, x)), _t_start(x), jac=True,
+def _t_loglik_grad_hess(theta: np.ndarray, x: np.ndarray) -> tuple:
+    "Mean log-likelihood, gradient and analytic Hessian of the location-scale t at theta = (loc, log scale, log df)."
+    loc, log_s, log_df = theta
+    s, nu, n = np.exp(log_s), np.exp(min(log_df, _MAX_LOG_DF)), len(x)
+    z = x - loc
+    z /= s
+    z2 = z * z
+    L = float(np.log1p(z2 / nu).mean())
+    r = z2 + nu
+    np.reciprocal(r, out=r)                                          # r = 1 / (nu + z^2)
+    zr, z2r = z * r, z2 * r
+    m_zr, m_z2r, m_zr2, m_z2r2 = zr.mean(), z2r.mean(), np.dot(zr, r) / n, np.dot(z2r, r) / n
+    m_r2, m_z3r2, m_z4r2 = np.dot(r, r) / n, np.dot(zr, z2r) / n, np.dot(z2r, z2r) / n
+    lg, dg = _lgamma_ratio(nu)
+    ll = lg - 0.5 * np.log(2 * np.pi) - log_s - (nu + 1) / 2 * L
+    g_nu = 0.5 * (dg - L + (nu + 1) * m_z2r / nu)
+    d_dg = (0.5 * (special.polygamma(1, nu / 2 + 0.5) - special.polygamma(1, nu / 2)) + 1 / nu**2 if nu <= 1000
+            else -1 / nu**3 + 1 / nu**5)                             # d/dnu of dg (series above nu = 1000)
+    h_nu_nu = 0.5 * (d_dg + m_z2r / nu - m_z2r / nu**2 - (nu + 1) / nu * m_z2r2)
+    free = float(log_df < _MAX_LOG_DF)                               # df at its cap: no df direction
+    g = np.array([(nu + 1) * m_zr / s, (nu + 1) * m_z2r - 1.0, free * nu * g_nu])
+    h_mt, h_et = free * nu * (m_z3r2 - m_zr2) / s, free * nu * (m_z4r2 - m_z2r2)
+    H = np.array([[-(nu + 1) / s**2 * (nu * m_r2 - m_z2r2), -2 * nu * (nu + 1) / s * m_zr2, h_mt],
+                  [-2 * nu * (nu + 1) / s * m_zr2, -2 * nu * (nu + 1) * m_z2r2, h_et],
+                  [h_mt, h_et, free * (nu * g_nu + nu**2 * h_nu_nu)]])
+    return float(ll), g, H
+
+def _t_newton(x: np.ndarray, theta: np.ndarray, max_iter: int = 50):
+    "Newton's method with step halving from `theta`; (theta, mean loglik, Hessian) or None if it cannot proceed."
+    ll, g, H = _t_loglik_grad_hess(theta, x)
+    for _ in range(max_iter):
+        try:
+            np.linalg.cholesky(-H)                                   # concave here: the Newton step is an ascent
+            step = -np.linalg.solve(H, g)
+        except np.linalg.LinAlgError: return None
+        if len(x) * float(g @ step) < 1e-10: return theta, ll, H     # the log-likelihood would gain < 1e-10
+        t = 1.0
+        while True:
+            new = theta + t * step
+            new[2] = np.clip(new[2], _MIN_LOG_DF, _MAX_LOG_DF)
+            ll_new, g_new, H_new = _t_loglik_grad_hess(new, x)
+            if ll_new >= ll: break
+            t /= 2
+            if t < 1e-6: return None
+        theta, ll, g, H = new, ll_new, g_new, H_new
+    return None
+
+def _t_lbfgs(x: np.ndarray, theta: np.ndarray) -> tuple:
+    "The fallback: L-BFGS-B with the analytic gradient, then EM for (loc, scale); (theta, mean loglik, Hessian)."
+    res = optimize.minimize(lambda th: tuple(-v for v in _t_loglik_grad(th, x)), theta, jac=True,
                             method="L-BFGS-B", bounds=[(None, None), (None, None), (_MIN_LOG_DF, _MAX_LOG_DF)],
                             options=dict(gtol=1e-10, ftol=1e-15, maxiter=500))
     theta = res.x.copy()                             # polish (loc, scale) by EM: near df = inf the line search
     theta[0], s = _t_em(x, theta[0], np.exp(theta[1]), np.exp(min(theta[2], _MAX_LOG_DF)), 3)  # stalls on a flat ridge
     theta[1] = np.log(s)
-    ll = _t_loglik_grad(theta, x)[0] * len(x)
-    if ll < -res.fun * len(x): theta, ll = res.x, -float(res.fun) * len(x)
-    H, h = np.empty((3, 3)), 1e-5
-    for k in range(3):                                               # Hessian: central differences of the gradient
-        e = np.zeros(3); e[k] = h
-        H[:, k] = (_t_loglik_grad(theta + e, x)[1] - _t_loglik_grad(theta - e, x)[1]) / (2 * h)
-    info = -len(x) * (H + H.T) / 2
+    if _t_loglik_grad(theta, x)[0] < -res.fun: theta = res.x
+    ll, _, H = _t_loglik_grad_hess(theta, x)
+    return theta, ll, H
+
+def _t_mle(x: np.ndarray) -> tuple:
+    "(theta, standard errors of theta, log-likelihood) of the Student-t MLE of x: Newton, else L-BFGS-B."
+    start = _t_start(x)
+    theta, ll, H = _t_newton(x, start) or _t_lbfgs(x, start)
     with np.errstate(invalid="ignore"):
-        try: bse = np.sqrt(np.diag(np.linalg.inv(info)))
+        try: bse = np.sqrt(np.diag(np.linalg.inv(-len(x) * H)))      # inverse observed information
         except np.linalg.LinAlgError: bse = np.full(3, np.nan)
     bse = np.where(np.isfinite(bse), bse, np.nan)
-    return theta, bse, float(ll)
+    return theta, bse, float(ll) * len(x)
 
 # %% ../nbs/08_distributions.ipynb #3b8e97f5
 def fit_student_t(x: np.ndarray) -> dict:
