@@ -22,7 +22,7 @@ __all__ = ['SWAPS', 'CounterfactualCosts', 'counterfactual_costs', 'EnvyResult',
 SWAPS = ("all", "one")    # every report s', or only reports that change one attribute
 
 def _people_groups(pair, data: pd.DataFrame) -> Groups:
-    "Groups of the audited rows over every level the pair saw (train and audit), empty combinations kept."
+    "Groups of the audited rows over every level the pair saw (train, audit); empty ones kept."
     seen = make_groups(pd.concat([pair.train[pair.attributes], pair.audit[pair.attributes]]))
     return make_groups(data[pair.attributes], levels=dict(zip(seen.attributes, seen.levels)))
 
@@ -51,8 +51,8 @@ def _report_frames(g: Groups, swaps: str):
 # %% ../nbs/12a_fair_use.ipynb #0a93ddbb
 @dataclass
 class CounterfactualCosts:
-    "Per-person costs of hp under every report s' (columns in group order) and of h0, for the audited people."
-    costs: dict         # cost name -> (N, d): hp's cost of person i reporting group r (NaN: not asked)
+    "Per-person costs of hp under every report s' (columns in group order) and of h0."
+    costs: dict         # cost name -> (N, d): hp's cost of person i reporting r (NaN: not asked)
     cost_h0: dict       # cost name -> (N,): h0's cost (the person opts out)
     kinds: dict         # cost name -> 'prediction' | 'explanation'
     labels: dict        # cost name -> label of the cost in tables
@@ -66,27 +66,29 @@ class CounterfactualCosts:
 # %% ../nbs/12a_fair_use.ipynb #a5fc7287
 def counterfactual_costs(
     pair, # a FittedPair (bopfair.pair.fit_pair); hp takes the attribute columns as inputs
-    data=None, # audit rows with features, attributes and the target `__y__` (default: pair.audit)
+    data=None, # audit rows: features, attributes, target `__y__` (default: pair.audit)
     *,
     swaps: str = "all", # 'all': every report s'; 'one': reports that change one attribute
-    prediction_costs=None, # a prediction cost name or a list (default: 0-1 loss / squared error)
+    prediction_costs=None, # a prediction cost name or a list (default: 0-1 / squared error)
     explain: bool = False, # also the explanation costs the engine gives (slower)
-    **engine, # passed on to pair_costs: top_j, chunk_size, n_jobs, backend, random_state, ...
+    **engine, # on to pair_costs: top_j, chunk_size, n_jobs, backend, random_state, ...
 ) -> CounterfactualCosts:
-    "hp's per-person costs when each audited person reports every other group's attributes, from the engine."
+    "hp's per-person costs when each audited person reports every group's attributes (the engine)."
     if not isinstance(pair, FittedPair):
-        raise TypeError(f"`pair` must be a FittedPair (bopfair.pair.fit_pair), got {type(pair).__name__}; "
-                        "wrap models fitted elsewhere as FittedPair(h0, hp, task, features, attributes, "
-                        "train, audit).")
+        raise TypeError(f"`pair` must be a FittedPair (bopfair.pair.fit_pair), got "
+                        f"{type(pair).__name__}; wrap models fitted elsewhere as "
+                        "FittedPair(h0, hp, task, features, attributes, train, audit).")
     check_choice(swaps, "swaps", SWAPS)
     if not isinstance(explain, (bool, np.bool_)):
         raise TypeError(f"`explain` must be True or False, got {explain!r}.")
     _resolve_costs(prediction_costs, pair.task)
     data = pair.audit if data is None else data
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"`data` must be a DataFrame of audit rows (as pair.audit), got {type(data).__name__}.")
+        raise TypeError("`data` must be a DataFrame of audit rows (as pair.audit), "
+                        f"got {type(data).__name__}.")
     _check_columns(pair, data)
-    if len(data) == 0: raise ValueError("`data` has no rows; pass the audit rows (default: pair.audit).")
+    if len(data) == 0:
+        raise ValueError("`data` has no rows; pass the audit rows (default: pair.audit).")
     g = _people_groups(pair, data)
     rows, costs, c0 = np.arange(g.n), {}, {}
     for values, report in _report_frames(g, swaps):
@@ -96,20 +98,21 @@ def counterfactual_costs(
         for name, (h0c, hpc) in pc.costs.items():
             costs.setdefault(name, np.full((g.n, g.d), np.nan))[rows, report] = hpc
             c0.setdefault(name, np.full(g.n, np.nan))[own] = h0c[own]
-    return CounterfactualCosts(costs=costs, cost_h0=c0, kinds=pc.kinds, labels=pc.labels, groups=g,
-                               swaps=swaps)
+    return CounterfactualCosts(costs=costs, cost_h0=c0, kinds=pc.kinds, labels=pc.labels,
+                               groups=g, swaps=swaps)
 
-# %% ../nbs/12a_fair_use.ipynb #fc78702f
-_ENVY_WORDS = {VERDICTS[0]: "envy shown", VERDICTS[1]: "envy-free shown", VERDICTS[2]: "untestable",
-               VERDICTS[3]: "not shown", VERDICTS[4]: "too small to audit", VERDICTS[5]: "no data"}
+# %% ../nbs/12a_fair_use.ipynb #3c3f7d60
+_ENVY_WORDS = dict(zip(VERDICTS, ("envy shown", "envy-free shown", "untestable", "not shown",
+                                   "too small to audit", "no data")))
 
 def _one_apart(g: Groups, s: int, r: int) -> bool:
     "True when groups s and r differ in exactly one attribute."
     shape = tuple(len(lv) for lv in g.levels)
-    return int(np.sum(np.array(np.unravel_index(s, shape)) != np.array(np.unravel_index(r, shape)))) == 1
+    a, b = np.unravel_index(s, shape), np.unravel_index(r, shape)
+    return int((np.array(a) != np.array(b)).sum()) == 1
 
 def _cells(cf: CounterfactualCosts, cost: str) -> tuple:
-    "The off-diagonal cells (s, s') hp was asked about, their Groups, and per person: own cost, cost under s'."
+    "Cells (s, s') hp was asked about, their Groups; per person: own cost, cost under s'."
     g, C = cf.groups, cf.costs[cost]
     own = cf.own(cost)
     pairs, idx, rep, codes = [], [], [], []
@@ -117,21 +120,23 @@ def _cells(cf: CounterfactualCosts, cost: str) -> tuple:
         mine = np.flatnonzero(g.codes == s)
         for r in range(g.d):
             if r == s or (cf.swaps == "one" and not _one_apart(g, s, r)): continue
-            codes.append(np.full(len(mine), len(pairs))); idx.append(mine); rep.append(C[mine, r])
+            codes.append(np.full(len(mine), len(pairs)))
+            idx.append(mine); rep.append(C[mine, r])
             pairs.append((g.names[s], g.names[r]))
     names = tuple(f"{a} -> {b}" for a, b in pairs)
-    cells = Groups(codes=np.concatenate(codes), names=names, attributes=("cell",), levels=(names,))
+    cells = Groups(codes=np.concatenate(codes), names=names, attributes=("cell",),
+                   levels=(names,))
     return pairs, cells, own[np.concatenate(idx)], np.concatenate(rep)
 
 def _cost_of(cf, cost) -> str:
-    "The cost name to use from `cf` (default: its first), after checking `cf` is CounterfactualCosts."
+    "The cost name to use from `cf` (default: its first), once `cf` is checked."
     if not isinstance(cf, CounterfactualCosts):
         raise TypeError("`cf` must be the CounterfactualCosts of counterfactual_costs(pair), "
                         f"got {type(cf).__name__}.")
     return list(cf.costs)[0] if cost is None else check_choice(cost, "cost", tuple(cf.costs))
 
 def _cell_tests(r, alpha: float, min_group_size: int, method: str) -> pd.DataFrame:
-    "Holm-adjusted envy / envy-free p-values and claims of the cells: ONE family, the population row left out."
+    "Holm-adjusted envy / envy-free p-values and claims: ONE family of cells, no population row."
     raw = cost_tests(r, method=method, min_group_size=min_group_size)
     raw.loc["all", ["p_benefit", "p_harm"]] = np.nan
     return adjust_claims({r.cost: raw}, alpha)[r.cost]
@@ -139,8 +144,8 @@ def _cell_tests(r, alpha: float, min_group_size: int, method: str) -> pd.DataFra
 # %% ../nbs/12a_fair_use.ipynb #3dd01bb9
 @dataclass(frozen=True, repr=False)
 class EnvyResult(_TableResult):
-    "Envy E(s, s') per off-diagonal cell with tests in one Holm family, intervals, bounds and verdicts."
-    table: pd.DataFrame      # one row per cell: group, report, n, costs, envy, interval, p-values, lb, verdict
+    "Envy E(s, s') per off-diagonal cell: tests in one Holm family, intervals, bounds, verdicts."
+    table: pd.DataFrame      # per cell: group, report, n, costs, envy, interval, p, lb, verdict
     audit: object            # the CostAudit of the cells (fits, bounds, intervals, raw tests)
     groups: tuple            # the d group names, in order
     cost: str
@@ -149,8 +154,8 @@ class EnvyResult(_TableResult):
     swaps: str = "all"
 
     def matrix(self, value: str = "envy") -> pd.DataFrame:
-        "d x d table of a column of `table`: rows the people's group s, columns the report s' (envy: 0 on the diagonal)."
-        check_choice(value, "value", tuple(c for c in self.table.columns if c not in ("group", "report")))
+        "d x d table of a `table` column: rows group s, columns report s' (envy 0 on the diagonal)."
+        check_choice(value, "value", tuple(self.table.columns.drop(["group", "report"])))
         m = self.table.pivot(index="group", columns="report", values=value)
         m = m.reindex(index=list(self.groups), columns=list(self.groups))
         if value == "envy":
@@ -160,7 +165,8 @@ class EnvyResult(_TableResult):
     @property
     def claims(self) -> dict:
         "(s, s') -> verdict, for the cells with a claim shown (envy or envy-free)."
-        t = self.table[self.table["verdict"].str.contains("shown") & ~self.table["verdict"].eq("not shown")]
+        v = self.table["verdict"]
+        t = self.table[v.str.contains("shown") & (v != "not shown")]
         return dict(zip(zip(t["group"], t["report"]), t["verdict"]))
 
     @property
@@ -168,14 +174,16 @@ class EnvyResult(_TableResult):
         "One line: envy found, envy-freeness shown for every asked cell, or what is missing."
         v = self.table["verdict"]
         envy = self.table.loc[v.str.startswith("envy shown"), ["group", "report"]]
-        if len(envy): return "envy shown: " + "; ".join(f"{s} prefers {q}" for s, q in envy.to_numpy())
+        if len(envy):
+            return "envy shown: " + "; ".join(f"{s} prefers {q}" for s, q in envy.to_numpy())
         if (v == "envy-free shown").all(): return "envy-free shown for every cell"
         open_ = int((v != "envy-free shown").sum())
         return f"no envy shown; envy-freeness not shown in {open_} of {len(v)} cells"
 
     def _head(self) -> str:
-        return (f"cost={self.cost!r}, alpha={self.alpha}, epsilon={self.epsilon:.4g}, swaps={self.swaps!r})\n"
-                f"verdict: {self.verdict}\nfamily: Holm over both directions of the {len(self.table)} cells")
+        return (f"cost={self.cost!r}, alpha={self.alpha}, epsilon={self.epsilon:.4g}, "
+                f"swaps={self.swaps!r})\nverdict: {self.verdict}\n"
+                f"family: Holm over both directions of the {len(self.table)} cells")
 
 # %% ../nbs/12a_fair_use.ipynb #a7d755b2
 def envy_tests(
@@ -183,12 +191,12 @@ def envy_tests(
     cost: str | None = None, # one of cf.costs (default: the first)
     *,
     alpha: float = 0.05, # FWER of all claims of the matrix (one Holm family over the cells)
-    epsilon: float | None = None, # envy to detect, for testability (default: default_epsilon)
+    epsilon: float | None = None, # envy to detect, for testability (default_epsilon)
     tau: float = 0.5, # Le Cam bound (sum of errors) at or above which a cell is untestable
     min_group_size: int = MIN_GROUP_SIZE, # smaller groups are not tested
     method: str = "auto", # 't', 'sign' (0-1 costs) or 'auto'
 ) -> EnvyResult:
-    "The envy matrix E(s, s') = C(hp(., s), s) - C(hp(., s'), s): paired tests, intervals, bounds, verdicts."
+    "Envy E(s, s') = C(hp(., s), s) - C(hp(., s'), s): paired tests, intervals, bounds, verdicts."
     cost = _cost_of(cf, cost)
     alpha = check_open_unit(alpha, "alpha", 0.05)
     pairs, cells, own, rep = _cells(cf, cost)
@@ -198,10 +206,12 @@ def envy_tests(
                   min_group_size=min_group_size, method=method, tests=tests)
     t = a.table().loc[list(cells.names)]
     words = t["verdict"].map(_ENVY_WORDS).to_numpy(dtype=object)
-    words = np.where(words == "envy shown", [f"envy shown: {s} prefers {q}" for s, q in pairs], words)
+    words = np.where(words == "envy shown", [f"envy shown: {s} prefers {q}" for s, q in pairs],
+                     words)
     table = pd.DataFrame({
-        "group": [p[0] for p in pairs], "report": [p[1] for p in pairs], "n": t["n"].astype(int).to_numpy(),
-        "cost_own": t["cost_h0"].to_numpy(), "cost_report": t["cost_hp"].to_numpy(), "envy": t["bop"].to_numpy(),
+        "group": [p[0] for p in pairs], "report": [p[1] for p in pairs],
+        "n": t["n"].astype(int).to_numpy(), "cost_own": t["cost_h0"].to_numpy(),
+        "cost_report": t["cost_hp"].to_numpy(), "envy": t["bop"].to_numpy(),
         "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(),
         "p_envy": t["p_benefit"].to_numpy(), "p_envy_free": t["p_harm"].to_numpy(),
         "lb": t["lb"].to_numpy(), "eps_star": t["eps_star"].to_numpy(), "verdict": words})
@@ -213,24 +223,25 @@ def opting_out(
     cf: CounterfactualCosts, # counterfactual_costs(pair)
     cost: str | None = None, # one of cf.costs (default: the first)
     *,
-    envy: EnvyResult | None = None, # envy_tests of the same cost, for the verdict of the best other report
+    envy: EnvyResult | None = None, # envy_tests of the same cost: verdict of the best other report
     alpha: float = 0.05, # FWER of the BoP (rationality) claims over the groups
     min_group_size: int = MIN_GROUP_SIZE, # smaller groups are not tested
 ) -> pd.DataFrame:
-    "Per group: cost when opting out (h0), reporting truthfully (hp) and reporting the best other group."
+    "Per group: cost opting out (h0), reporting truthfully (hp), reporting the best other group."
     cost = _cost_of(cf, cost)
     if envy is not None and (not isinstance(envy, EnvyResult) or envy.cost != cost):
-        raise ValueError(f"`envy` must be the EnvyResult of envy_tests(cf, {cost!r}) for the same cost.")
+        raise ValueError(f"`envy` must be the EnvyResult of envy_tests(cf, {cost!r}): same cost.")
     g, C, own, c0 = cf.groups, cf.costs[cost], cf.own(cost), cf.cost_h0[cost]
     n = np.bincount(g.codes, minlength=g.d)
+    mean = lambda w: np.where(n > 0, np.bincount(g.codes, weights=w, minlength=g.d)
+                              / np.maximum(n, 1), np.nan)         # group means, NaN when empty
     with np.errstate(invalid="ignore"):
-        sums = np.stack([np.bincount(g.codes, weights=C[:, r], minlength=g.d) for r in range(g.d)], axis=1)
-        mean_report = np.where(n[:, None] > 0, sums / np.maximum(n, 1)[:, None], np.nan)   # (s, s')
+        mean_report = np.stack([mean(C[:, r]) for r in range(g.d)], axis=1)      # (s, s')
         mean_report[np.diag_indices(g.d)] = np.nan
-        m0 = np.where(n > 0, np.bincount(g.codes, weights=c0, minlength=g.d) / np.maximum(n, 1), np.nan)
-        mp = np.where(n > 0, np.bincount(g.codes, weights=own, minlength=g.d) / np.maximum(n, 1), np.nan)
+        m0, mp = mean(c0), mean(own)
     asked = ~np.isnan(mean_report).all(axis=1)
-    best = np.where(asked, np.nanargmin(np.where(np.isnan(mean_report), np.inf, mean_report), axis=1), -1)
+    inf_nan = np.where(np.isnan(mean_report), np.inf, mean_report)
+    best = np.where(asked, np.argmin(inf_nan, axis=1), -1)
     c_best = np.where(asked, mean_report[np.arange(g.d), np.maximum(best, 0)], np.nan)
     choice = np.array(["opt out", "report own", "report other"], dtype=object)[
         np.argmin(np.stack([m0, mp, np.where(np.isnan(c_best), np.inf, c_best)]), axis=0)]
@@ -241,9 +252,11 @@ def opting_out(
         "best_other": [g.names[b] if b >= 0 else "" for b in best], "cost_best_other": c_best,
         "bop": m0 - mp, "envy_best": mp - c_best,
         "best_choice": np.where(n > 0, choice, ""),
-        "rationality": np.where(dt.table["tested"], dt.table["claim"].map(words), "untested")},
+        "rationality": np.where(dt.table["tested"], dt.table["claim"].map(words),
+                                "untested")},
         index=pd.Index(g.names, name="group"))
     if envy is not None:
         v = envy.table.set_index(["group", "report"])["verdict"]
-        out["envy_verdict"] = [v.get((s, b), "") for s, b in zip(out.index, out["best_other"])]
+        out["envy_verdict"] = [v.get((s, b), "")
+                               for s, b in zip(out.index, out["best_other"])]
     return out

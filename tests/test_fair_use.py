@@ -181,3 +181,19 @@ def test_bad_input_before_any_model_call(pair):
     with pytest.raises(ValueError, match="cost"): envy_tests(cf, "zero_one")
     with pytest.raises(ValueError, match="epsilon"): envy_tests(cf, epsilon=0, min_group_size=1)
     with pytest.raises(TypeError, match="`cf` must be"): opting_out(None)
+
+
+def test_explanation_costs_where_the_engine_gives_them():
+    "explain=True: the own-report explanation costs are the engine's hp explanation costs."
+    from bopfair.scaling import pair_costs
+    X, S, y = synthetic(500, seed=5)
+    p = fit_pair(LogisticRegression(), X, S[["sex"]], y, random_state=0)
+    rows = p.audit.iloc[:60]
+    cf = counterfactual_costs(p, data=rows, explain=True, top_j=1)
+    assert cf.kinds["sufficiency"] == "explanation" and cf.labels["sufficiency"] == "sufficiency (J=1)"
+    ref = pair_costs(p, rows, explain=True, top_j=1)
+    for name in ("sufficiency", "incomprehensiveness"):
+        np.testing.assert_allclose(cf.own(name), ref.costs[name][1], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(cf.cost_h0[name], ref.costs[name][0], rtol=1e-12, atol=1e-12)
+    e = envy_tests(cf, "sufficiency", min_group_size=5)
+    assert e.matrix().shape == (2, 2) and e.audit.kind == "explanation"
