@@ -4,14 +4,16 @@
 
 # %% ../nbs/15_audit.ipynb #0a7d7190
 from __future__ import annotations
-from .checks import check_choice
-from .costs import DEFAULT_PREDICTION_COST
+from .checks import check_choice, check_open_unit
+from .costs import DEFAULT_PREDICTION_COST, PREDICTION_COSTS, _binary_labels
+from .attributions import ATTRIBUTION_METHODS
+from .explain import pair_top_j
 from .bop import BoPResult, benefit_of_personalization, markdown_table
 from .groups import make_groups
 # FittedPair ... MAX_LEVELS (04_pair), markdown_table (03_bop) and AuditReport (14_report) are also
 # re-exported here: `from bopfair.audit import fit_pair, AuditReport, ...` keeps working.
 from .pair import FittedPair, fit_pair, make_estimator
-from .pair import split_audit_data, positive_label, MAX_LEVELS
+from .pair import split_audit_data, positive_label, MAX_LEVELS, _check_frames, _split_rows
 from .explanation_costs import EXPLANATION_COSTS
 from .inference import _check_min_group_size
 from .verdicts import audit_bop, audit_results, check_epsilon
@@ -29,6 +31,12 @@ def prediction_bop(pair: FittedPair, cost: str | None = None) -> BoPResult:
     return pair_costs(pair, prediction_costs=cost, explain=False, chunk_size=None).bop()[cost]
 
 # %% ../nbs/15_audit.ipynb #0f534a65
+def _refuse_empty_groups(groups, allow: bool):
+    "Without `allow`, an audit split with empty groups is an error naming them."
+    if groups.empty and not allow:
+        raise ValueError(f"The audit split has empty groups {groups.empty}; use fewer attributes or coarser levels, "
+                         "a larger audit_size, or allow_empty_groups=True.")
+
 def _j_setting(pc) -> str:
     "The J both models used, flagged when they differ."
     J0, Jp = pc.top_j
@@ -46,18 +54,26 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     _check_min_group_size(min_group_size)
     say = progress or (lambda msg: None)
-    task_ = task if pair is None else pair.task
+    task_ = check_choice(task if pair is None else pair.task, "task", PREDICTION_COSTS)
     costs = [DEFAULT_PREDICTION_COST[task_]] if costs is None else ([costs] if isinstance(costs, str) else list(costs))
+    for c in costs: check_choice(c, f"cost for task={task_!r}", PREDICTION_COSTS[task_])
     check_epsilon(epsilon, costs + (list(EXPLANATION_COSTS) if explain else []))
-    if pair is None:
+    check_open_unit(alpha, "alpha"); check_open_unit(tau, "tau", example=0.5)
+    if explain: check_choice(attribution_method, "attribution_method", ("auto", *ATTRIBUTION_METHODS))
+    if pair is None:                                       # every check that needs no model, before fitting one
         if X is None or S is None or y is None: raise TypeError("Pass `X`, `S` and `y`, or a fitted `pair` from fit_pair.")
+        _check_frames(X, S, y)
+        if task_ == "classification": _binary_labels(y, "y")
+        if explain: pair_top_j(top_j, X.shape[1], X.shape[1] + S.shape[1])
+        rows = _split_rows(y, task_, audit_size, random_state)
+        full = make_groups(S)
+        _refuse_empty_groups(make_groups(S.iloc[rows[1]], levels=dict(zip(full.attributes, full.levels))),
+                             allow_empty_groups)
         est = make_estimator(estimator, task, random_state) if isinstance(estimator, str) else estimator
-        say(f"fitting h0 and hp ({type(est).__name__}) on {int(round(len(y) * (1 - audit_size)))} rows")
+        say(f"fitting h0 and hp ({type(est).__name__}) on {len(rows[0])} rows")
         pair = fit_pair(est, X, S, y, task=task, audit_size=audit_size, random_state=random_state)
     groups = pair.groups()
-    if groups.empty and not allow_empty_groups:
-        raise ValueError(f"The audit split has empty groups {groups.empty}; use fewer attributes or coarser levels, "
-                         "a larger audit_size, or allow_empty_groups=True.")
+    _refuse_empty_groups(groups, allow_empty_groups)
     say(f"{'predicting and explaining' if explain else 'predicting'} with both models on {len(pair.audit)} audit rows"
         + (f" ({attribution_method} attributions, top_j={top_j})" if explain else "")
         + (f" in chunks of {chunk_size}" if chunk_size else "") + (f", n_jobs={n_jobs}" if n_jobs != 1 else "")

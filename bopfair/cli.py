@@ -78,6 +78,7 @@ def _read_csv_checked(path, # the CSV file
     import pandas as pd
     p = Path(path)
     if not p.is_file(): raise UsageError(f"DATA {str(p)!r} does not exist or is not a file.")
+    if p.stat().st_size == 0: raise UsageError(f"DATA {str(p)!r} is empty (0 bytes); pass a CSV with a header and rows.")
     header = _csv_header(p)
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
@@ -87,6 +88,7 @@ def _read_csv_checked(path, # the CSV file
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise UsageError(f"DATA {str(p)!r} cannot be read as CSV ({type(e).__name__}: {str(e).splitlines()[0]}); "
                          "check the delimiter (a comma) and the encoding (UTF-8).") from None
+    if len(df) == 0: raise UsageError(f"DATA {str(p)!r} has a header but no rows; pass a CSV with one row per person.")
     if df.shape[1] < 3: raise UsageError(f"DATA {str(p)!r} has {df.shape[1]} column(s); an audit needs features, attributes and a target.")
     for c, marks in _numeric_looking_text(df).items():
         if warn: warn(f"column {c!r} is read as text because of values {marks}; if they mean 'missing', "
@@ -106,14 +108,26 @@ def _parse_epsilon(text: str | None):
 def _parse_top_j(text: str):
     "--top-j: an integer number of features, or a fraction in (0, 1]."
     try: v = float(text)
-    except ValueError: raise UsageError(f"--top-j {text!r} must be an integer or a fraction in (0, 1].") from None
+    except ValueError: v = math.nan
+    if not v >= 0 or (v > 1 and not v.is_integer()) or math.isinf(v):
+        raise UsageError(f"--top-j {text!r} must be an integer >= 0 (a count) or a fraction in (0, 1].")
     return int(v) if v.is_integer() and v >= 1 else v
 
 # %% ../nbs/17_cli.ipynb #73e19a73
 def _check_out(out, force: bool) -> Path:
+    "--out can be written, checked before any work: not a file, not a non-empty folder without --force, and a folder can be made there."
+    import os, tempfile
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} is a file, not a folder; --force replaces only a folder: choose a folder.")
+    if out.is_dir() and any(out.iterdir()) and not force:
         raise UsageError(f"--out {str(out)!r} exists and is not empty; choose a new folder or pass --force to overwrite.")
+    parent = next(p for p in [out, *out.absolute().parents] if p.exists())
+    if not parent.is_dir():
+        raise UsageError(f"--out {str(out)!r} cannot be made: {str(parent)!r} is a file, not a folder.")
+    try: os.rmdir(tempfile.mkdtemp(prefix=".bopfair-probe-", dir=out.parent if out.parent.exists() else parent))
+    except OSError as e:
+        raise UsageError(f"--out {str(out)!r} cannot be written ({e.strerror}); choose a folder you can write to.") from None
     return out
 
 def _run_audit_command(args) -> AuditReport:
@@ -154,17 +168,39 @@ def _bounds_report(N: float, k: float, epsilon: float, family: str = "bernoulli"
                                 min_group_size)
     lb = float(pe_lower_bound_equal(epsilon, N, k, family, sigma))
     kw, ke = max_attributes(N, epsilon, family, sigma, tau, method="lambertw"), max_attributes(N, epsilon, family, sigma, tau, method="exact")
-    return {"N": N, "k": k, "groups d": 2.0**k, "epsilon": epsilon, "family": family, "sigma": sigma, "tau": tau,
+    d = 2.0**k if k < 1024 else None                  # beyond the float range: printed as 2^k, m_min not printed
+    return {"N": N, "k": k, "groups d": d if d else f"2^{k:g}", "epsilon": epsilon, "family": family, "sigma": sigma, "tau": tau,
             "LB_sum (type I + type II)": lb, "LB_half (max error)": lb / 2, "unreliable (LB_sum >= tau)": lb >= tau,
             "k* (Lambert W)": float(kw.k_star), "k* (exact root)": float(ke.k_star), "k_max": int(ke.k_max),
             "epsilon* (smallest testable)": min_testable_epsilon_equal(N, k, family, sigma, tau),
-            "m_min per group at epsilon": float(min_group_size(epsilon, 2.0**k, family, sigma, tau)),
+            "m_min per group at epsilon": float(min_group_size(epsilon, d, family, sigma, tau)) if d else None,
             "in words": _bounds_words(float(ke.k_star), k, lb >= tau)}
 
 def _print_bounds(r: dict):
     for key, v in r.items():
         if v is None: continue
         print(f"{key:32s} {v:.6g}" if isinstance(v, float) else f"{key:32s} {v}")
+
+# %% ../nbs/17_cli.ipynb #d0f890a9
+_CLI_WORDS = {   # how an API argument is spelt on the command line, for the messages of the API's checks
+    "N": "--n", "k": "--k", "epsilon": "--epsilon", "sigma": "--sigma", "tau": "--tau", "alpha": "--alpha",
+    "top_j": "--top-j", "random_state": "--seed", "min_group_size": "--min-group-size", "positive": "--positive",
+    "attributes": "--attributes", "target": "--target", "task": "--task", "alpha_scope": "--alpha-scope"}
+
+def _cli_words(e: Exception) -> str:
+    "The message of `e` on one line, with the API's `name` and name=value written as the command's options."
+    import re
+    msg = " ".join(str(e).split())
+    msg = re.sub(r"`(\w+)`", lambda m: _CLI_WORDS.get(m[1], m[0]), msg)
+    msg = re.sub(r"\be\.g\. (\w+)=", lambda m: f"e.g. {_CLI_WORDS[m[1]]} " if m[1] in _CLI_WORDS else m[0], msg)
+    return (msg.replace("a larger audit_size, or allow_empty_groups=True", "or pass --allow-empty-groups")
+               .replace("or pass force=True", "or pass --force"))
+
+class _Parser(argparse.ArgumentParser):
+    "argparse, with a usage error on one line (the usage itself is in --help)."
+    def error(self, message):
+        usage = " ".join(self.format_usage().split()) + "; " if " " not in self.prog else ""   # bare `bopfair`: short usage
+        self.exit(2, f"{self.prog}: error: {message} ({usage}see {self.prog} --help)\n")
 
 # %% ../nbs/17_cli.ipynb #ba2bff97
 def _demo_options(d: argparse.ArgumentParser):
@@ -218,7 +254,7 @@ _COMMANDS = {   # command -> (its line in `bopfair --help`, the function that ad
 
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
     "The `bopfair` parser, with the options of `command` (the others listed by name only)."
-    p = argparse.ArgumentParser(prog="bopfair", description="Audit the benefit of personalization of a model, per group.")
+    p = _Parser(prog="bopfair", description="Audit the benefit of personalization of a model, per group.")
     sub = p.add_subparsers(dest="command", required=True)
     for name, (help_, options) in _COMMANDS.items():
         s = sub.add_parser(name, help=help_)
@@ -228,6 +264,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
 # %% ../nbs/17_cli.ipynb #6a8a41bc
 def _run(args) -> int:
     if args.command == "bounds":
+        if args.sigma is not None and args.family in ("bernoulli", "categorical"):
+            raise UsageError(f"--sigma is for the continuous families (gaussian, laplace, moment); --family {args.family} "
+                             "has its own variance: drop --sigma or choose such a family.")
         _print_bounds(_bounds_report(args.n, args.k, args.epsilon, args.family, args.sigma, args.tau))
         return 0
     if args.command == "demo":
@@ -246,6 +285,9 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     try: return _run(args)
-    except (ValueError, TypeError, FileExistsError) as e:
-        print(f"bopfair {args.command}: error: {e}", file=sys.stderr)
+    except (ValueError, TypeError, OSError) as e:      # OSError: a folder that cannot be written, a full disk...
+        print(f"bopfair {args.command}: error: {_cli_words(e)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"bopfair {args.command}: interrupted; no report was written", file=sys.stderr)
+        return 130

@@ -79,6 +79,27 @@ def _check_frames(X, S, y):
     if overlap: raise ValueError(f"Columns {sorted(overlap)} are in both `X` and `S`; an attribute must not also be a feature of h0.")
     check_same_length(X=X, S=S, y=y)
 
+# %% ../nbs/04_pair.ipynb #2f1cb2ab
+def _split_rows(y, task: str = "classification", audit_size: float = 0.3, random_state: int = 0) -> tuple:
+    "(train rows, audit rows) as positions, stratified by class for classification: the split `fit_pair` makes, known before fitting."
+    if isinstance(audit_size, bool) or not isinstance(audit_size, (int, float)) or not 0 < audit_size < 1:
+        raise ValueError(f"`audit_size` must be a fraction in (0, 1), got {audit_size!r}; e.g. audit_size=0.3.")
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) or not 0 <= random_state < 2**32:
+        raise ValueError(f"`random_state` (the seed) must be an integer in [0, 2**32), got {random_state!r}.")
+    y = np.asarray(y); n = len(y)
+    n_audit = int(np.ceil(audit_size * n))
+    if n_audit < 2 or n - n_audit < 2:
+        raise ValueError(f"{n} rows split at audit_size={audit_size} leave {n_audit} audit and {n - n_audit} "
+                         "training rows; an audit needs at least 2 of each: pass more rows.")
+    strat = None
+    if task == "classification":
+        values, counts = np.unique(y, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError(f"The target's class {values[counts.argmin()].item()!r} has only {counts.min()} row; the split "
+                             "keeps each class in both parts, so each needs at least 2 rows.")
+        strat = y
+    return tuple(train_test_split(np.arange(n), test_size=audit_size, random_state=random_state, stratify=strat))
+
 # %% ../nbs/04_pair.ipynb #d033cde0
 def fit_pair(estimator, X: pd.DataFrame, S: pd.DataFrame, y, *, task: str = "classification",
              audit_size: float = 0.3, random_state: int = 0) -> FittedPair:
@@ -86,11 +107,10 @@ def fit_pair(estimator, X: pd.DataFrame, S: pd.DataFrame, y, *, task: str = "cla
     check_choice(task, "task", PREDICTION_COSTS)    # the tasks are those with prediction costs
     _check_estimator(estimator, task)
     _check_frames(X, S, y)
-    if not 0 < audit_size < 1: raise ValueError(f"`audit_size` must be in (0, 1), got {audit_size}.")
     data = pd.concat([X.reset_index(drop=True), S.reset_index(drop=True)], axis=1)
     data[_TARGET] = np.asarray(y)
-    strat = data[_TARGET] if task == "classification" else None
-    train, audit = train_test_split(data, test_size=audit_size, random_state=random_state, stratify=strat)
+    rows = _split_rows(y, task, audit_size, random_state)
+    train, audit = data.iloc[rows[0]], data.iloc[rows[1]]
     fx = _feature_encoder(X)
     attr = ("attr", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(S.columns))
     h0, hp = _model_pipeline(estimator, fx), _model_pipeline(estimator, fx + [attr])
@@ -185,6 +205,9 @@ def split_audit_data(df: pd.DataFrame, target: str, attributes, task: str = "cla
     check_choice(task, "task", PREDICTION_COSTS)
     attributes = [attributes] if isinstance(attributes, str) else list(attributes)
     if not attributes: raise ValueError("`attributes` is empty; name at least one personal attribute column.")
+    twice = sorted({a for a in attributes if attributes.count(a) > 1})
+    if twice: raise ValueError(f"`attributes` lists {twice} twice; name each attribute column once.")
+    if _TARGET in df.columns: raise ValueError(f"A column is named {_TARGET!r}, which bopfair uses for the target; rename it.")
     _missing_columns(df, [target], "Target column"); _missing_columns(df, attributes, "Attribute column(s)")
     if target in attributes: raise ValueError(f"`target` {target!r} is also listed in `attributes`.")
     S = df[attributes]

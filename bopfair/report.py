@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_report.ipynb #f19f9b48
 from __future__ import annotations
-import base64, html, io, json
+import base64, html, io, json, os, shutil, tempfile, uuid
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -161,29 +161,44 @@ def to_html(self: AuditReport, digits: int = 4) -> str:
 # %% ../nbs/14_report.ipynb #49c0194e
 _REPORT_FILES = ("report.html", "report.md", "summary.csv", "settings.json")
 
-def _remove_previous_report(out: Path):
-    "Remove what an earlier save wrote into `out` (its report files and figures/*.png), so nothing stale stays."
-    for name in _REPORT_FILES:
-        if (out / name).is_file(): (out / name).unlink()
-    for png in (out / "figures").glob("*.png") if (out / "figures").is_dir() else []: png.unlink()
+def _umask() -> int:
+    m = os.umask(0); os.umask(m); return m
+
+def _swap_in(new: Path, out: Path):
+    "Put the complete report folder `new` at `out`: an earlier report there is replaced, the user's other files carried over."
+    if not out.exists(): new.rename(out); return
+    kept = [p for p in out.iterdir() if p.name not in (*_REPORT_FILES, "figures")]
+    kept += [p for p in (out / "figures").iterdir() if p.suffix != ".png"] if (out / "figures").is_dir() else []
+    for p in kept: p.rename(new / p.relative_to(out))
+    old = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.old")
+    out.rename(old); new.rename(out)                     # out is absent only between these two renames
+    shutil.rmtree(old, ignore_errors=True)
 
 # %% ../nbs/14_report.ipynb #e61e3afc
 @patch
 def save(self: AuditReport, out_dir, force: bool = False) -> list:
-    "Write report.html, report.md, summary.csv, settings.json and figures/*.png into `out_dir`; returns the paths."
+    "Write report.html, report.md, summary.csv, settings.json and figures/*.png into `out_dir` (all or nothing); returns the paths."
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"`out_dir` {str(out)!r} is a file, not a folder; pass a folder (force=True replaces only a folder).")
     if out.exists() and any(out.iterdir()) and not force:
         raise FileExistsError(f"`out_dir` {str(out)!r} exists and is not empty; choose another folder or pass force=True.")
-    _remove_previous_report(out)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    paths = [out / "report.html", out / "report.md", out / "summary.csv", out / "settings.json"]
-    paths[0].write_text(self.to_html(), encoding="utf-8")
-    paths[1].write_text(self.to_markdown(), encoding="utf-8")
-    self.summary().to_csv(paths[2])
-    paths[3].write_text(json.dumps(self.settings, indent=1, default=str), encoding="utf-8")
-    for key, fig in self.figures().items():
-        paths.append(out / "figures" / f"{key}.png"); fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
-    return paths
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        (tmp / "figures").mkdir()
+        names = ["report.html", "report.md", "summary.csv", "settings.json"]
+        (tmp / names[0]).write_text(self.to_html(), encoding="utf-8")
+        (tmp / names[1]).write_text(self.to_markdown(), encoding="utf-8")
+        self.summary().to_csv(tmp / names[2])
+        (tmp / names[3]).write_text(json.dumps(self.settings, indent=1, default=str), encoding="utf-8")
+        for key, fig in self.figures().items():
+            names.append(f"figures/{key}.png"); fig.savefig(tmp / names[-1], dpi=110, bbox_inches="tight")
+    except BaseException:                                # an error or Ctrl-C while writing: out_dir untouched
+        shutil.rmtree(tmp, ignore_errors=True); raise
+    _swap_in(tmp, out)
+    return [out / n for n in names]
 
 # %% ../nbs/14_report.ipynb #c2696491
 @patch

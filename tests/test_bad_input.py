@@ -1,0 +1,313 @@
+"""A corpus of bad or odd inputs through the CLI (`main([...])`) and the API, each with its expected outcome.
+
+Outcome classes: "clear error" (CLI: exit code 2, one line on stderr naming the argument or column, nothing left
+in --out; API: ValueError/TypeError naming the argument, raised before any model is fitted) and "defined result"
+(it runs and the result is checked). Anything else is "crash" (a traceback, another exception, an error after a
+model was fitted, a message that does not name the argument) or "silently wrong" (it ran, the check failed).
+`test_outcome_counts` prints the counts by class; crash and silently wrong must be 0.
+"""
+import collections, contextlib, io, json
+import numpy as np
+import pandas as pd
+import pytest
+import sys
+from bopfair.cli import main
+from bopfair.audit import audit, fit_pair, split_audit_data
+from bopfair.bounds import max_attributes, min_testable_epsilon_equal, pe_lower_bound, pe_lower_bound_equal
+audit_mod = sys.modules["bopfair.audit"]   # the module (`bopfair.audit` the attribute is the function)
+
+N = 300
+CLEAR, DEFINED, CRASH, WRONG = "clear error", "defined result", "crash", "silently wrong"
+
+def _frame(n=N, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    sex = rng.choice(["F", "M"], n); race = rng.choice(["a", "b", "c"], n)
+    p = 1 / (1 + np.exp(-(x1 + 0.5 * (sex == "F"))))
+    return pd.DataFrame({"x1": x1, "x2": x2, "town": rng.choice(["u", "v"], n), "sex": sex, "race": race,
+                         "y": (rng.random(n) < p).astype(int), "yr": x1 + rng.normal(size=n)})
+
+class _NoFit:
+    "An estimator whose fit fails the test: an API error must come before any model is fitted."
+    def get_params(self, deep=True): return {}
+    def set_params(self, **p): return self
+    def fit(self, X, y): raise AssertionError("a model was fitted before the bad input was reported")
+    def predict(self, X): return np.zeros(len(X))
+    def predict_proba(self, X): return np.full((len(X), 2), 0.5)
+
+def _no_fit(*a, **k): raise AssertionError("a model was fitted before the bad input was reported")
+
+def _csv(tmp, name, df=None, text=None):
+    p = tmp / name
+    if text is not None: p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    else: (_frame() if df is None else df).to_csv(p, index=False)
+    return str(p)
+
+BASE = ["--target", "y", "--attributes", "sex,race", "--task", "classification", "--estimator", "logistic",
+        "--no-explain", "--quiet"]
+
+def run_cli(argv, fit_allowed: bool):
+    "(exit code or the exception, stdout, stderr) of main(argv); with fit_allowed=False fitting is an error."
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), pytest.MonkeyPatch.context() as mp:
+        if not fit_allowed: mp.setattr(audit_mod, "fit_pair", _no_fit)
+        try: rc = main(argv)
+        except SystemExit as e: rc = e.code
+        except BaseException as e: rc = e
+    return rc, out.getvalue(), err.getvalue()
+
+def _cli_outcome(rc, stdout, stderr, expect, names, out_dir, out_before):
+    if not isinstance(rc, int): return CRASH, f"{type(rc).__name__}: {rc}"
+    if rc == 0:
+        if expect[0] != DEFINED: return WRONG, "ran; expected an error"
+        return (DEFINED, "") if expect[1](stdout, stderr) else (WRONG, "check failed")
+    lines = [l for l in stderr.splitlines() if l.strip() and "warning:" not in l]
+    if "Traceback" in stderr or len(lines) != 1: return CRASH, f"not one line: {stderr[-300:]!r}"
+    if out_dir is not None and _listing(out_dir) != out_before: return CRASH, "--out was changed"
+    if rc == 130 and expect[0] == CLEAR and all(n in lines[0] for n in names): return CLEAR, ""
+    if rc != 2: return CRASH, f"exit code {rc}"
+    if not all(n.lower() in lines[0].lower() for n in names): return CRASH, f"message does not name {names}: {lines[0]}"
+    return CLEAR, ""
+
+def _listing(p):
+    from pathlib import Path
+    p = Path(p)
+    if not p.exists(): return None
+    if p.is_file(): return ("file", p.read_bytes())
+    return sorted(str(q.relative_to(p)) for q in p.rglob("*"))
+
+# ---------------------------------------------------------------- the corpus
+def _audit(tmp, csv=None, *extra, out="out"):
+    return ["audit", csv or _csv(tmp, "d.csv"), *BASE, "--out", str(tmp / out), *extra]
+
+def _with(**cols):
+    df = _frame()
+    for k, v in cols.items(): df[k] = v(df) if callable(v) else v
+    return df
+
+def _report_ok(stdout, stderr): return "## Verdicts" in stdout
+
+def _settings(tmp, out="out"): return json.loads((tmp / out / "settings.json").read_text())
+
+CLI = {   # id -> (argv from the temporary folder, expected class, names the message must contain | check)
+    "data missing": (lambda t: _audit(t, str(t / "nope.csv")), CLEAR, ["DATA", "nope.csv"]),
+    "data is a folder": (lambda t: _audit(t, str(t)), CLEAR, ["DATA"]),
+    "data empty file": (lambda t: _audit(t, _csv(t, "e.csv", text=""), ), CLEAR, ["DATA", "empty"]),
+    "data header only": (lambda t: _audit(t, _csv(t, "h.csv", text="x1,sex,race,y\n")), CLEAR, ["DATA", "no rows"]),
+    "data duplicated header": (lambda t: _audit(t, _csv(t, "dup.csv", text="x1,sex,sex,y\n1,F,F,0\n")), CLEAR,
+                               ["duplicated", "sex"]),
+    "data not UTF-8": (lambda t: _audit(t, _csv(t, "b.csv", text=b"x1,sex\n\xff\xfe,1\n")), CLEAR, ["DATA", "UTF-8"]),
+    "data semicolons": (lambda t: _audit(t, _csv(t, "s.csv", text="x1;sex;race;y\n1;F;a;0\n")), CLEAR, ["DATA", "column"]),
+    "target not a column": (lambda t: ["audit", _csv(t, "d.csv"), *BASE[:0], "--target", "outcome", "--attributes",
+                                       "sex", "--task", "classification", "--quiet", "--out", str(t / "out")],
+                            CLEAR, ["outcome"]),
+    "attribute not a column": (lambda t: _audit(t) + ["--attributes", "gender"], CLEAR, ["gender"]),
+    "target also an attribute": (lambda t: _audit(t) + ["--attributes", "sex,y"], CLEAR, ["y"]),
+    "attribute twice": (lambda t: _audit(t) + ["--attributes", "sex,sex"], CLEAR, ["--attributes", "sex"]),
+    "attributes empty": (lambda t: _audit(t) + ["--attributes", ","], CLEAR, ["--attributes"]),
+    "feature named __y__": (lambda t: _audit(t, _csv(t, "u.csv", _with(__y__=1.0))), CLEAR, ["__y__"]),
+    "feature copies an attribute": (lambda t: _audit(t, _csv(t, "c.csv", _with(gender=lambda d: d["sex"]))), CLEAR,
+                                    ["gender", "sex"]),
+    "feature copies the target": (lambda t: _audit(t, _csv(t, "c.csv", _with(leak=lambda d: d["y"]))), CLEAR,
+                                  ["leak", "target"]),
+    "target has missing values": (lambda t: _audit(t, _csv(t, "m.csv", _with(y=lambda d: d["y"].where(d.x1 < 2)))),
+                                  CLEAR, ["y", "missing"]),
+    "target has 3 classes": (lambda t: _audit(t, _csv(t, "3.csv", _with(y=lambda d: d["y"] + (d.x2 > 1))),),
+                             CLEAR, ["y", "2 values"]),
+    "regression target is text": (lambda t: _audit(t, _csv(t, "r.csv", _with(yr="high"))) +
+                                  ["--task", "regression", "--target", "yr", "--estimator", "linear"], CLEAR, ["yr"]),
+    "attribute with 200 levels": (lambda t: _audit(t, _csv(t, "l.csv", _with(race=lambda d: [f"r{i}" for i in
+                                                                                              range(N)]))), CLEAR, ["race", "levels"]),
+    "positive not a value": (lambda t: _audit(t) + ["--positive", "yes"], CLEAR, ["--positive", "yes"]),
+    "epsilon text": (lambda t: _audit(t) + ["--epsilon", "small"], CLEAR, ["--epsilon"]),
+    "epsilon unknown cost": (lambda t: _audit(t) + ["--epsilon", "zero_on=0.01"], CLEAR, ["zero_on", "zero_one"]),
+    "epsilon negative": (lambda t: _audit(t) + ["--epsilon", "-0.1"], CLEAR, ["epsilon"]),
+    "epsilon zero": (lambda t: _audit(t) + ["--epsilon", "0"], CLEAR, ["epsilon"]),
+    "epsilon nan": (lambda t: _audit(t) + ["--epsilon", "nan"], CLEAR, ["epsilon"]),
+    "top-j negative": (lambda t: _audit(t) + ["--top-j", "-1"], CLEAR, ["--top-j"]),
+    "top-j text": (lambda t: _audit(t) + ["--top-j", "many"], CLEAR, ["--top-j"]),
+    "seed negative": (lambda t: _audit(t) + ["--seed", "-1"], CLEAR, ["--seed"]),
+    "seed text": (lambda t: _audit(t) + ["--seed", "one"], CLEAR, ["--seed"]),
+    "alpha zero": (lambda t: _audit(t) + ["--alpha", "0"], CLEAR, ["alpha"]),
+    "alpha above 1": (lambda t: _audit(t) + ["--alpha", "1.5"], CLEAR, ["alpha"]),
+    "min-group-size zero": (lambda t: _audit(t) + ["--min-group-size", "0"], CLEAR, ["min"]),
+    "estimator unknown": (lambda t: _audit(t) + ["--estimator", "xgboost"], CLEAR, ["xgboost"]),
+    "estimator of the other task": (lambda t: _audit(t) + ["--estimator", "linear"], CLEAR, ["linear"]),
+    "task unknown": (lambda t: _audit(t) + ["--task", "ranking"], CLEAR, ["--task"]),
+    "more groups than rows": (lambda t: _audit(t, _csv(t, "g.csv", _with(sex=lambda d: [f"s{i % 40}" for i in range(N)],
+                                                                      race=lambda d: [f"r{i % 50}" for i in range(N)]))),
+                              CLEAR, ["groups"]),
+    "out is a file": (lambda t: _audit(t, out="f") if (t / "f").write_text("x") else None, CLEAR, ["--out"]),
+    "out is a file, --force": (lambda t: _audit(t, None, "--force", out="f") if (t / "f").write_text("x") else None,
+                               CLEAR, ["--out", "file"]),
+    "out under a regular file": (lambda t: _audit(t, out="f/sub") if (t / "f").write_text("x") else None, CLEAR,
+                                 ["--out"]),
+    "out in /proc": (lambda t: _audit(t)[:-1] + ["/proc/bopfair_test_out"], CLEAR, ["--out"]),
+    "out not empty": (lambda t: _audit(t, out="o") if ((t / "o").mkdir() or (t / "o" / "a.txt").write_text("x")) else
+                      None, CLEAR, ["--out"]),
+    "out holds other files, --force": (lambda t: _audit(t, None, "--force", out="o") if (
+        (t / "o").mkdir() or (t / "o" / "notes.txt").write_text("x")) else None, DEFINED,
+        lambda o, e: _report_ok(o, e)),   # the user's file is kept: checked in test_force_keeps_the_users_files
+    "1-row audit split": (lambda t: _audit(t, _csv(t, "tiny.csv", _frame().iloc[:3].assign(
+        sex=["F", "M", "F"], race="a", y=[0, 1, 0]))) + ["--attributes", "sex"], CLEAR, ["1 audit", "rows"]),
+    "level only in training, refused": (
+        lambda t: _audit(t, _csv(t, "lv.csv", _with(race=lambda d: ["rare"] + list(d["race"][1:])))), CLEAR,
+        ["--allow-empty-groups"]),
+    "level only in training, allowed": (
+        lambda t: _audit(t, _csv(t, "lv.csv", _with(race=lambda d: ["rare"] + list(d["race"][1:]))),
+                         "--allow-empty-groups"), DEFINED, lambda o, e: "race=rare" in o),
+    "'?' markers with --na-values": (lambda t: _audit(t, _csv(t, "q.csv", _with(x2=lambda d: d["x2"].astype(object).where(
+        d.index % 50 > 0, "?"))), "--na-values", "?"), DEFINED, lambda o, e: _report_ok(o, e) and "warning" not in e),
+    "'?' markers without --na-values": (lambda t: _audit(t, _csv(t, "q.csv", _with(x2=lambda d: d["x2"].astype(
+        object).where(d.index % 50 > 0, "?")))), DEFINED, lambda o, e: _report_ok(o, e) and "--na-values ?" in e),
+    "numeric target {2, 10}": (lambda t: _audit(t, _csv(t, "p.csv", _with(y=lambda d: np.where(d.y == 1, 10, 2)))),
+                               DEFINED, lambda o, e: _report_ok(o, e)),
+    "constant feature": (lambda t: _audit(t, _csv(t, "k.csv", _with(x2=1.0))), DEFINED, _report_ok),
+    "all-missing feature": (lambda t: _audit(t, _csv(t, "na.csv", _with(x2=np.nan))), DEFINED, _report_ok),
+    "'$' and '|' in level names": (lambda t: _audit(t, _csv(t, "dl.csv", _with(race=lambda d: d["race"].map(
+        {"a": "$5-$10", "b": "a|b", "c": "c"})))), DEFINED, lambda o, e: "$5-$10" in o and r"a\|b" in o),
+    "regression audit": (lambda t: _audit(t) + ["--task", "regression", "--target", "yr", "--estimator", "linear"],
+                         DEFINED, _report_ok),
+    "bounds k 10000": (lambda t: ["bounds", "--n", "1e4", "--k", "10000", "--epsilon", "0.01"], DEFINED,
+                       lambda o, e: "LB_sum (type I + type II)        1\n" in o and e == ""),
+    "bounds epsilon 1e-300": (lambda t: ["bounds", "--n", "1e4", "--k", "3", "--epsilon", "1e-300"], DEFINED,
+                              lambda o, e: "unreliable (LB_sum >= tau)       True" in o and e == ""),
+    "bounds sigma 1e300": (lambda t: ["bounds", "--n", "1e4", "--k", "3", "--epsilon", "0.01", "--family",
+                                      "gaussian", "--sigma", "1e300"], DEFINED, lambda o, e: e == "" and "True" in o),
+    "bounds sigma 1e-300": (lambda t: ["bounds", "--n", "1e4", "--k", "3", "--epsilon", "0.01", "--family",
+                                       "gaussian", "--sigma", "1e-300"], DEFINED, lambda o, e: e == "" and "False" in o),
+    "bounds n 0": (lambda t: ["bounds", "--n", "0", "--k", "3", "--epsilon", "0.01"], CLEAR, ["--n"]),
+    "bounds n nan": (lambda t: ["bounds", "--n", "nan", "--k", "3", "--epsilon", "0.01"], CLEAR, ["--n"]),
+    "bounds k negative": (lambda t: ["bounds", "--n", "100", "--k", "-1", "--epsilon", "0.01"], CLEAR, ["--k"]),
+    "bounds epsilon above 0.5": (lambda t: ["bounds", "--n", "100", "--k", "1", "--epsilon", "0.7"], CLEAR,
+                                 ["--epsilon"]),
+    "bounds epsilon inf": (lambda t: ["bounds", "--n", "100", "--k", "1", "--epsilon", "inf"], CLEAR, ["--epsilon"]),
+    "bounds gaussian without sigma": (lambda t: ["bounds", "--n", "100", "--k", "1", "--epsilon", "0.1", "--family",
+                                                 "gaussian"], CLEAR, ["--sigma"]),
+    "bounds sigma on bernoulli": (lambda t: ["bounds", "--n", "100", "--k", "1", "--epsilon", "0.1", "--sigma", "2"],
+                                  CLEAR, ["--sigma"]),
+    "bounds tau 1": (lambda t: ["bounds", "--n", "100", "--k", "1", "--epsilon", "0.1", "--tau", "1"], CLEAR, ["--tau"]),
+    "demo unknown attribute": (lambda t: ["demo", "--attributes", "income", "--quiet"], CLEAR, ["income"]),
+}
+
+def _out_of(argv):
+    return argv[argv.index("--out") + 1] if "--out" in argv else None
+
+@pytest.mark.parametrize("case", list(CLI))
+def test_cli_case(case, tmp_path):
+    outcome, why = _run_cli_case(case, tmp_path)
+    _seen[case] = outcome
+    assert outcome == CLI[case][1], f"{case}: {outcome} ({why})"
+
+def _run_cli_case(case, tmp):
+    make, expect, what = CLI[case]
+    argv = make(tmp)
+    out = _out_of(argv)
+    before = _listing(out) if out else None
+    rc, so, se = run_cli(argv, fit_allowed=expect == DEFINED)
+    return _cli_outcome(rc, so, se, (expect, what), what if expect == CLEAR else [], out, before)
+
+def _interrupted(t):
+    "Ctrl-C during the audit: exit 130, one line, nothing in --out."
+    def stop(*a, **k): raise KeyboardInterrupt
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(audit_mod, "audit_results", stop)
+        rc, so, se = run_cli(_audit(t), fit_allowed=True)
+    ok = rc == 130 and len(se.strip().splitlines()) == 1 and "interrupted" in se and not (t / "out").exists()
+    return (CLEAR, "") if ok else (CRASH, f"{rc!r} {se[-300:]!r}")
+
+def _save_fails(t):
+    "An OS error while the report is written (disk full): exit 2, one line, no half-written --out."
+    from bopfair.report import AuditReport
+    def full(self, *a, **k): raise OSError(28, "No space left on device")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(AuditReport, "to_markdown", full)
+        rc, so, se = run_cli(_audit(t), fit_allowed=True)
+    left = [p.name for p in t.iterdir() if p.name not in ("d.csv",)]
+    ok = rc == 2 and len(se.strip().splitlines()) == 1 and "No space left" in se and left == []
+    return (CLEAR, "") if ok else (CRASH, f"{rc!r} {se[-300:]!r} left {left}")
+
+def _api(fn, expect=CLEAR, names=(), check=None):
+    "Outcome of an API call: an error of the right type naming `names` before any fit, or a checked result."
+    def run(t):
+        try: r = fn()
+        except (ValueError, TypeError) as e:
+            if expect != CLEAR: return CRASH, f"{type(e).__name__}: {e}"
+            msg = str(e)
+            return (CLEAR, "") if all(n in msg for n in names) else (CRASH, f"message does not name {names}: {msg}")
+        except BaseException as e: return CRASH, f"{type(e).__name__}: {e}"
+        if expect == CLEAR: return WRONG, f"returned {r!r:.200}"
+        return (DEFINED, "") if check(r) else (WRONG, f"check failed on {r!r:.200}")
+    return run
+
+_df = _frame()
+X, S, y = _df[["x1", "x2", "town"]], _df[["sex", "race"]], _df["y"]
+NF = _NoFit()
+API = {
+    "audit: X an array": _api(lambda: audit(X.to_numpy(), S, y, estimator=NF), names=["`X`"]),
+    "audit: X and S share a column": _api(lambda: audit(X.assign(sex=S.sex), S, y, estimator=NF), names=["sex"]),
+    "audit: y too short": _api(lambda: audit(X, S, y[:-1], estimator=NF), names=["y"]),
+    "audit: feature __y__": _api(lambda: audit(X.assign(__y__=1), S, y, estimator=NF), names=["__y__"]),
+    "audit: misspelt epsilon cost": _api(lambda: audit(X, S, y, estimator=NF, epsilon={"zero_on": 0.01}),
+                                         names=["zero_on", "zero_one"]),
+    "audit: negative epsilon": _api(lambda: audit(X, S, y, estimator=NF, epsilon=-1), names=["epsilon"]),
+    "audit: alpha_scope": _api(lambda: audit(X, S, y, estimator=NF, alpha_scope="all"), names=["alpha_scope"]),
+    "audit: alpha 2": _api(lambda: audit(X, S, y, estimator=NF, alpha=2), names=["alpha"]),
+    "audit: tau 0": _api(lambda: audit(X, S, y, estimator=NF, tau=0), names=["tau"]),
+    "audit: min_group_size 0": _api(lambda: audit(X, S, y, estimator=NF, min_group_size=0), names=["min_group_size"]),
+    "audit: top_j -1": _api(lambda: audit(X, S, y, estimator=NF, top_j=-1), names=["top_j"]),
+    "audit: attribution method": _api(lambda: audit(X, S, y, estimator=NF, attribution_method="lime"),
+                                      names=["attribution_method"]),
+    "audit: audit_size 1.5": _api(lambda: audit(X, S, y, estimator=NF, audit_size=1.5), names=["audit_size"]),
+    "audit: random_state -1": _api(lambda: audit(X, S, y, estimator=NF, random_state=-1), names=["random_state"]),
+    "audit: chunk_size 0": _api(lambda: audit(X, S, y, estimator=NF, chunk_size=0), names=["chunk_size"]),
+    "audit: n_jobs 0": _api(lambda: audit(X, S, y, estimator=NF, n_jobs=0), names=["n_jobs"]),
+    "audit: task typo": _api(lambda: audit(X, S, y, estimator=NF, task="clasification"), names=["task"]),
+    "audit: cost unknown": _api(lambda: audit(X, S, y, estimator=NF, costs="hinge"), names=["hinge"]),
+    "audit: estimator name": _api(lambda: audit(X, S, y, estimator="xgb"), names=["xgb"]),
+    "audit: 3-class y": _api(lambda: audit(X, S, y + (X.x2 > 1), estimator=NF), names=["y"]),
+    "audit: 1-row audit split": _api(lambda: audit(X[:3], S[:3], y[:3], estimator=NF), names=["1 audit"]),
+    "fit_pair: no predict_proba": _api(lambda: fit_pair(object(), X, S, y), names=["estimator"]),
+    "split: attribute twice": _api(lambda: split_audit_data(_df, "y", ["sex", "sex"]), names=["sex", "twice"]),
+    "split: copy of attribute": _api(lambda: split_audit_data(_df.assign(g=_df.sex), "y", ["sex"]), names=["g", "sex"]),
+    "split: not a frame": _api(lambda: split_audit_data(_df.to_numpy(), "y", ["sex"]), names=["df"]),
+    "pe_lower_bound: m empty": _api(lambda: pe_lower_bound(0.01, []), names=["m"]),
+    "pe_lower_bound: epsilon 0": _api(lambda: pe_lower_bound(0, [10, 20]), names=["epsilon"]),
+    "max_attributes: eps 1e-300 exact": _api(lambda: max_attributes(1e4, 1e-300, method="exact"), DEFINED,
+                                             check=lambda r: np.isfinite(r.k_star) and r.k_star < 0),
+    "max_attributes: sigma 1e-300": _api(lambda: max_attributes(1e4, 0.01, "gaussian", 1e-300), DEFINED,
+                                         check=lambda r: abs(r.k_star - np.log2(1e4)) < 1e-9),
+    "min_testable_epsilon_equal: sigma 1e-300": _api(lambda: min_testable_epsilon_equal(1e4, 3, "gaussian", 1e-300),
+                                                     DEFINED, check=lambda r: r == 0.0),
+    "pe_lower_bound_equal: k 10000": _api(lambda: pe_lower_bound_equal(0.01, 1e4, 10000), DEFINED,
+                                          check=lambda r: r == 1.0),
+    "save into a file": None,   # filled below (needs a report)
+}
+
+def _save_into_file(t):
+    from bopfair.report import AuditReport
+    (t / "f").write_text("x")
+    rep = AuditReport(costs={}, settings={"title": "t"}, pair=None)
+    return _api(lambda: rep.save(t / "f", force=True), names=["out_dir", "file"])(t)
+API["save into a file"] = _save_into_file
+API["CLI: Ctrl-C"] = _interrupted
+API["CLI: disk full while saving"] = _save_fails
+
+@pytest.mark.parametrize("case", list(API))
+def test_api_case(case, tmp_path):
+    outcome, why = API[case](tmp_path)
+    _seen[case] = outcome
+    expect = DEFINED if case.startswith(("max_attributes", "min_testable", "pe_lower_bound_equal")) else CLEAR
+    assert outcome == expect, f"{case}: {outcome} ({why})"
+
+_seen = {}
+
+def test_outcome_counts(tmp_path_factory, capsys):
+    "Every case, by outcome class (cases not run above in this session are run here)."
+    for case in [c for c in {**CLI, **API} if c not in _seen]:
+        t = tmp_path_factory.mktemp("c")
+        _seen[case] = _run_cli_case(case, t)[0] if case in CLI else API[case](t)[0]
+    counts = collections.Counter(_seen.values())
+    with capsys.disabled(): print(f"\nbad-input corpus: {len(_seen)} cases, {dict(counts)}")
+    assert len(_seen) >= 60
+    assert counts[CRASH] == 0 and counts[WRONG] == 0, {c: o for c, o in _seen.items() if o in (CRASH, WRONG)}
