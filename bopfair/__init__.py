@@ -23,6 +23,9 @@ _FACE = {                                         # public name -> its home modu
     "attributions": "attributions",               # feature attributions of one model
     "explanation_costs": "explanation_costs",     # sufficiency / incomprehensiveness per person
     "pair_costs": "scaling",                      # a pair's per-person costs, in chunks
+    "counterfactual_costs": "fair_use",           # hp's costs under every other group's report
+    "envy_tests": "fair_use",                     # would a group do better reporting another's?
+    "opting_out": "fair_use",                     # h0 vs own report vs the best other report
     "fit_families": "distributions",              # the family of the individual BoP
     "pe_lower_bound": "bounds",                   # lower bound on the error of any test
     "max_attributes": "bounds",                   # how many attributes can be validated
