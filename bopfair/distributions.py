@@ -37,20 +37,27 @@ def _with_ic(r: dict, n: int) -> dict:
 
 
 # %% ../nbs/08_distributions.ipynb #ab5e681a
+_GOF_MAX_ROWS = 2000     # every GoF test runs on a seeded subsample of at most this many rows
+_GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
+
+def _gof_sample(x: np.ndarray) -> tuple:
+    "The sample a GoF test runs on: x itself, or a seeded subsample of `_GOF_MAX_ROWS` rows (with the note saying so)."
+    if len(x) <= _GOF_MAX_ROWS: return x, ""
+    return x[np.random.default_rng(0).choice(len(x), _GOF_MAX_ROWS, replace=False)], \
+        f"GoF on a seeded subsample of {_GOF_MAX_ROWS} rows"
+
 def fit_gaussian(x: np.ndarray) -> dict:
     "Gaussian MLE with standard errors, log-likelihood and the Lilliefors KS test."
     n, mu, s = len(x), float(np.mean(x)), float(np.std(x))
     ll = -0.5 * n * (np.log(2 * np.pi * s * s) + 1)                 # sum of logpdf at the MLE, closed form
-    try: stat, p = lilliefors(x, dist="norm", pvalmethod="table")
+    sub, note = _gof_sample(x)
+    try: stat, p = lilliefors(sub, dist="norm", pvalmethod="table")
     except ValueError: stat, p = np.nan, np.nan                      # lilliefors needs n >= 4
     return _with_ic(_row(family="gaussian", n=n, mean=mu, sigma=s, loc=mu, loc_se=s / np.sqrt(n), scale=s,
                          scale_se=s / np.sqrt(2 * n), n_params=2, loglik=ll, gof_test="lilliefors",
-                         gof_stat=float(stat), gof_pvalue=float(p)), n)
+                         gof_stat=float(stat), gof_pvalue=float(p), note=note), n)
 
 # %% ../nbs/08_distributions.ipynb #9634ba80
-_GOF_MAX_ROWS = 2000     # the Laplace and Student-t GoF tests run on a seeded subsample of at most this many rows
-_GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
-
 def _ks_laplace(X: np.ndarray) -> np.ndarray:
     "KS distance of each row of X to the Laplace law refitted on that row (median, mean |x - median|)."
     loc = np.median(X, axis=1, keepdims=True)
@@ -70,12 +77,6 @@ def _ks_laplace_null(n: int, n_boot: int = _GOF_N_BOOT, seed: int = 0) -> np.nda
     for s in range(0, n_boot, step):                                 # bounded memory: <= 2^20 cells at once
         out[s:s + step] = _ks_laplace(rng.laplace(size=(min(step, n_boot - s), n)))
     return out
-
-def _gof_sample(x: np.ndarray) -> tuple:
-    "The sample a GoF test runs on: x itself, or a seeded subsample of `_GOF_MAX_ROWS` rows (with the note saying so)."
-    if len(x) <= _GOF_MAX_ROWS: return x, ""
-    return x[np.random.default_rng(0).choice(len(x), _GOF_MAX_ROWS, replace=False)], \
-        f"GoF on a seeded subsample of {_GOF_MAX_ROWS} rows"
 
 def fit_laplace(x: np.ndarray) -> dict:
     "Laplace MLE (median, mean absolute deviation from it), Fisher-information standard errors, parametric-bootstrap KS p-value."
