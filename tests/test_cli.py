@@ -62,3 +62,22 @@ def test_command_help_lists_its_options():
     from bopfair.verdicts import MIN_GROUP_SIZE
     r = run("audit", "--help")
     assert r.returncode == 0 and f"(default {MIN_GROUP_SIZE})" in " ".join(r.stdout.split())
+
+def test_report_is_byte_identical_for_the_same_seed(tmp_path):
+    "Same data, same seed: every file of the report is the same, byte for byte (hgb with explanations, rf without)."
+    import numpy as np, pandas as pd
+    rng = np.random.default_rng(1)
+    n = 300
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n), "sex": rng.choice(["F", "M"], n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x1 - (df.sex == "F")))).astype(int)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    for est, extra in [("hgb", []), ("rf", ["--no-explain"])]:
+        outs = []
+        for run_ in ("a", "b"):
+            out = tmp_path / f"{est}_{run_}"
+            r = run("audit", str(tmp_path / "d.csv"), "--target", "y", "--attributes", "sex", "--task",
+                    "classification", "--estimator", est, "--seed", "7", "--quiet", "--out", str(out), *extra)
+            assert r.returncode == 0, r.stderr
+            outs.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+        assert list(outs[0]) == list(outs[1]) and "report.md" in outs[0] and "summary.csv" in outs[0]
+        for name in outs[0]: assert outs[0][name] == outs[1][name], f"{est}: {name} differs between two runs"
