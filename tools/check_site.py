@@ -16,7 +16,8 @@
 3. KaTeX. smalldocs loads KaTeX from a CDN; we copy KaTeX (js, css, fonts) of the same
    version from the npm registry package `katex` (`npm pack`, cached; Debian's libjs-katex
    in /usr/share/javascript/katex is the fallback) into site_libs/katex and point the pages
-   at it. No page may then load a script or stylesheet from the network.
+   at it. No page may then load a script or stylesheet from the network. The "On this page"
+   entries of headings with maths get the heading's HTML, so KaTeX renders them too.
 4. Checks (each prints what is broken):
    - every internal href/src resolves: the file exists and its #anchor is an id on that page;
    - every public name in bopfair/_modidx.py's `syms` (no part after the module starting
@@ -152,6 +153,25 @@ def bundle_katex() -> int:
         if new != text: path.write_text(new, encoding="utf-8"); n += 1
     return n
 
+def toc_math() -> int:
+    "Give 'On this page' entries of headings with maths the heading's HTML; return how many."
+    # smalldocs writes their TeX as plain text there, e.g. 'The \\chi^2 of the mixture', 'k^*'
+    n = 0
+    toc = re.compile(r'(<a href="#([^"]+)" id="toc-[^"]*"[^>]*>)([^<]*)</a>')
+    for page in pages():
+        path = SITE / page
+        text = path.read_text(encoding="utf-8")
+        def sub(m):
+            nonlocal n
+            h = re.search(r'<h[1-6][^>]*data-anchor-id="' + re.escape(m.group(2)) + r'"[^>]*>(.*?)</h[1-6]>',
+                          text, re.S)
+            if not h or 'class="math' not in h.group(1): return m.group(0)
+            n += 1
+            return m.group(1) + re.sub(r"</?a\b[^>]*>", "", h.group(1)) + "</a>"
+        new = toc.sub(sub, text)
+        if new != text: path.write_text(new, encoding="utf-8")
+    return n
+
 # ---- 4. checks
 def anchors(page: str, _cache={}) -> set:
     "The ids (and names) of the elements of a page."
@@ -222,10 +242,10 @@ def known() -> set:
 if __name__ == "__main__":
     problems = render()
     before = len(broken_links())
-    n_links, n_math = rewrite_site_links(), bundle_katex()
+    n_links, n_math, n_toc = rewrite_site_links(), bundle_katex(), toc_math()
     links, cards, allowed = broken_links(), missing_cards(), known()
     print(f"internal links: {before} broken as rendered, {n_links} site links rewritten, "
-          f"{len(links)} broken now; KaTeX bundled for {n_math} pages; "
+          f"{len(links)} broken now; KaTeX bundled for {n_math} pages ({n_toc} TOC entries with maths); "
           f"{len(cards)} public names without a doc card")
     found = set(links) | set(cards)
     for page, href in sorted(found & allowed): print(f"known (tools/known_broken_links.txt): {page} {href}")
