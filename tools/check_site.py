@@ -102,7 +102,10 @@ def unlink(m, page: str) -> str:
     "A link to a private name (`_x`, `Class._x`) with no card on its page becomes plain code."
     target = os.path.normpath(os.path.join(os.path.dirname(page), unquote(m.group(1)))).replace(os.sep, "/")
     if (SITE / target).is_file() and unquote(m.group(2)) in anchors(target): return m.group(0)
+    UNLINKED.append((page, m.group(2)))
     return m.group(3)
+
+UNLINKED = []   # (page, private name) of the links unlinked
 
 # nbdev links every name of _modidx.py written in backticks, private helpers too; those have
 # no doc card by design (internal helpers are not documented on the site), so such a link can
@@ -245,7 +248,7 @@ if __name__ == "__main__":
     n_links, n_math, n_toc = rewrite_site_links(), bundle_katex(), toc_math()
     links, cards, allowed = broken_links(), missing_cards(), known()
     print(f"internal links: {before} broken as rendered, {n_links} site links rewritten, "
-          f"{len(links)} broken now; KaTeX bundled for {n_math} pages ({n_toc} TOC entries with maths); "
+          f"{len(UNLINKED)} links to private helpers unlinked, {len(links)} broken now; KaTeX bundled for {n_math} pages ({n_toc} TOC entries with maths); "
           f"{len(cards)} public names without a doc card")
     found = set(links) | set(cards)
     for page, href in sorted(found & allowed): print(f"known (tools/known_broken_links.txt): {page} {href}")
