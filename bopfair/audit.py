@@ -13,7 +13,7 @@ from .groups import make_groups
 # FittedPair ... MAX_LEVELS (04_pair), markdown_table (03_bop) and AuditReport (14_report) are also
 # re-exported here: `from bopfair.audit import fit_pair, AuditReport, ...` keeps working.
 from .pair import FittedPair, fit_pair, make_estimator
-from .pair import split_audit_data, positive_label, MAX_LEVELS, _check_frames, _split_rows
+from .pair import split_audit_data, positive_label, MAX_LEVELS, _check_frames, _split_rows, _check_target_values
 from .explanation_costs import EXPLANATION_COSTS
 from .inference import _check_min_group_size
 from .verdicts import audit_bop, audit_results, check_epsilon
@@ -64,6 +64,7 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
         if X is None or S is None or y is None: raise TypeError("Pass `X`, `S` and `y`, or a fitted `pair` from fit_pair.")
         _check_frames(X, S, y)
         if task_ == "classification": _binary_labels(y, "y")
+        else: _check_target_values(y, "`y`")
         if explain: pair_top_j(top_j, X.shape[1], X.shape[1] + S.shape[1])
         rows = _split_rows(y, task_, audit_size, random_state)
         full = make_groups(S)

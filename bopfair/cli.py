@@ -193,6 +193,8 @@ def _cli_words(e: Exception) -> str:
     msg = " ".join(str(e).split())
     msg = re.sub(r"`(\w+)`", lambda m: _CLI_WORDS.get(m[1], m[0]), msg)
     msg = re.sub(r"\be\.g\. (\w+)=", lambda m: f"e.g. {_CLI_WORDS[m[1]]} " if m[1] in _CLI_WORDS else m[0], msg)
+    msg = re.sub(r"e\.g\. S\['[^']*'\]\.fillna\(('[^']*')\)", r"e.g. write \1 in those cells of DATA", msg)
+    msg = re.sub(r"; drop it, or declare its levels with levels=\{.*?\}\.", "; drop it from --attributes.", msg)
     return (msg.replace("a larger audit_size, or allow_empty_groups=True", "or pass --allow-empty-groups")
                .replace("or pass force=True", "or pass --force"))
 

@@ -78,6 +78,19 @@ def _check_frames(X, S, y):
     overlap = set(X.columns) & set(S.columns)
     if overlap: raise ValueError(f"Columns {sorted(overlap)} are in both `X` and `S`; an attribute must not also be a feature of h0.")
     check_same_length(X=X, S=S, y=y)
+    inf = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
+           and np.isinf(X[c].to_numpy(dtype=float)).any()]
+    if inf: raise ValueError(f"Feature column(s) {inf} hold inf; replace it by a number, or by NaN (missing values are imputed).")
+
+def _check_target_values(y, what: str):
+    "A numeric target must be finite, and small enough that squared errors are (|y| < 1e150)."
+    v = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce")
+    if pd.api.types.is_numeric_dtype(pd.Series(np.asarray(y))) and len(v):
+        bad = ~np.isfinite(v.to_numpy(dtype=float))
+        if bad.any(): raise ValueError(f"{what} has {int(bad.sum())} missing or infinite value(s); drop those rows first.")
+        if np.abs(v).max() >= 1e150:
+            raise ValueError(f"{what} has values up to {np.abs(v).max():.3g}, so squared errors overflow; rescale it "
+                             "(e.g. divide by a power of 10).")
 
 # %% ../nbs/04_pair.ipynb #2f1cb2ab
 def _split_rows(y, task: str = "classification", audit_size: float = 0.3, random_state: int = 0) -> tuple:
@@ -221,6 +234,7 @@ def split_audit_data(df: pd.DataFrame, target: str, attributes, task: str = "cla
     y = df[target]
     if y.isna().any():
         raise ValueError(f"Target column {target!r} has {int(y.isna().sum())} missing value(s); drop those rows first.")
+    _check_target_values(y, f"Target column {target!r}")
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
             raise ValueError(f"task='regression' needs a numeric target; {target!r} has dtype {y.dtype} "

@@ -70,6 +70,8 @@ def _cli_outcome(rc, stdout, stderr, expect, names, out_dir, out_before):
     if rc == 130 and expect[0] == CLEAR and all(n in lines[0] for n in names): return CLEAR, ""
     if rc != 2: return CRASH, f"exit code {rc}"
     if not all(n.lower() in lines[0].lower() for n in names): return CRASH, f"message does not name {names}: {lines[0]}"
+    api = [w for w in ("S[", "fillna", "levels={", "=True", "cost_h0", "y_true") if w in lines[0]]
+    if api: return CRASH, f"API words {api} in a CLI message: {lines[0]}"
     return CLEAR, ""
 
 def _listing(p):
@@ -171,6 +173,15 @@ CLI = {   # id -> (argv from the temporary folder, expected class, names the mes
         {"a": "$5-$10", "b": "a|b", "c": "c"})))), DEFINED, lambda o, e: "$5-$10" in o and r"a\|b" in o),
     "regression audit": (lambda t: _audit(t) + ["--task", "regression", "--target", "yr", "--estimator", "linear"],
                          DEFINED, _report_ok),
+    "regression target with inf": (lambda t: _audit(t, _csv(t, "yi.csv", _with(yr=lambda d: d.yr.where(d.index != 3,
+        np.inf)))) + ["--task", "regression", "--target", "yr", "--estimator", "linear"], CLEAR, ["yr", "infinite"]),
+    "regression target 1e308": (lambda t: _audit(t, _csv(t, "yh.csv", _with(yr=lambda d: d.yr.where(d.index != 3,
+        1e308)))) + ["--task", "regression", "--target", "yr", "--estimator", "linear"], CLEAR, ["yr", "rescale"]),
+    "feature with inf": (lambda t: _audit(t, _csv(t, "xi.csv", _with(x1=lambda d: d.x1.where(d.index != 3, -np.inf)))),
+                         CLEAR, ["x1", "inf"]),
+    "attribute with missing values": (lambda t: _audit(t, _csv(t, "an.csv", _with(sex=lambda d: d.sex.where(
+        d.index > 5)))), CLEAR, ["sex", "missing"]),
+    "attribute with one value": (lambda t: _audit(t, _csv(t, "a1.csv", _with(sex="F"))), CLEAR, ["sex", "--attributes"]),
     "bounds k 10000": (lambda t: ["bounds", "--n", "1e4", "--k", "10000", "--epsilon", "0.01"], DEFINED,
                        lambda o, e: "LB_sum (type I + type II)        1\n" in o and e == ""),
     "bounds epsilon 1e-300": (lambda t: ["bounds", "--n", "1e4", "--k", "3", "--epsilon", "1e-300"], DEFINED,
@@ -272,6 +283,10 @@ API = {
     "audit: estimator name": _api(lambda: audit(X, S, y, estimator="xgb"), names=["xgb"]),
     "audit: 3-class y": _api(lambda: audit(X, S, y + (X.x2 > 1), estimator=NF), names=["y"]),
     "audit: 1-row audit split": _api(lambda: audit(X[:3], S[:3], y[:3], estimator=NF), names=["1 audit"]),
+    "audit: feature with inf": _api(lambda: audit(X.assign(x1=X.x1.where(X.index != 3, np.inf)), S, y, estimator=NF),
+                                    names=["x1", "inf"]),
+    "audit: regression y with NaN": _api(lambda: audit(X, S, _df.yr.where(_df.index != 3), estimator=NF,
+                                                       task="regression"), names=["`y`", "missing"]),
     "fit_pair: no predict_proba": _api(lambda: fit_pair(object(), X, S, y), names=["estimator"]),
     "split: attribute twice": _api(lambda: split_audit_data(_df, "y", ["sex", "sex"]), names=["sex", "twice"]),
     "split: copy of attribute": _api(lambda: split_audit_data(_df.assign(g=_df.sex), "y", ["sex"]), names=["g", "sex"]),
