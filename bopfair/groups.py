@@ -25,9 +25,14 @@ class Groups:
     levels: tuple                 # one tuple of levels per attribute
 
     @property
-    def n(self) -> int: return len(self.codes)
+    def n(self) -> int:
+        "Number of people."
+        return len(self.codes)
+
     @property
-    def d(self) -> int: return len(self.names)
+    def d(self) -> int:
+        "Number of groups: every combination of levels, empty ones included."
+        return len(self.names)
     def __len__(self): return self.n
 
     @property
