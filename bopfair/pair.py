@@ -81,6 +81,12 @@ def _check_frames(X, S, y):
     inf = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
            and np.isinf(X[c].to_numpy(dtype=float)).any()]
     if inf: raise ValueError(f"Feature column(s) {inf} hold inf; replace it by a number, or by NaN (missing values are imputed).")
+    for what, F in (("Feature", X), ("Attribute", S)):
+        for c in F.columns[F.dtypes == object]:
+            kinds = sorted({type(v).__name__ for v in F[c].dropna()})
+            if len(kinds) > 1:   # e.g. 1 and '1': two levels that print the same, and encoders refuse them
+                raise ValueError(f"{what} column {c!r} mixes value types {kinds}; convert it to one type "
+                                 "(e.g. all text) first.")
 
 def _check_target_values(y, what: str):
     "A numeric target must be finite, and small enough that squared errors are (|y| < 1e150)."

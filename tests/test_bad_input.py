@@ -287,6 +287,8 @@ API = {
                                     names=["x1", "inf"]),
     "audit: regression y with NaN": _api(lambda: audit(X, S, _df.yr.where(_df.index != 3), estimator=NF,
                                                        task="regression"), names=["`y`", "missing"]),
+    "audit: attribute mixing 1 and '1'": _api(lambda: audit(X, S.assign(sex=np.array([1, "1"] * (N // 2), dtype=object)),
+                                                         y, estimator=NF), names=["sex", "mixes"]),
     "fit_pair: no predict_proba": _api(lambda: fit_pair(object(), X, S, y), names=["estimator"]),
     "split: attribute twice": _api(lambda: split_audit_data(_df, "y", ["sex", "sex"]), names=["sex", "twice"]),
     "split: copy of attribute": _api(lambda: split_audit_data(_df.assign(g=_df.sex), "y", ["sex"]), names=["g", "sex"]),
