@@ -39,9 +39,13 @@ class FittedPair:
     audit: pd.DataFrame
 
     @property
-    def y_audit(self) -> np.ndarray: return self.audit[_TARGET].to_numpy()
+    def y_audit(self) -> np.ndarray:
+        "The target on the audit split."
+        return self.audit[_TARGET].to_numpy()
     @property
-    def S_audit(self) -> pd.DataFrame: return self.audit[self.attributes]
+    def S_audit(self) -> pd.DataFrame:
+        "The attribute columns of the audit split."
+        return self.audit[self.attributes]
 
 # %% ../nbs/04_pair.ipynb #ba402dff
 def _feature_encoder(X: pd.DataFrame) -> list:
