@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 import numpy as np
 import pandas as pd
-from .checks import as_1d_array, check_choice, check_count, check_open_unit
+from .checks import as_1d_array, check_choice, check_count, check_open_unit, _MAX_N_BOOT
 from .bop import bop_and_groups, is_categorical_bop
 from .bounds import log_kappa, lower_bound_from_log_kappa, pe_lower_bound, _check_tau
 from .distributions import degenerate_sigma, _pooled_std
@@ -90,7 +90,7 @@ def bootstrap_sigmas(
 ) -> SigmaBootstrap:
     "Stratified bootstrap of each non-empty group's sigma of `b`, vectorized over replicates; degenerate samples get the plausible sigma."
     _check_sigma_family(family)
-    n_boot = check_count(n_boot, "n_boot", advice="use about 1000 for a 95% interval.")
+    n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT, advice="use about 1000 for a 95% interval.")
     b, g = bop_and_groups(b, groups)
     cat = is_categorical_bop(b) if categorical is None else bool(categorical)
     pooled = _pooled_std(b)

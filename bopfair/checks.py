@@ -61,14 +61,18 @@ def check_positive_scalar(x, name: str, *, allow_zero: bool = False) -> float:
     return x
 
 # %% ../nbs/00_checks.ipynb #25f279fd
-def check_count(x, name: str, *, at_least: int = 1, example: int = 1000,
-                advice: str = "") -> int:
-    "Check that `x` is an integer >= `at_least`; the errors suggest `example`, end with `advice`."
+_MAX_N_BOOT = 1_000_000   # resamples are held in memory: n_boot x (groups + 2) floats
+
+def check_count(x, name: str, *, at_least: int = 1, at_most: int | None = None,
+                example: int = 1000, advice: str = "") -> int:
+    "Check that `x` is an integer in [`at_least`, `at_most`]; the errors suggest `example`, end with `advice`."
     if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
         raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}; "
                         f"e.g. {name}={example}.")
     if x < at_least:
         raise ValueError(f"`{name}` must be >= {at_least}, got {x}; {advice}".rstrip("; "))
+    if at_most is not None and x > at_most:
+        raise ValueError(f"`{name}` must be <= {at_most:,}, got {x:,}; {advice}".rstrip("; "))
     return int(x)
 
 # %% ../nbs/00_checks.ipynb #e483ac27

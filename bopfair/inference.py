@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 from .bop import BoPResult, bop_and_groups, is_categorical_bop   # old paths kept
 from .checks import check_choice, check_count, check_open_unit, check_positive_scalar
+from .checks import _MAX_N_BOOT
 from .groups import Groups, as_groups
 
 # %% auto #0
@@ -406,7 +407,7 @@ def _as_rng(random_state) -> np.random.Generator:
 def bootstrap_ci(b, groups=None, *, n_boot: int = 2000, confidence: float = 0.95, random_state=0) -> BootstrapCI:
     "Stratified percentile bootstrap CIs for BoP(s) per group, the population BoP and gamma, seeded by `random_state`."
     values, g = bop_and_groups(b, groups)
-    n_boot = check_count(n_boot, "n_boot", example=2000,
+    n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT, example=2000,
                          advice="use about 2000 for a 95% interval.")
     confidence = check_open_unit(confidence, "confidence", 0.95)
     rng = _as_rng(random_state)

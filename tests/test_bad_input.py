@@ -14,6 +14,8 @@ import sys
 from bopfair.cli import main
 from bopfair.audit import audit, fit_pair, split_audit_data
 from bopfair.bounds import max_attributes, min_testable_epsilon_equal, pe_lower_bound, pe_lower_bound_equal
+from bopfair.inference import bootstrap_ci
+from bopfair.bound_uncertainty import bootstrap_sigmas
 audit_mod = sys.modules["bopfair.audit"]   # the module (`bopfair.audit` the attribute is the function)
 
 N = 300
@@ -259,6 +261,8 @@ def _api(fn, expect=CLEAR, names=(), check=None):
 _df = _frame()
 X, S, y = _df[["x1", "x2", "town"]], _df[["sex", "race"]], _df["y"]
 NF = _NoFit()
+_b, _g = np.tile([0.5, -0.2, 1.0, 0.1], 25), ["a", "b"] * 50   # a small continuous BoP, two groups
+
 API = {
     "audit: X an array": _api(lambda: audit(X.to_numpy(), S, y, estimator=NF), names=["`X`"]),
     "audit: X and S share a column": _api(lambda: audit(X.assign(sex=S.sex), S, y, estimator=NF), names=["sex"]),
@@ -293,6 +297,9 @@ API = {
     "split: attribute twice": _api(lambda: split_audit_data(_df, "y", ["sex", "sex"]), names=["sex", "twice"]),
     "split: copy of attribute": _api(lambda: split_audit_data(_df.assign(g=_df.sex), "y", ["sex"]), names=["g", "sex"]),
     "split: not a frame": _api(lambda: split_audit_data(_df.to_numpy(), "y", ["sex"]), names=["df"]),
+    "bootstrap_ci: n_boot 10^12": _api(lambda: bootstrap_ci(_b, _g, n_boot=10**12), names=["n_boot", "<="]),
+    "bootstrap_sigmas: n_boot 10^12": _api(lambda: bootstrap_sigmas(_b, _g, n_boot=10**12),
+                                           names=["n_boot", "<="]),
     "pe_lower_bound: m empty": _api(lambda: pe_lower_bound(0.01, []), names=["m"]),
     "pe_lower_bound: epsilon 0": _api(lambda: pe_lower_bound(0, [10, 20]), names=["epsilon"]),
     "max_attributes: eps 1e-300 exact": _api(lambda: max_attributes(1e4, 1e-300, method="exact"), DEFINED,
