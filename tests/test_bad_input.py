@@ -340,3 +340,25 @@ def test_outcome_counts(tmp_path_factory, capsys):
     with capsys.disabled(): print(f"\nbad-input corpus: {len(_seen)} cases, {dict(counts)}")
     assert len(_seen) >= 60
     assert counts[CRASH] == 0 and counts[WRONG] == 0, {c: o for c, o in _seen.items() if o in (CRASH, WRONG)}
+
+def test_sigkill_while_saving_leaves_out_as_it_was(tmp_path):
+    """A SIGKILL in the middle of writing the report (after report.html, before report.md) of a run with another
+    seed: --out keeps the earlier report byte for byte, and the rerun with --force is not blocked by what the
+    killed run left."""
+    import signal, subprocess, sys
+    argv = _audit(tmp_path)
+    assert run_cli(argv, fit_allowed=True)[0] == 0
+    out = tmp_path / "out"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    script = ("import os, signal, sys\n"
+              "from bopfair.report import AuditReport\n"
+              "from bopfair.cli import main\n"
+              "AuditReport.figures = lambda self: {}\n"
+              "AuditReport.to_markdown = lambda self, *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    r = subprocess.run([sys.executable, "-c", script, *argv, "--force", "--seed", "1"], capture_output=True)
+    assert r.returncode == -signal.SIGKILL
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    rc, so, se = run_cli(argv + ["--force"], fit_allowed=True)
+    assert rc == 0, se
+    assert {p.name for p in out.iterdir() if p.is_file()} == set(before)
