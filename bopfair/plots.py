@@ -8,6 +8,7 @@ import functools
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from scipy import stats
 from .checks import as_1d_array, check_choice
@@ -16,10 +17,11 @@ from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes, min_t
                             min_testable_epsilon_from_fit, FAMILIES, _EPS_MAX, _check_tau)
 from .explanation_costs import EXPLANATION_COSTS
 from .distributions import fit_families
+from .fair_use import EnvyResult
 
 # %% auto #0
 __all__ = ['FIGSIZE', 'plot_group_bop', 'plot_bop_histograms', 'plot_bound_vs_epsilon', 'plot_bound_vs_k', 'plot_kstar_vs_n',
-           'plot_cost_curve']
+           'plot_cost_curve', 'plot_envy_heatmap']
 
 # %% ../nbs/13_plots.ipynb #6a6711dd
 FIGSIZE = (6, 3.5)
@@ -286,4 +288,38 @@ def plot_cost_curve(curve_h0, curve_hp=None, ax=None):
     ax.axhline(0, color="0.3", lw=0.8, gid="zero")
     ax.set_xlabel("J (features kept in the explanation)"); ax.set_ylabel("mean explanation cost (lower is better)")
     ax.legend(fontsize=7)
+    return ax
+
+# %% ../nbs/13_plots.ipynb #ce007ca7
+_ENVY_MARKS = {"envy shown": "*", "envy-free shown": "o", "untestable": "?"}
+
+def _envy_mark(verdict) -> str:
+    "The heatmap's mark of a cell verdict: '*' envy shown, 'o' envy-free shown, '?' untestable, else ''."
+    v = verdict if isinstance(verdict, str) else ""
+    return next((m for k, m in _ENVY_MARKS.items() if v.startswith(k)), "")
+
+@_styled
+def plot_envy_heatmap(envy: EnvyResult, ax=None):
+    "The d x d envy matrix (rows: group s, columns: report s'), red = envy, verdict marks; returns the Axes."
+    if not isinstance(envy, EnvyResult):
+        raise TypeError(f"`envy` must be an EnvyResult (from envy_tests), got {type(envy).__name__}.")
+    E, V = envy.matrix().to_numpy(dtype=float), envy.matrix("verdict").to_numpy(dtype=object)
+    d = len(envy.groups)
+    ax = _axes(ax, figsize=(max(4.0, 0.7 * d + 2.5), max(3.0, 0.55 * d + 1.8)))
+    lim = np.nanmax(np.abs(E)) if np.isfinite(E).any() else 0.0
+    lim = lim if lim > 0 else 1.0
+    cmap = colormaps["RdBu_r"].with_extremes(bad="0.8")
+    im = ax.imshow(np.ma.masked_invalid(E), cmap=cmap, vmin=-lim, vmax=lim, gid="envy")
+    for i in range(d):
+        for j in range(d):
+            m = _envy_mark(V[i, j])
+            if m: ax.text(j, i, m, ha="center", va="center", fontsize=10, gid=f"mark:{i},{j}")
+    names = [_literal(g) for g in envy.groups]
+    ax.set_xticks(range(d), names, rotation=30, ha="right", fontsize=7)
+    ax.set_yticks(range(d), names, fontsize=7)
+    ax.grid(False)
+    ax.set_xlabel("report s' given to hp"); ax.set_ylabel("group s")
+    ax.set_title(_literal(f"envy ({envy.cost}): * envy shown, o envy-free shown, ? untestable"),
+                 fontsize=8)
+    ax.figure.colorbar(im, ax=ax, label="mean envy (positive: s prefers s')")
     return ax

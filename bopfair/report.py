@@ -5,13 +5,14 @@
 # %% ../nbs/14_report.ipynb #f19f9b48
 from __future__ import annotations
 import base64, html, io, json, os, shutil, tempfile, uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
 from fastcore.basics import patch
 from .bop import markdown_table
 from .pair import FittedPair
 from .plots import plot_group_bop, plot_bop_histograms, plot_bound_vs_epsilon
+from .plots import plot_envy_heatmap
 
 # %% auto #0
 __all__ = ['AuditReport']
@@ -23,6 +24,8 @@ class AuditReport:
     costs: dict               # cost name -> CostAudit
     settings: dict
     pair: FittedPair | None = None
+    envy: dict = field(default_factory=dict)        # cost name -> EnvyResult (audit(envy=True))
+    opting_out: dict = field(default_factory=dict)  # cost name -> opting_out table
 
 # %% ../nbs/14_report.ipynb #446f0326
 @patch
@@ -74,7 +77,7 @@ def _slug(name: str) -> str: return "".join(c if c.isalnum() else "_" for c in n
 # %% ../nbs/14_report.ipynb #7ad463e6
 @patch
 def figures(self: AuditReport) -> dict:
-    "Named matplotlib Figures: group BoP with intervals, and per cost the BoP histograms and the bound vs epsilon."
+    "Named matplotlib Figures: group BoP with intervals, per cost the BoP histograms and the bound vs epsilon (and the envy heatmap)."
     figs = {"group_bop": plot_group_bop({n: ca.bop for n, ca in self.costs.items()},
                                         ci={n: ca.intervals.table for n, ca in self.costs.items()}).figure}
     for n, ca in self.costs.items():
@@ -82,6 +85,7 @@ def figures(self: AuditReport) -> dict:
         figs[f"histograms_{slug}"] = plot_bop_histograms(ca.bop, ca.fit)
         figs[f"bound_{slug}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
                                                       title=n).figure
+    for n, e in self.envy.items(): figs[f"envy_{_slug(n)}"] = plot_envy_heatmap(e).figure
     return figs
 
 # %% ../nbs/14_report.ipynb #cfe208ac
@@ -109,10 +113,30 @@ def _settings_line(settings: dict) -> str:
             "min_group_size", "top_j", "J (top features)", "seed"]
     return "; ".join(f"{k} = {settings[k]}" for k in keys if k in settings)
 
+_ENVY_READ = (
+    "Envy E(s, s') = mean cost of hp for group s under its own attributes minus under the attributes "
+    "of s' (positive: s would be served better reporting s'), with simultaneous intervals; p_envy and "
+    "p_envy_free are adjusted in one Holm family over the cells of each cost, and lb, eps_star are the "
+    "testability bound as above. Opting out, per group: the cost served by h0 (attributes withheld), by "
+    "hp with the own attributes and with the best other report; bop = opt out - own, envy_best = own - "
+    "best other; rationality is the BoP test of the group (Suriyakumar, Ghassemi and Ustun, ICML 2023).")
+
+def _envy_parts(report, table, heading, text) -> list:
+    "The envy-freeness section as a list of parts, from `table` (DataFrame -> str) and the wrappers."
+    if not report.envy: return []
+    parts = [heading(2, "Envy-freeness and opting out"), text(_ENVY_READ)]
+    for name, e in report.envy.items():
+        parts += [heading(3, f"{name}: envy matrix"), text(f"verdict: {e.verdict}"),
+                  table(e.table.set_index("group"))]
+        if name in report.opting_out:
+            parts += [heading(3, f"{name}: opting out"), table(report.opting_out[name])]
+    return parts
+
+
 # %% ../nbs/14_report.ipynb #f4f0f63a
 @patch
 def to_markdown(self: AuditReport, digits: int = 4) -> str:
-    "The report as markdown: settings, headlines, overview per cost, the by-group tables."
+    "The report as markdown: settings, headlines, overview per cost, the by-group tables (and envy)."
     lines = [f"# bopfair audit: {self.settings.get('title', 'personalized model')}", "",
              _settings_line(self.settings), "", *[f"- {h}" for h in self.headlines()], "",
              "## Overview", "", markdown_table(self.overview(), digits), "",
@@ -120,6 +144,8 @@ def to_markdown(self: AuditReport, digits: int = 4) -> str:
     for name, ca in self.costs.items():
         lines += [f"### {name} ({ca.kind}; epsilon = {ca.epsilon:.4g})", "",
                   markdown_table(ca.table(), digits), ""]
+    lines += _envy_parts(self, lambda t: markdown_table(t, digits) + "\n",
+                         lambda k, h: f"{'#' * k} {h}\n", lambda s: s + "\n")
     return "\n".join(lines)
 
 # %% ../nbs/14_report.ipynb #82b72c80
@@ -129,7 +155,9 @@ _CAPTIONS = {"group": "Group BoP per cost with simultaneous (1 - alpha) interval
                            "is to detect (it enters the bound through sigma).",
              "bound": "Lower bound (strongest valid mixture) on the sum of errors of any test of 'every group "
                       "benefits by at least epsilon' with these group sizes; above the dashed threshold no test is "
-                      "reliable. The audit's epsilon and epsilon* are marked."}
+                      "reliable. The audit's epsilon and epsilon* are marked.",
+             "envy": "Envy matrix: row s, column s' is the mean gain of group s from reporting the attributes of s' "
+                     "(red: envy); * envy shown, o envy-free shown, ? untestable; grey: no estimate."}
 
 def _png_base64(fig) -> str:
     buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
@@ -148,6 +176,9 @@ def to_html(self: AuditReport, digits: int = 4) -> str:
     for name, ca in self.costs.items():
         parts += [f"<h3>{html.escape(name)} ({ca.kind}; epsilon = {ca.epsilon:.4g})</h3>",
                   ca.table().to_html(float_format=fmt, na_rep="")]
+    parts += _envy_parts(self, lambda t: t.to_html(float_format=fmt, na_rep=""),
+                         lambda k, h: f"<h{k}>{html.escape(h)}</h{k}>",
+                         lambda s: f"<p>{html.escape(s)}</p>")
     parts.append("<h2>Figures</h2>")
     for key, fig in self.figures().items():
         parts.append(f'<figure><img alt="{key}" src="data:image/png;base64,{_png_base64(fig)}">'
