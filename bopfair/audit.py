@@ -19,6 +19,7 @@ from .inference import _check_min_group_size
 from .verdicts import audit_bop, audit_results, check_epsilon
 from .verdicts import VERDICTS, MIN_GROUP_SIZE, ALPHA_SCOPES
 from .scaling import pair_costs, check_chunking
+from .fair_use import counterfactual_costs, envy_tests, opting_out
 from .report import AuditReport
 
 # %% auto #0
@@ -48,11 +49,13 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
           alpha: float = 0.05, alpha_scope: str = "cost", tau: float = 0.5, min_group_size: int = MIN_GROUP_SIZE,
           audit_size: float = 0.3, random_state: int = 0,
           progress=None, title: str | None = None, allow_empty_groups: bool = True, chunk_size: int | None = None,
-          n_jobs: int = 1, backend: str | None = None) -> AuditReport:
+          n_jobs: int = 1, backend: str | None = None, envy: bool = False) -> AuditReport:
     "Audit a personalized model: BoP-P (and BoP-X), fitted families, bounds, tests, CIs and verdicts per cost and group."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     _check_min_group_size(min_group_size)
+    if not isinstance(envy, bool):
+        raise TypeError(f"`envy` must be True or False, got {envy!r}; e.g. envy=True.")
     say = progress or (lambda msg: None)
     task_ = check_choice(task if pair is None else pair.task, "task", PREDICTION_COSTS)
     costs = [DEFAULT_PREDICTION_COST[task_]] if costs is None else ([costs] if isinstance(costs, str) else list(costs))
@@ -92,4 +95,13 @@ def audit(X=None, S=None, y=None, *, pair: FittedPair | None = None, estimator="
                 "top_j": top_j if explain else None, "J (top features)": _j_setting(pc) if explain else None,
                 "attribution_method": attribution_method if explain else None,
                 "seed": random_state, "chunk_size": chunk_size, "n_jobs": n_jobs, "backend": backend}
-    return AuditReport(costs=report, settings=settings, pair=pair)
+    envy_, opt = {}, {}
+    if envy:                                   # d more passes of hp: every group's report for everyone
+        say(f"testing envy-freeness and opting out ({groups.d} reports to hp)")
+        cf = counterfactual_costs(pair, prediction_costs=costs, explain=False, chunk_size=chunk_size,
+                                  n_jobs=n_jobs, backend=backend, random_state=random_state)
+        for c in costs:
+            envy_[c] = envy_tests(cf, c, alpha=alpha, epsilon=report[c].epsilon, tau=tau,
+                                  min_group_size=min_group_size)
+            opt[c] = opting_out(cf, c, envy=envy_[c], alpha=alpha, min_group_size=min_group_size)
+    return AuditReport(costs=report, settings=settings, pair=pair, envy=envy_, opting_out=opt)

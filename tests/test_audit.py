@@ -46,3 +46,34 @@ def test_audit_with_a_plain_fit_predict_estimator():
     rep = audit(X, S, y, estimator=FitPredictOnly(), task="regression", explain=False)
     assert list(rep.costs) == ["squared_error"]
     assert rep.costs["squared_error"].bop.population > 0                     # hp can use the attribute
+
+class FitRefused:
+    "An estimator that must not be fitted: bad input is refused first."
+    def fit(self, X, y): raise AssertionError("fitted before the input was checked")
+    def get_params(self, deep=True): return {}
+    def set_params(self, **p): return self
+
+def test_audit_envy_is_checked_before_fitting():
+    X, S, y = synthetic(500, 2, "classification")
+    for bad in ("yes", 1, None):
+        with pytest.raises(TypeError, match="`envy` must be True or False"):
+            audit(X, S, y, estimator=FitRefused(), envy=bad)
+
+def test_audit_envy_tests_and_opting_out_per_cost():
+    X, S, y = synthetic(3000, 2, "classification", seed=3)
+    plain = audit(X, S, y, estimator=LogisticRegression(max_iter=500), explain=False)
+    assert plain.envy == {} and plain.opting_out == {}
+    rep = audit(pair=plain.pair, costs=["zero_one", "log_loss"], explain=False, envy=True)
+    assert list(rep.envy) == list(rep.opting_out) == ["zero_one", "log_loss"]
+    d = rep.settings["groups"]
+    for c in rep.costs:
+        e, o = rep.envy[c], rep.opting_out[c]
+        assert len(e.table) == d * (d - 1) and e.alpha == 0.05 and e.epsilon == rep.costs[c].epsilon
+        np.testing.assert_allclose(o["bop"].to_numpy(), rep.costs[c].bop.table["bop"].to_numpy(),
+                                   rtol=1e-12, atol=1e-12)             # opting out vs own report = BoP
+    # hp fitted on the attribute a0 (the outcome depends on it): the 'x' rows lose by reporting 'y'/'z'
+    e = rep.envy["log_loss"].matrix()
+    assert (e.loc[[g for g in e.index if g.startswith("a0=x")],
+                  [g for g in e.columns if not g.startswith("a0=x")]].to_numpy() < 0).all()
+    assert "## Envy-freeness and opting out" not in plain.to_markdown()
+    assert "## Envy-freeness and opting out" in rep.to_markdown()
