@@ -38,14 +38,14 @@ def _print_report(rep: AuditReport):
 
 # %% ../nbs/17_cli.ipynb #837d4250
 def _run_demo(task: str = "classification", attributes=("sex", "race"), seed: int = 0,
-              quiet: bool = False) -> AuditReport:
+              quiet: bool = False, envy: bool = False) -> AuditReport:
     "The demo audit on the bundled RAND doctor-contacts data; returns the AuditReport."
     from bopfair.datasets import load_doctor_contacts
     from bopfair.audit import audit
     say = _Progress(quiet)
     ds = load_doctor_contacts(task, attributes)
     say(f"loaded {ds!r}")
-    rep = audit(ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say,
+    rep = audit(ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say, envy=envy,
                 title=f"RAND doctor contacts ({'2+ visits' if task == 'classification' else 'log(1 + visits)'})")
     rep.settings["dataset"] = "doctor_contacts (Ecdat::DoctorContacts)"
     say("audit done")
@@ -143,7 +143,8 @@ def _run_audit_command(args) -> AuditReport:
     X, S, y = split_audit_data(df, args.target, attrs, args.task, positive=args.positive)
     rep = audit(X, S, y, estimator=args.estimator, task=args.task, epsilon=_parse_epsilon(args.epsilon),
                 top_j=_parse_top_j(args.top_j), explain=not args.no_explain, random_state=args.seed,
-                alpha=args.alpha, alpha_scope=args.alpha_scope, min_group_size=args.min_group_size, progress=say, title=Path(args.data).name, allow_empty_groups=args.allow_empty_groups)
+                alpha=args.alpha, alpha_scope=args.alpha_scope, min_group_size=args.min_group_size, progress=say, title=Path(args.data).name, allow_empty_groups=args.allow_empty_groups,
+                envy=args.envy)
     rep.settings["dataset"] = str(args.data)
     if args.task == "classification":
         rep.settings["positive class"] = f"{args.target} = {positive_label(df[args.target], args.positive)!r}"
@@ -212,6 +213,8 @@ def _demo_options(d: argparse.ArgumentParser):
     d.add_argument("--out", default=None, help="also write the report into this folder")
     d.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     d.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    d.add_argument("--envy", action="store_true",
+                   help="also test envy-freeness and opting out (d extra passes of hp)")
 
 def _audit_options(a: argparse.ArgumentParser):
     from bopfair.verdicts import MIN_GROUP_SIZE
@@ -235,6 +238,8 @@ def _audit_options(a: argparse.ArgumentParser):
                    help="the positive class of a classification target (default: the larger value)")
     a.add_argument("--na-values", default=None, help="extra markers of missing values, comma-separated (e.g. '?')")
     a.add_argument("--allow-empty-groups", action="store_true", help="report empty groups instead of refusing them")
+    a.add_argument("--envy", action="store_true",
+                   help="also test envy-freeness and opting out (d extra passes of hp)")
     a.add_argument("--out", required=True, help="folder for report.html, report.md, summary.csv and figures/")
     a.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     a.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
@@ -274,7 +279,7 @@ def _run(args) -> int:
     if args.command == "demo":
         out = _check_out(args.out, args.force) if args.out else None
         attrs = tuple(a.strip() for a in args.attributes.split(",") if a.strip())
-        rep = _run_demo(args.task, attrs, args.seed, args.quiet)
+        rep = _run_demo(args.task, attrs, args.seed, args.quiet, envy=args.envy)
         _print_report(rep)
         if out: rep.save(out, force=True)
         return 0

@@ -81,3 +81,29 @@ def test_report_is_byte_identical_for_the_same_seed(tmp_path):
             outs.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
         assert list(outs[0]) == list(outs[1]) and "report.md" in outs[0] and "summary.csv" in outs[0]
         for name in outs[0]: assert outs[0][name] == outs[1][name], f"{est}: {name} differs between two runs"
+
+def test_audit_envy_adds_the_envy_section(tmp_path):
+    "--envy: the report gains 'Envy-freeness and opting out' and the heatmap; without it, neither."
+    import numpy as np, pandas as pd
+    rng = np.random.default_rng(2)
+    n = 600
+    df = pd.DataFrame({"x1": rng.normal(size=n), "sex": rng.choice(["F", "M"], n),
+                       "site": rng.choice(["a", "b"], n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x1 - (df.sex == "F")))).astype(int)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    args = ["audit", str(tmp_path / "d.csv"), "--target", "y", "--attributes", "sex,site", "--task",
+            "classification", "--estimator", "logistic", "--no-explain", "--quiet"]
+    r = run(*args, "--envy", "--out", str(tmp_path / "e"))
+    assert r.returncode == 0, r.stderr
+    md = (tmp_path / "e" / "report.md").read_text()
+    assert "## Envy-freeness and opting out" in md and "### zero_one: envy matrix" in md
+    assert "### zero_one: opting out" in md and "verdict: " in md
+    assert "Envy-freeness and opting out" in (tmp_path / "e" / "report.html").read_text()
+    assert (tmp_path / "e" / "figures" / "envy_zero_one.png").is_file()
+    r = run(*args, "--out", str(tmp_path / "plain"))
+    assert r.returncode == 0, r.stderr
+    assert "Envy" not in (tmp_path / "plain" / "report.md").read_text()
+    assert not list((tmp_path / "plain" / "figures").glob("envy_*"))
+    for cmd in ("audit", "demo"):
+        h = " ".join(run(cmd, "--help").stdout.split())
+        assert "--envy also test envy-freeness and opting out (d extra passes of hp)" in h
