@@ -313,7 +313,9 @@ def plot_envy_heatmap(envy: EnvyResult, ax=None):
     for i in range(d):
         for j in range(d):
             m = _envy_mark(V[i, j])
-            if m: ax.text(j, i, m, ha="center", va="center", fontsize=10, gid=f"mark:{i},{j}")
+            dark = np.isfinite(E[i, j]) and abs(E[i, j]) > 0.6 * lim   # white on the deep colours
+            if m: ax.text(j, i, m, ha="center", va="center", fontsize=10, gid=f"mark:{i},{j}",
+                          color="white" if dark else "black")
     names = [_literal(g) for g in envy.groups]
     ax.set_xticks(range(d), names, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(d), names, fontsize=7)
