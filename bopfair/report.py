@@ -20,12 +20,15 @@ __all__ = ['AuditReport']
 # %% ../nbs/14_report.ipynb #a4db0779
 @dataclass
 class AuditReport:
-    "The result of `audit`: one CostAudit per cost, the settings, and (optionally) the fitted pair."
+    "The result of `audit`: one CostAudit per cost, the settings, and (optionally) the pair and predictions."
     costs: dict               # cost name -> CostAudit
-    settings: dict
-    pair: FittedPair | None = None
+    settings: dict            # what the audit was asked (title, task, attributes, alpha, seed, ...)
+    pair: FittedPair | None = None  # the fitted models; None for a predictions-only audit
     envy: dict = field(default_factory=dict)        # cost name -> EnvyResult (audit(envy=True))
     opting_out: dict = field(default_factory=dict)  # cost name -> opting_out table
+    predictions: pd.DataFrame | None = None  # audit rows: y, h0, hp (P(y=1) or the value)
+    group_level: dict = field(default_factory=dict)  # metric name -> GroupMetricBoP
+
 
 # %% ../nbs/14_report.ipynb #446f0326
 @patch
