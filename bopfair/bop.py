@@ -30,20 +30,69 @@ def is_categorical_bop(b) -> bool:
     return bool(np.isin(np.asarray(b, dtype=float), CATEGORICAL_VALUES).all())
 
 # %% ../nbs/03_bop.ipynb #7f94cc13
-def _group_means(values: np.ndarray, codes: np.ndarray, d: int) -> np.ndarray:
-    "Mean of `values` within each of `d` groups (NaN for empty groups), in one vectorized pass."
-    n = np.bincount(codes, minlength=d)
-    sums = np.bincount(codes, weights=values, minlength=d)
+def _group_means(values: np.ndarray, codes: np.ndarray, d: int, w: np.ndarray | None = None) -> np.ndarray:
+    "(Weighted) mean of `values` within each of `d` groups (NaN where a group has no people or no weight), vectorized."
+    n = np.bincount(codes, minlength=d) if w is None else np.bincount(codes, weights=w, minlength=d)
+    sums = np.bincount(codes, weights=values if w is None else values * w, minlength=d)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, sums / np.maximum(n, 1), np.nan)
 
-def group_cost_table(cost_h0, cost_hp, groups) -> pd.DataFrame:
+def _first_mismatch(a: pd.Index, b: pd.Index):
+    "The first position where two indexes differ (their common length if one is a prefix of the other)."
+    k = min(len(a), len(b))
+    diff = np.flatnonzero(np.asarray(a[:k] != b[:k]))
+    return int(diff[0]) if len(diff) else k
+
+def _check_sample_weight(sample_weight, n: int, **aligned) -> np.ndarray | None:
+    "None, or `sample_weight` as a float array of `n` finite weights >= 0, not all 0, on the rows of the indexed `aligned`."
+    if sample_weight is None: return None
+    if np.asarray(sample_weight).dtype == bool:
+        raise TypeError("`sample_weight` is boolean; pass one number per person (how many people the row "
+                        "stands for). To drop rows, subset the data instead.")
+    w = as_1d_array(sample_weight, "sample_weight")
+    if len(w) != n:
+        raise ValueError(f"`sample_weight` has {len(w)} values but the costs have {n}; pass one weight per "
+                         "person, in the order of the costs.")
+    if (w < 0).any():
+        i = int(np.flatnonzero(w < 0)[0])
+        raise ValueError(f"`sample_weight` must be >= 0, found {w[i]:g} at position {i}; a weight says how "
+                         "many people a row stands for.")
+    if not (w > 0).any():
+        raise ValueError("`sample_weight` is 0 for every person: nobody counts; give the rows their weights.")
+    wi = getattr(sample_weight, "index", None)
+    for name, x in aligned.items():
+        xi = getattr(x, "index", None)
+        if isinstance(wi, pd.Index) and isinstance(xi, pd.Index) and not wi.equals(xi):
+            i = _first_mismatch(wi, xi)
+            lab = lambda ix: repr(ix[i:i + 1].tolist()[0]) if i < len(ix) else "(none)"
+            raise ValueError(f"`sample_weight` and `{name}` are indexed differently: at position {i} "
+                             f"`sample_weight` has label {lab(wi)}, `{name}` has {lab(xi)}; align them "
+                             f"(e.g. sample_weight.loc[{name}.index]) or pass plain arrays in the same order.")
+    return w
+
+def _kish(sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
+    "Kish's effective sample size (sum w)^2 / sum w^2 (0 where there is no weight)."
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sw2 > 0, sw ** 2 / np.where(sw2 > 0, sw2, 1.0), 0.0)
+
+def group_cost_table(cost_h0, # per-person cost of the generic model h0 (lower is better)
+                     cost_hp, # per-person cost of the personalized model hp
+                     groups, # the people's groups: a Groups, attribute DataFrame/dict or 1-D labels
+                     *,
+                     sample_weight=None, # per-person weights >= 0 (None: every person counts once)
+                    ) -> pd.DataFrame: # index group; n, cost_h0, cost_hp, bop (+ sum_w, n_eff when weighted)
     "By-group table (index = group) with columns n, cost_h0, cost_hp, bop; empty groups have n=0 and NaN."
     cost_h0, cost_hp = as_1d_array(cost_h0, "cost_h0"), as_1d_array(cost_hp, "cost_hp")
     n = check_same_length(cost_h0=cost_h0, cost_hp=cost_hp)
+    w = _check_sample_weight(sample_weight, n)
     g = as_groups(groups, n)
-    c0, cp = _group_means(cost_h0, g.codes, g.d), _group_means(cost_hp, g.codes, g.d)
-    return pd.DataFrame({"n": np.bincount(g.codes, minlength=g.d), "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp},
+    c0, cp = _group_means(cost_h0, g.codes, g.d, w), _group_means(cost_hp, g.codes, g.d, w)
+    if w is None:
+        return pd.DataFrame({"n": np.bincount(g.codes, minlength=g.d), "cost_h0": c0, "cost_hp": cp,
+                             "bop": c0 - cp}, index=pd.Index(g.names, name="group"))
+    sw, sw2 = (np.bincount(g.codes, weights=v, minlength=g.d) for v in (w, w * w))
+    return pd.DataFrame({"n": np.bincount(g.codes, weights=w > 0, minlength=g.d).astype(np.int64),
+                         "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp, "sum_w": sw, "n_eff": _kish(sw, sw2)},
                         index=pd.Index(g.names, name="group"))
 
 # %% ../nbs/03_bop.ipynb #6b83f817
@@ -70,28 +119,38 @@ def markdown_table(t: pd.DataFrame, digits: int = 4) -> str:
 class BoPResult:
     "Benefit of personalization for one cost: individual vector, by-group table, population BoP and gamma."
     individual: np.ndarray   # b_i = cost_i(h0) - cost_i(hp), one per person
-    table: pd.DataFrame      # index group; columns n, cost_h0, cost_hp, bop
-    population: float        # mean of b_i = size-weighted mean of group BoPs
+    table: pd.DataFrame      # index group; columns n, cost_h0, cost_hp, bop (+ sum_w, n_eff when weighted)
+    population: float        # (weighted) mean of b_i = (weight-)size-weighted mean of group BoPs
     gamma: float             # minimal group BoP over non-empty groups
     argmin_group: str        # group attaining gamma
     cost: str = "cost"       # name of the cost, e.g. 'zero_one'
     groups: Groups | None = None  # the people's groups, for tests and plots downstream
+    weights: np.ndarray | None = None  # the sample weights (aligned with `individual`), None if unweighted
 
     def __repr__(self):
         with pd.option_context("display.width", 120, "display.max_columns", 10):
             return (f"BoPResult(cost={self.cost!r}, population={self.population:.4g}, gamma={self.gamma:.4g} "
-                    f"at {self.argmin_group!r})\n{self.summary()}")
+                    f"at {self.argmin_group!r}{', weighted' if self.weights is not None else ''})\n"
+                    f"{self.summary()}")
 
 # %% ../nbs/03_bop.ipynb #27d8c514
-def benefit_of_personalization(cost_h0, cost_hp, groups, cost: str = "cost") -> BoPResult:
+def benefit_of_personalization(cost_h0, # per-person cost of the generic model h0 (lower is better)
+                               cost_hp, # per-person cost of the personalized model hp
+                               groups, # the people's groups: a Groups, attribute DataFrame/dict or 1-D labels
+                               cost: str = "cost", # name of the cost, carried into tables and reports
+                               *,
+                               sample_weight=None, # per-person weights >= 0 (survey weights); None: unweighted
+                              ) -> BoPResult:
     "Benefit of personalization of hp over h0 from per-person costs (lower is better) and the people's `groups`."
     b = individual_bop(cost_h0, cost_hp)
     if len(b) == 0: raise ValueError("`cost_h0` and `cost_hp` are empty; an audit needs at least one person.")
+    w = _check_sample_weight(sample_weight, len(b), cost_h0=cost_h0, groups=groups)
     g = as_groups(groups, len(b))
-    table = group_cost_table(cost_h0, cost_hp, g)
+    table = group_cost_table(cost_h0, cost_hp, g, sample_weight=w)
     gamma, argmin = minimal_group_benefit(table)
-    return BoPResult(individual=b, table=table, population=float(b.mean()), gamma=gamma, argmin_group=argmin,
-                     cost=cost, groups=g)
+    population = float(b.mean()) if w is None else float(np.average(b, weights=w))
+    return BoPResult(individual=b, table=table, population=population, gamma=gamma, argmin_group=argmin,
+                     cost=cost, groups=g, weights=w)
 
 # %% ../nbs/03_bop.ipynb #fc29cdeb
 @patch(as_prop=True)
@@ -104,11 +163,16 @@ def harmed_groups(self: BoPResult) -> list:
 def summary(self: BoPResult) -> pd.DataFrame:
     "The by-group table with an `all` row (population values) appended."
     n = self.table["n"]
-    overall = pd.DataFrame({"n": [int(n.sum())],
-                            "cost_h0": [np.average(self.table["cost_h0"][n > 0], weights=n[n > 0])],
-                            "cost_hp": [np.average(self.table["cost_hp"][n > 0], weights=n[n > 0])],
-                            "bop": [self.population]}, index=pd.Index(["all"], name="group"))
-    return pd.concat([self.table, overall])
+    size = self.table["sum_w"] if self.weights is not None else n        # what a group's mean is weighted by
+    ok = n > 0
+    row = {"n": [int(n.sum())],
+           "cost_h0": [np.average(self.table["cost_h0"][ok], weights=size[ok])],
+           "cost_hp": [np.average(self.table["cost_hp"][ok], weights=size[ok])],
+           "bop": [self.population]}
+    if self.weights is not None:
+        w = self.weights
+        row.update(sum_w=[float(w.sum())], n_eff=[float(_kish(w.sum(), (w * w).sum()))])
+    return pd.concat([self.table, pd.DataFrame(row, index=pd.Index(["all"], name="group"))])
 
 # %% ../nbs/03_bop.ipynb #e4a4c971
 @patch
