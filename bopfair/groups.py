@@ -85,7 +85,11 @@ def _as_attribute_frame(S) -> pd.DataFrame:
     raise TypeError(f"`S` must be a pandas DataFrame of attribute columns (or a Series), got {type(S).__name__}; "
                     "wrap arrays as pd.DataFrame(S, columns=['sex', 'race']).")
 
-def make_groups(S, levels: dict | None = None, sep: str = ", ") -> Groups:
+def make_groups(
+    S, # attribute columns: a DataFrame, a Series or a dict of columns; one row per person
+    levels: dict | None = None, # {attribute: levels in order}; default: the levels seen, sorted
+    sep: str = ", ", # separator between attributes in a group's label
+) -> Groups:
     "Group labels from attribute columns `S`: every combination of levels is a group (empty ones too)."
     S = _as_attribute_frame(S)
     if S.shape[1] == 0: raise ValueError("`S` has no attribute columns; pass at least one.")
@@ -114,7 +118,11 @@ def _groups_from_labels(arr) -> Groups:
     return Groups(codes=cat.codes.astype(np.int64), names=tuple(map(str, cat.categories)),
                   attributes=("group",), levels=(tuple(cat.categories),))
 
-def as_groups(groups, n: int | None = None, name: str = "groups") -> Groups:
+def as_groups(
+    groups, # a Groups (make_groups), or one label per person (array or Series)
+    n: int | None = None, # the number of people it must cover (None: not checked)
+    name: str = "groups", # the argument's name, as error messages show it
+) -> Groups:
     "Coerce `groups` (a `Groups`, attribute DataFrame/dict, or 1-D labels) to `Groups`, checking it has `n` rows."
     if not isinstance(groups, Groups):
         if isinstance(groups, (pd.DataFrame, pd.Series, dict)): groups = make_groups(groups)

@@ -118,7 +118,12 @@ def _synthetic_events(rng, adm: pd.DataFrame, severity: np.ndarray, table: str) 
     return ev
 
 # %% ../nbs/16a_mimic.ipynb #63b11daa
-def make_synthetic_mimic3(path, n_admissions: int = 300, random_state: int = 0, compress: bool = False) -> Path:
+def make_synthetic_mimic3(
+    path: str | Path, # folder to write the four CSVs into (created if missing)
+    n_admissions: int = 300, # admissions to simulate
+    random_state: int = 0, # seed of the simulation
+    compress: bool = False, # write `.csv.gz` files, as PhysioNet ships them
+) -> Path:
     "Write ADMISSIONS, PATIENTS, CHARTEVENTS, LABEVENTS with the MIMIC-III v1.4 schema and quirks to `path`; return it."
     if isinstance(n_admissions, bool) or not isinstance(n_admissions, (int, np.integer)) or n_admissions < 1:
         raise ValueError(f"`n_admissions` must be a positive integer, got {n_admissions!r}.")
@@ -191,7 +196,10 @@ def _read_table(path: Path, table: str, dates=()) -> pd.DataFrame:
 MAX_AGE = 90
 
 # %% ../nbs/16a_mimic.ipynb #e856fd45
-def age_at_admission(admittime: pd.Series, dob: pd.Series) -> pd.Series:
+def age_at_admission(
+    admittime: pd.Series, # admission times
+    dob: pd.Series, # dates of birth (MIMIC shifts them for patients over 89)
+) -> pd.Series:
     "Completed years from `dob` to `admittime`; MIMIC's shifted ages of >89 (~300) are capped at `MAX_AGE`."
     a, d = pd.to_datetime(admittime), pd.to_datetime(dob)
     years = a.dt.year - d.dt.year - ((a.dt.month * 100 + a.dt.day) < (d.dt.month * 100 + d.dt.day)).astype(int)
@@ -212,7 +220,10 @@ def _check_path(path) -> Path:
                                 f"CSV files ({', '.join(MIMIC3_COLUMNS)}).")
     return p
 
-def mimic3_cohort(path, min_age: float = 18) -> pd.DataFrame:
+def mimic3_cohort(
+    path: str | Path, # folder with the MIMIC-III v1.4 CSVs (plain or .gz)
+    min_age: float = 18, # youngest age at admission kept, in years
+) -> pd.DataFrame:
     "Admissions of patients aged >= `min_age` with positive LOS: ids, times, `los_days`, `age` and the attribute levels."
     path = _check_path(path)
     check_positive_scalar(min_age, "min_age", allow_zero=True)
@@ -233,7 +244,11 @@ def mimic3_cohort(path, min_age: float = 18) -> pd.DataFrame:
     return df.sort_values("HADM_ID").set_index("HADM_ID")
 
 # %% ../nbs/16a_mimic.ipynb #7e110764
-def clean_measurements(events: pd.DataFrame, itemids: dict = None, plausible_ranges: dict = None) -> pd.DataFrame:
+def clean_measurements(
+    events: pd.DataFrame, # CHARTEVENTS or LABEVENTS rows with ITEMID and VALUENUM
+    itemids: dict = None, # {concept: (table, ITEMIDs)} (None: `MIMIC3_ITEMIDS`)
+    plausible_ranges: dict = None, # {concept: (low, high)}, else NaN (None: PLAUSIBLE_RANGES)
+) -> pd.DataFrame:
     "Add `concept` from ITEMID and a cleaned `value` (°F → °C, implausible → NaN) to `events`; drop unmapped items."
     itemids = MIMIC3_ITEMIDS if itemids is None else itemids
     ranges = PLAUSIBLE_RANGES if plausible_ranges is None else plausible_ranges
@@ -250,8 +265,15 @@ def clean_measurements(events: pd.DataFrame, itemids: dict = None, plausible_ran
     return ev
 
 # %% ../nbs/16a_mimic.ipynb #cd57a05b
-def read_measurements(path, table: str, cohort: pd.DataFrame, itemids: dict = None, plausible_ranges: dict = None,
-                      window_hours: float = 24, chunksize: int = 1_000_000) -> pd.DataFrame:
+def read_measurements(
+    path: str | Path, # folder with the MIMIC-III v1.4 CSVs (plain or .gz)
+    table: str, # 'CHARTEVENTS' or 'LABEVENTS'
+    cohort: pd.DataFrame, # admissions to keep (mimic3_cohort)
+    itemids: dict = None, # {concept: (table, ITEMIDs)} (None: `MIMIC3_ITEMIDS`)
+    plausible_ranges: dict = None, # {concept: (low, high)} (None: `PLAUSIBLE_RANGES`)
+    window_hours: float = 24, # hours after admission whose measurements count
+    chunksize: int = 1_000_000, # rows read at a time (the event tables do not fit in memory)
+) -> pd.DataFrame:
     "Cleaned rows (HADM_ID, concept, value, CHARTTIME) of `table` for `cohort`'s admissions inside the window."
     itemids = MIMIC3_ITEMIDS if itemids is None else itemids
     wanted = np.array(sorted({i for t, ids in itemids.values() if t == table for i in ids}))
@@ -279,7 +301,11 @@ def read_measurements(path, table: str, cohort: pd.DataFrame, itemids: dict = No
 STATISTICS = ("mean", "max", "min")
 
 # %% ../nbs/16a_mimic.ipynb #cf15d5eb
-def window_features(measurements: pd.DataFrame, admissions, concepts) -> pd.DataFrame:
+def window_features(
+    measurements: pd.DataFrame, # cleaned rows (HADM_ID, concept, value) of read_measurements
+    admissions, # HADM_IDs, one output row each, in this order
+    concepts, # concept names, one group of mean/max/min columns each, in this order
+) -> pd.DataFrame:
     "Mean/max/min of each concept's values per admission; rows `admissions`, columns `<concept>_<stat>` (NaN if unmeasured)."
     m = measurements.astype({"value": float}).dropna(subset=["value"])
     if m.empty: m = pd.DataFrame({"HADM_ID": [-1], "concept": [list(concepts)[0]], "value": [np.nan]})
@@ -290,7 +316,10 @@ def window_features(measurements: pd.DataFrame, admissions, concepts) -> pd.Data
     return wide[[f"{c}_{s}" for c in concepts for s in STATISTICS]].astype(float)
 
 # %% ../nbs/16a_mimic.ipynb #c6587513
-def drop_sparse_columns(X: pd.DataFrame, max_missing: float = 0.5) -> pd.DataFrame:
+def drop_sparse_columns(
+    X: pd.DataFrame, # features with missing values
+    max_missing: float = 0.5, # largest fraction of missing values a kept column may have
+) -> pd.DataFrame:
     "Drop the columns of `X` whose fraction of missing values exceeds `max_missing`, and any column with no value at all."
     if not 0 <= max_missing <= 1: raise ValueError(f"`max_missing` must be a fraction in [0, 1], got {max_missing}.")
     miss = X.isna().mean()
@@ -320,9 +349,20 @@ def _impute_and_scale(X: pd.DataFrame, n_neighbors: int) -> pd.DataFrame:
     return pd.DataFrame(StandardScaler().fit_transform(Z), index=X.index, columns=X.columns)
 
 # %% ../nbs/16a_mimic.ipynb #8b4d1456
-def load_mimic3(path, task: str = "classification", attributes=("age", "race"), *, window_hours: float = 24,
-                min_age: float = 18, max_missing: float = 0.5, impute: bool = True, n_neighbors: int = 5,
-                itemids: dict = None, plausible_ranges: dict = None, chunksize: int = 1_000_000) -> Dataset:
+def load_mimic3(
+    path: str | Path, # folder with the MIMIC-III v1.4 CSVs (plain or .gz)
+    task: str = "classification", # 'classification' (LOS > 3 days) or 'regression' (log LOS)
+    attributes=("age", "race"), # attribute columns of S, from 'age', 'race', 'sex'
+    *,
+    window_hours: float = 24, # hours after admission whose measurements become features
+    min_age: float = 18, # youngest age at admission kept, in years
+    max_missing: float = 0.5, # drop feature columns missing more often than this
+    impute: bool = True, # k-nearest-neighbour imputation and standardization, as the paper does
+    n_neighbors: int = 5, # neighbours of the imputation
+    itemids: dict = None, # {concept: (table, ITEMIDs)} (None: `MIMIC3_ITEMIDS`)
+    plausible_ranges: dict = None, # {concept: (low, high)} (None: `PLAUSIBLE_RANGES`)
+    chunksize: int = 1_000_000, # event rows read at a time
+) -> Dataset:
     "The paper's MIMIC-III cohort from the v1.4 CSVs in `path`: window vitals/labs X, attributes S, y = LOS > 3 days or log LOS."
     check_choice(task, "task", PREDICTION_COSTS)
     attributes = tuple([attributes] if isinstance(attributes, str) else attributes)
