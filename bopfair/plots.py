@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from scipy import stats
 from .checks import as_1d_array, check_choice
 from .bop import BoPResult, is_categorical_bop
@@ -20,8 +21,8 @@ from .distributions import fit_families
 from .fair_use import EnvyResult
 
 # %% auto #0
-__all__ = ['FIGSIZE', 'plot_group_bop', 'plot_bop_histograms', 'plot_bound_vs_epsilon', 'plot_bound_vs_k', 'plot_kstar_vs_n',
-           'plot_cost_curve', 'plot_envy_heatmap']
+__all__ = ['FIGSIZE', 'VERDICT_COLOURS', 'plot_group_bop', 'plot_forest', 'plot_bop_histograms', 'plot_bound_vs_epsilon',
+           'plot_bound_vs_k', 'plot_kstar_vs_n', 'plot_cost_curve', 'plot_envy_heatmap']
 
 # %% ../nbs/13_plots.ipynb #6a6711dd
 FIGSIZE = (6, 3.5)
@@ -98,6 +99,98 @@ def plot_group_bop(results: dict, ci: dict | None = None, ax=None):
     for t in ax.legend(title="cost", fontsize=7, title_fontsize=7).get_texts(): t.set_text(_literal(t.get_text()))
     if max(map(len, order)) > 8: ax.tick_params(axis="x", labelrotation=20, labelsize=7)
     return ax
+
+# %% ../nbs/13_plots.ipynb #583e1eb1
+VERDICT_COLOURS = {"benefit shown": "#1a9850", "harm shown": "#d73027", "untestable": "#e08214",
+                   "not shown": "#4575b4", "too small": "#8c8c8c", "no data": "#bdbdbd"}
+
+def _verdict_colour(verdict) -> str:
+    "The colour of a verdict by its first words (`VERDICT_COLOURS`); black for anything else."
+    v = verdict if isinstance(verdict, str) else ""
+    return next((c for k, c in VERDICT_COLOURS.items() if v.startswith(k)), "#000000")
+
+def _constant_bop(r: BoPResult) -> pd.Series:
+    "Per group and 'all': the one value every b_i of it takes (e.g. all 0), NaN where they differ."
+    b, codes = np.asarray(r.individual, float), r.groups.codes
+    lo = pd.Series(b).groupby(codes).min().reindex(range(r.groups.d))
+    hi = pd.Series(b).groupby(codes).max().reindex(range(r.groups.d))
+    same = np.where(lo.to_numpy() == hi.to_numpy(), lo.to_numpy(), np.nan)
+    allv = b[0] if len(b) and b.min() == b.max() else np.nan
+    return pd.Series([*same, allv], index=[*map(str, r.groups.names), "all"])
+
+@_styled
+def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
+                ci: dict | None = None, # cost name -> interval table (lower, upper by group, 'all')
+                verdicts: dict | None = None, # cost name -> Series of verdicts by group and 'all'
+                ncols: int = 3, # panels per row; one panel per cost
+               ) -> Figure:
+    "One forest panel per cost: a row per group (and the population), point, interval, n, verdict colour."
+    df, order = _bop_long(results)
+    ci, verdicts = ci or {}, verdicts or {}
+    for name, arg in (("ci", ci), ("verdicts", verdicts)):
+        if not isinstance(arg, dict): raise TypeError(f"`{name}` must be None or a dict {{cost name: table}}.")
+        unknown = [c for c in arg if c not in results]
+        if unknown: raise ValueError(f"`{name}` has costs {unknown} that are not in `results` ({list(results)}).")
+    costs = list(results)
+    rows = ["all", *order]
+    n_by = {c: dict(zip(df.group[df.cost == str(c)], df.n[df.cost == str(c)])) for c in costs}
+    same_n = all(n_by[c] == n_by[costs[0]] for c in costs)
+    ncols = max(1, min(int(ncols), len(costs)))
+    nrows = -(-len(costs) // ncols)
+    label_w = 0.062 * max(len(f"{g} (n={n_by[costs[0]].get(g, 0):,})") for g in order) + 0.3
+    fig = Figure(figsize=(label_w + 3.3 * ncols, nrows * (0.24 * len(rows) + 1.0) + 0.5))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    y = np.arange(len(rows))[::-1]
+    seen = {}
+    for k, (ax, cost) in enumerate(zip(axes, costs)):
+        r = results[cost]
+        t = r.table.set_axis(r.table.index.astype(str))
+        bop = pd.Series([r.population, *t["bop"].reindex(order)], index=rows, dtype=float)
+        n = pd.Series([int(t["n"].sum()), *t["n"].reindex(order).fillna(0)], index=rows).astype(int)
+        iv = (_interval_table(ci[cost], cost).reindex(rows) if cost in ci
+              else pd.DataFrame(np.nan, index=rows, columns=["lower", "upper"]))
+        v = (verdicts[cost].set_axis(verdicts[cost].index.astype(str)).reindex(rows) if cost in verdicts
+             else pd.Series("", index=rows))
+        const = _constant_bop(r) if r.groups is not None else pd.Series(np.nan, index=rows)
+        for yi, g in zip(y, rows):
+            if n[g] == 0 or not np.isfinite(bop[g]):
+                ax.text(0, yi, "no data", ha="center", va="center", fontsize=7, color="0.45"); continue
+            col = _verdict_colour(v[g]) if isinstance(v[g], str) and v[g] else "0.2"
+            seen.setdefault(v[g] if isinstance(v[g], str) and v[g] else "", col)
+            lo, hi = iv.loc[g, "lower"], iv.loc[g, "upper"]
+            if np.isfinite(const.get(g, np.nan)):                 # every b_i the same: no spread to show
+                ax.plot([bop[g]], [yi], "D", mfc="white", mec=col, ms=5, gid=f"const:{cost}:{g}")
+                ax.annotate(f"all b = {const[g]:g}", (bop[g], yi), xytext=(6, 0),
+                            textcoords="offset points", va="center", fontsize=6.5, color="0.35")
+                continue
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.plot([lo, hi], [yi, yi], color=col, lw=1.6, solid_capstyle="butt",
+                        gid=f"ci:{cost}:{g}")
+            ax.plot([bop[g]], [yi], "o" if g != "all" else "s", color=col, ms=4.5,
+                    gid=f"point:{cost}:{g}")
+        ax.axvline(0, color="0.3", lw=0.8, gid="zero")
+        ax.axhline(y[0] - 0.5, color="0.75", lw=0.6)                 # population above, groups below
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        show_labels = k % ncols == 0 or not same_n
+        labels = [_literal(f"{'all (population)' if g == 'all' else g} (n={n_by[cost].get(g, n[g]):,})")
+                  for g in rows] if show_labels else []
+        ax.set_yticks(y, labels if show_labels else [""] * len(rows), fontsize=7.5)
+        ax.tick_params(axis="x", labelsize=7.5)
+        ax.grid(axis="y", visible=False)
+        ax.set_title(_literal(str(cost)), fontsize=9.5, loc="left", fontweight="bold")
+        ax.set_xlabel("BoP = cost(h0) − cost(hp)  (> 0: hp better)", fontsize=7.5)
+    for ax in axes[len(costs):]: ax.set_visible(False)
+    handles = [Line2D([], [], color=c, marker="o", lw=1.6, label=_literal(v or "no verdict given"))
+               for v, c in seen.items()]
+    if handles: fig.legend(handles=handles, loc="lower center", ncols=min(3, len(handles)), fontsize=7.5,
+                           frameon=False)
+    leg_h = 0.35 * -(-len(handles) // 3) if handles else 0.1
+    H = fig.get_size_inches()[1]
+    fig.set_size_inches(fig.get_size_inches()[0], H + leg_h)
+    fig.subplots_adjust(left=label_w / fig.get_size_inches()[0], right=0.98, top=1 - 0.45 / (H + leg_h),
+                        bottom=(leg_h + 0.45) / (H + leg_h), wspace=0.12 if same_n else 0.9, hspace=0.8 / (0.24 * len(rows) + 0.2))
+    return fig
+
 
 # %% ../nbs/13_plots.ipynb #419c2ddd
 _PDF = {"gaussian": lambda r: stats.norm(r["loc"], r["scale"]), "laplace": lambda r: stats.laplace(r["loc"], r["scale"]),

@@ -4,15 +4,19 @@
 
 # %% ../nbs/14_report.ipynb #f19f9b48
 from __future__ import annotations
-import base64, html, io, json, os, shutil, tempfile, uuid
+import base64, hashlib, html, io, json, os, shutil, tempfile, uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+import numpy as np
 import pandas as pd
 from fastcore.basics import patch
-from .bop import markdown_table
+from sklearn.metrics import r2_score, roc_auc_score
+from .bop import markdown_table, is_categorical_bop
+from .groups import make_groups
 from .pair import FittedPair
-from .plots import plot_group_bop, plot_bop_histograms, plot_bound_vs_epsilon
-from .plots import plot_envy_heatmap
+from .plots import plot_forest, plot_bop_histograms, plot_bound_vs_epsilon, plot_envy_heatmap
+from .plots import VERDICT_COLOURS, _verdict_colour, _constant_bop
 
 # %% auto #0
 __all__ = ['AuditReport']
@@ -74,22 +78,179 @@ def headlines(self: AuditReport) -> list:
                                        else "across all costs of this audit together."))
     return out
 
+# %% ../nbs/14_report.ipynb #e9c7f96d
+_PREPROCESSING = ("fit_pair: numeric features median-imputed; other features mode-imputed and one-hot "
+                  "encoded (a level unseen in training is ignored); attributes one-hot encoded, given to hp only; "
+                  "h0 and hp are clones of one estimator fitted on the same training rows")
+_MISSING = ("missing feature values are imputed (median / most frequent, learned on the training rows); "
+            "a missing target or attribute value is refused (drop the row, or make missing a level of its own)")
+
+def _versions() -> dict:
+    "Versions of bopfair and of the libraries its numbers depend on."
+    from importlib.metadata import version, PackageNotFoundError
+    out = {}
+    for p in ("bopfair", "scikit-learn", "shap", "numpy", "pandas", "scipy", "matplotlib"):
+        try: out[p] = version(p)
+        except PackageNotFoundError: out[p] = "not installed"
+    return out
+
+def _today() -> str:
+    "The report's date (UTC day); SOURCE_DATE_EPOCH, when set, fixes it (reproducible builds)."
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    t = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return t.strftime("%Y-%m-%d")
+
+def _frame_sha256(*frames) -> str:
+    "SHA-256 of DataFrames' values and index, row by row (pandas' stable row hashes) and column names."
+    h = hashlib.sha256()
+    for f in frames:
+        h.update("\x1f".join(map(str, f.columns)).encode())
+        h.update(pd.util.hash_pandas_object(f, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+def _audit_predictions(report) -> pd.DataFrame | None:
+    "y, h0, hp of the audit rows: `report.predictions`, else from `report.pair` (computed once), else None."
+    if report.predictions is not None: return report.predictions
+    if report.pair is None: return None
+    memo = report.__dict__.setdefault("_memo", {})               # not a field: no effect on ==, repr
+    if memo.get("pair") is not report.pair:
+        p0, pp = report.pair.predictions()
+        memo.update(pair=report.pair, predictions=pd.DataFrame({"y": report.pair.y_audit, "h0": p0, "hp": pp}))
+    return memo["predictions"]
+
+def _model_metrics(y, p, task: str) -> dict:
+    "Overall quality of one model on the audit rows: accuracy and AUC (classification), R² and RMSE."
+    y, p = np.asarray(y), np.asarray(p, float)
+    if task != "classification":
+        return {"R²": float(r2_score(y, p)), "RMSE": float(np.sqrt(np.mean((y - p) ** 2)))}
+    if len(np.unique(y)) > 2 or (p.max() > 1 if len(p) else False):          # class indices
+        return {"accuracy": float(np.mean(y == p))}
+    auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else np.nan
+    return {"accuracy": float(np.mean(y == (p >= 0.5))), "AUC": auc}
+
+
+# %% ../nbs/14_report.ipynb #c6e842f5
+@patch
+def model_card(self: AuditReport) -> pd.DataFrame:
+    "Rows h0, hp: overall accuracy and AUC (classification) or R² and RMSE on the audit rows; empty without predictions."
+    pr = _audit_predictions(self)
+    if pr is None: return pd.DataFrame(index=pd.Index([], name="model"))
+    task = self.settings.get("task", "classification")
+    t = pd.DataFrame({m: _model_metrics(pr["y"], pr[m], task) for m in ("h0", "hp")}).T
+    base = {"base rate (y = 1)": float(np.mean(pr["y"]))} if task == "classification" else {
+        "mean y": float(np.mean(pr["y"]))}
+    return t.assign(**{"n (audit)": len(pr)}, **base).rename_axis("model")
+
+
+# %% ../nbs/14_report.ipynb #04d2705b
+@patch
+def data_card(self: AuditReport) -> pd.DataFrame:
+    "Per group: training and audit sizes and the audit base rate (mean y); from the pair or the predictions."
+    ca = next(iter(self.costs.values()), None)
+    if ca is None: return pd.DataFrame(index=pd.Index([], name="group"))
+    g = ca.bop.groups
+    t = pd.DataFrame({"n (audit)": ca.bop.table["n"].to_numpy()}, index=pd.Index(map(str, g.names), name="group"))
+    if self.pair is not None:
+        lv = dict(zip(g.attributes, g.levels))
+        tr = make_groups(self.pair.train[self.pair.attributes], levels=lv)
+        t.insert(0, "n (train)", np.bincount(tr.codes, minlength=tr.d))
+    pr = _audit_predictions(self)
+    if pr is not None and len(pr) == g.n:
+        y = pd.to_numeric(pd.Series(np.asarray(pr["y"])), errors="coerce").to_numpy(float)
+        means = pd.Series(y).groupby(g.codes).mean().reindex(range(g.d)).to_numpy()
+        t["base rate (y = 1)" if self.settings.get("task") == "classification" else "mean y"] = means
+    return t
+
+
+# %% ../nbs/14_report.ipynb #fdbdaa09
+@patch
+def provenance(self: AuditReport) -> dict:
+    "Where the numbers come from: positive class, preprocessing, missing values, versions, date, data hash."
+    if self.pair is not None: data, sha = "train + audit rows as fitted", _frame_sha256(self.pair.train, self.pair.audit)
+    elif self.predictions is not None: data, sha = "audit rows: y, h0, hp", _frame_sha256(self.predictions)
+    else: data, sha = "none given", ""
+    task = self.settings.get("task", "classification")
+    pos = self.settings.get("positive class") or ("y = 1 (the larger value of a two-valued target)"
+                                                  if task == "classification" else "not applicable")
+    return {"positive class": pos,
+            "preprocessing": _PREPROCESSING if self.pair is not None else "predictions given: none by bopfair",
+            "missing values": _MISSING if self.pair is not None else "predictions given: none by bopfair",
+            "sample weights": self.settings.get("sample_weight") or "none",
+            "date": _today(), "data hashed": data, "data sha256": sha, **_versions()}
+
+
+# %% ../nbs/14_report.ipynb #1dfa4ddc
+_GLOSSARY = (
+    ("BoP", "benefit of personalization: cost(h0) − cost(hp), lower cost being better; positive: the "
+            "personalized model hp serves the group better than the generic model h0"),
+    ("ε (epsilon)", "the smallest benefit, in the cost's units, that the audit asks to detect"),
+    ("ε* (epsilon*)", "the smallest benefit not certified undetectable: below it, every test of "
+                      "'benefit at least ε' with these group sizes has lb_sum ≥ τ"),
+    ("lb_sum", "a lower bound on the sum of the two error rates (false alarm + miss) of ANY test of "
+               "'no benefit' against 'a benefit of at least ε'; 1 is a coin flip, ≥ τ unreliable"),
+    ("τ (tau)", "the bound at or above which a test is called unreliable (default 0.5)"),
+    ("γ (gamma)", "the smallest group BoP; 'every group benefits' means γ > 0"),
+    ("IUT", "intersection-union test: 'every group benefits' is shown only if each group's benefit "
+            "is shown at level α, so its p-value is the largest of the groups'"),
+    ("α (alpha)", "the family-wise error rate: the chance of any false '... shown' line in its family"),
+    ("J0 / Jp", "the number of top features an explanation of h0 / of hp keeps"),
+    ("sufficiency", "explanation cost: how much the prediction changes when only the top J features are "
+                    "kept (the others set to a baseline); lower is better"),
+    ("incomprehensiveness", "explanation cost: minus how much the prediction changes when the top J "
+                            "features are removed; NEGATIVE by construction, and lower (more negative) is "
+                            "still better: the explanation found the features that matter"),
+    ("group-level metric", "a metric of a whole group (AUC, ECE, FPR, ...): it has no per-person value, "
+                           "so no individual BoP, no distribution fit and no bound"),
+)
+
+
 # %% ../nbs/14_report.ipynb #3870e172
 def _slug(name: str) -> str: return "".join(c if c.isalnum() else "_" for c in name).strip("_")
 
 # %% ../nbs/14_report.ipynb #7ad463e6
+def _categorical(ca) -> bool: return is_categorical_bop(ca.bop.individual)
+
 @patch
 def figures(self: AuditReport) -> dict:
-    "Named matplotlib Figures: group BoP with intervals, per cost the BoP histograms and the bound vs epsilon (and the envy heatmap)."
-    figs = {"group_bop": plot_group_bop({n: ca.bop for n, ca in self.costs.items()},
-                                        ci={n: ca.intervals.table for n, ca in self.costs.items()}).figure}
+    "Named Figures: group BoP forest (a panel per cost), per cost the bound vs ε, histograms of continuous BoP (and envy)."
+    if not self.costs: return {}
+    figs = {"group_bop": plot_forest({n: ca.bop for n, ca in self.costs.items()},
+                                     ci={n: ca.intervals.table for n, ca in self.costs.items()},
+                                     verdicts={n: ca.verdicts for n, ca in self.costs.items()})}
     for n, ca in self.costs.items():
-        slug = _slug(n)
-        figs[f"histograms_{slug}"] = plot_bop_histograms(ca.bop, ca.fit)
-        figs[f"bound_{slug}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
-                                                      title=n).figure
+        figs[f"bound_{_slug(n)}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
+                                                          title=f"bound for {n}").figure
+    for n, ca in self.costs.items():
+        if not _categorical(ca): figs[f"histograms_{_slug(n)}"] = plot_bop_histograms(ca.bop, ca.fit, ncols=4)
     for n, e in self.envy.items(): figs[f"envy_{_slug(n)}"] = plot_envy_heatmap(e).figure
     return figs
+
+
+# %% ../nbs/14_report.ipynb #8cf83d8f
+def _count_words(v: pd.Series) -> str:
+    "'3 benefit shown, 1 untestable at this ε and n' from a Series of verdicts."
+    c = v.value_counts()
+    return ", ".join(f"{k} {name}" for name, k in c.items())
+
+@patch
+def _alt_texts(self: AuditReport) -> dict:
+    "Alt text in words for every figure of `figures()`: what it shows and what it says."
+    out = {}
+    if self.costs:
+        out["group_bop"] = ("Forest plot of the group BoP, one panel per cost (" + "; ".join(
+            f"{n}: {_count_words(ca.verdicts.drop(index='all', errors='ignore'))}"
+            for n, ca in self.costs.items()) + "), each row a group with its point, interval and n.")
+    for n, ca in self.costs.items():
+        out[f"bound_{_slug(n)}"] = (
+            f"Lower bound on the sum of errors against ε for {n}: at ε = {ca.epsilon:.3g} it is "
+            f"{ca.lb_gamma:.3f} ({'at or above' if ca.lb_gamma >= ca.tau else 'below'} τ = {ca.tau:g}); "
+            f"ε* = {ca.epsilon_star:.3g}.")
+        out[f"histograms_{_slug(n)}"] = (f"Histograms of the individual BoP of {n}, one panel per group, "
+                                         "with the fitted densities.")
+    for n, e in self.envy.items():
+        out[f"envy_{_slug(n)}"] = f"Envy matrix of {n}: {e.verdict}."
+    return out
+
 
 # %% ../nbs/14_report.ipynb #cfe208ac
 @patch
@@ -136,61 +297,166 @@ def _envy_parts(report, table, heading, text) -> list:
     return parts
 
 
-# %% ../nbs/14_report.ipynb #f4f0f63a
+# %% ../nbs/14_report.ipynb #47ade9a6
+def _interval_text(lo, hi, const, n, digits: int) -> str:
+    "An interval as text; when every b_i of the row is the same value, say so instead of a [v, v] that reads as certainty."
+    if np.isfinite(const): return f"all b = {const:g} (n={int(n):,})"
+    if not (np.isfinite(lo) and np.isfinite(hi)): return ""
+    return f"[{lo:.{digits}g}, {hi:.{digits}g}]"
+
+def _display_table(ca, digits: int = 4) -> pd.DataFrame:
+    "A cost's by-group table for reading: ci_low and ci_high as one 'interval' column ('all b = 0 (n=…)' when degenerate)."
+    t = ca.table()
+    const = _constant_bop(ca.bop).reindex(t.index)
+    if "gamma" in t.index: const["gamma"] = const.get(ca.bop.argmin_group, np.nan)
+    iv = [_interval_text(lo, hi, c, n, digits) for lo, hi, c, n in
+          zip(t["ci_low"], t["ci_high"], const, t["n"].fillna(0))]
+    at = list(t.columns).index("ci_low")
+    t = t.drop(columns=["ci_low", "ci_high"])
+    t.insert(at, "interval", iv)
+    return t
+
+def _bop_counts(ca) -> pd.DataFrame:
+    "Categorical BoP by group: how many people hp served worse (b = −1), the same (0), better (+1)."
+    r = ca.bop
+    b, codes = np.rint(r.individual).astype(int), r.groups.codes
+    t = pd.DataFrame({k: np.bincount(codes[b == v], minlength=r.groups.d) for k, v in
+                      (("b = −1 (hp worse)", -1), ("b = 0", 0), ("b = +1 (hp better)", 1))},
+                     index=pd.Index(map(str, r.groups.names), name="group"))
+    t.loc["all"] = t.sum()
+    return t.assign(n=t.sum(axis=1))
+
+
+# %% ../nbs/14_report.ipynb #dd3d371b
+def _verdict_style(v) -> str:
+    "Inline style of a cell whose text is a verdict: a tint and a bar of its colour ('' for other cells)."
+    if not isinstance(v, str) or not any(v.startswith(k) for k in VERDICT_COLOURS): return ""
+    c = _verdict_colour(v)
+    return f' style="background:{c}22;border-left:5px solid {c};text-align:left"'
+
+def _html_table(t: pd.DataFrame, digits: int = 4) -> str:
+    "A DataFrame as an HTML table: one header row (the index name in its corner), numbers to `digits`, verdicts coloured."
+    def cell(v, tag="td"):
+        if isinstance(v, (float, np.floating)):
+            return f"<{tag}>{'' if not np.isfinite(v) else f'{v:.{digits}g}'}</{tag}>"
+        return f"<{tag}{_verdict_style(v)}>{html.escape(str(v))}</{tag}>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [t.index.name or "", *t.columns])
+    body = "".join("<tr>" + cell(i, "th") + "".join(cell(v) for v in r) + "</tr>"
+                   for i, r in zip(t.index, t.itertuples(index=False)))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+_STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}"
+          "table{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
+          "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f4f4f4}"
+          "tbody th{text-align:left;font-weight:normal}img{max-width:100%}"
+          "figcaption{font-style:italic;color:#555;margin-bottom:2em}dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}"
+          ".note{background:#fff6e0;border-left:4px solid #e08214;padding:.4em .8em}")
+
+
+# %% ../nbs/14_report.ipynb #b0a98eff
+_GROUP_LEVEL_NOTE = "group-level: no individual BoP, so no distribution fit and no bound"
+
+def _gl_table(gm) -> pd.DataFrame: return gm.table
+
 @patch
-def to_markdown(self: AuditReport, digits: int = 4) -> str:
-    "The report as markdown: settings, headlines, overview per cost, the by-group tables (and envy)."
-    lines = [f"# bopfair audit: {self.settings.get('title', 'personalized model')}", "",
-             _settings_line(self.settings), "", *[f"- {h}" for h in self.headlines()], "",
-             "## Overview", "", markdown_table(self.overview(), digits), "",
-             "## By group", "", _READ_ME, ""]
+def _parts(self: AuditReport, table, heading, text, figure, items, digits: int = 4) -> list:
+    "The report's sections in order, through the writers of one format (markdown or HTML)."
+    P = [heading(1, f"bopfair audit: {self.settings.get('title', 'personalized model')}"),
+         text(_settings_line(self.settings)), items(self.headlines())]
+    P += [heading(2, "Overview"), table(self.overview()), heading(2, "Verdicts"), table(self.verdicts())]
+    if self.costs: P.append(figure("group_bop"))
+    P += [heading(2, "By group"), text(_READ_ME)]
     for name, ca in self.costs.items():
-        lines += [f"### {name} ({ca.kind}; epsilon = {ca.epsilon:.4g})", "",
-                  markdown_table(ca.table(), digits), ""]
-    lines += _envy_parts(self, lambda t: markdown_table(t, digits) + "\n",
-                         lambda k, h: f"{'#' * k} {h}\n", lambda s: s + "\n")
-    return "\n".join(lines)
+        P += [heading(3, f"{name} ({ca.kind}; epsilon = {ca.epsilon:.4g})"),
+              table(_display_table(ca, digits)), figure(f"bound_{_slug(name)}")]
+    if self.group_level:
+        P += [heading(2, "Group-level metrics"), text(_GROUP_LEVEL_NOTE + ".", "note")]
+        for name, gm in self.group_level.items():
+            P += [heading(3, f"{name} ({_GROUP_LEVEL_NOTE})"), table(_gl_table(gm))]
+    P += _envy_parts(self, table, heading, text)
+    for e in self.envy: P.append(figure(f"envy_{_slug(e)}"))
+    P += [heading(2, "Model and data card")]
+    mc = self.model_card()
+    P += [text("Overall quality of both models on the audit rows:"), table(mc)] if len(mc) else [
+        text("No predictions or fitted pair were given, so no model metrics.")]
+    P += [text("Groups: training and audit sizes, audit base rate:"), table(self.data_card()),
+          text("Provenance (also in settings.json):"),
+          table(pd.DataFrame({"value": self.provenance()}).rename_axis("item"))]
+    P += [heading(2, "Glossary"), items([f"{k}: {v}" for k, v in _GLOSSARY])]
+    P += [heading(2, "Appendix: distributions of the individual BoP"),
+          text("Categorical BoP (0-1 and label-change costs, b in {−1, 0, +1}) as counts; continuous BoP as "
+               "histograms with the fitted families.")]
+    for name, ca in self.costs.items():
+        P += [heading(3, name), table(_bop_counts(ca)) if _categorical(ca) else figure(f"histograms_{_slug(name)}")]
+    return [p for p in P if p is not None]
+
 
 # %% ../nbs/14_report.ipynb #82b72c80
-_CAPTIONS = {"group": "Group BoP per cost with simultaneous (1 - alpha) intervals: bars above 0 mean personalization "
-                      "lowered that group's cost; an interval crossing 0 means the data cannot tell the sign.",
-             "histograms": "Individual BoP per group with the fitted families: the spread sets how hard a benefit "
-                           "is to detect (it enters the bound through sigma).",
+_CAPTIONS = {"group": "Group BoP, one panel per cost (each in its own units), a row per group: the dot is the "
+                      "group BoP, the line its simultaneous (1 - alpha) interval, the colour its verdict; right of "
+                      "0 personalization lowered the group's cost; an interval crossing 0 means the data cannot "
+                      "tell the sign. 'all b = 0': everyone got the same cost from both models.",
+             "histograms": "Individual BoP per group with the fitted families (continuous BoP only): the spread "
+                           "sets how hard a benefit is to detect (it enters the bound through sigma).",
              "bound": "Lower bound (strongest valid mixture) on the sum of errors of any test of 'every group "
                       "benefits by at least epsilon' with these group sizes; above the dashed threshold no test is "
                       "reliable. The audit's epsilon and epsilon* are marked.",
              "envy": "Envy matrix: row s, column s' is the mean gain of group s from reporting the attributes of s' "
                      "(red: envy); * envy shown, o envy-free shown, ? untestable; grey: no estimate."}
 
-def _png_base64(fig) -> str:
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+# %% ../nbs/14_report.ipynb #f4f0f63a
+@patch
+def to_markdown(self: AuditReport,
+                digits: int = 4, # significant digits of numbers in tables
+               ) -> str:
+    "The report as markdown: settings, headlines, overview, verdicts, by-group tables, card, glossary, appendix."
+    keys, alt = set(self._alt_texts()), self._alt_texts()
+    fig = lambda k: (f"![{alt[k]}](figures/{k}.png)\n\n*{_CAPTIONS.get(k.split('_')[0], k)}*\n"
+                     if k in keys else None)
+    parts = self._parts(table=lambda t: markdown_table(t, digits) + "\n",
+                        heading=lambda k, h: f"{'#' * k} {h}\n", text=lambda s, cls=None: s + "\n",
+                        figure=fig, items=lambda xs: "".join(f"- {x}\n" for x in xs), digits=digits)
+    return "\n".join(parts)
+
+
+# %% ../nbs/14_report.ipynb #43668b7c
+_DPI = 100
+
+def _render(figs: dict) -> dict:
+    "Each Figure drawn once to PNG bytes (the same bytes go into the HTML page and figures/*.png)."
+    out = {}
+    for key, fig in figs.items():
+        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=_DPI); out[key] = buf.getvalue()
+    return out
+
+@patch
+def _html(self: AuditReport, digits: int, pngs: dict) -> str:
+    "The HTML page with the figures' PNG bytes `pngs` embedded."
+    alt = self._alt_texts()
+    def fig(k):
+        if k not in pngs: return None
+        return (f'<figure><img alt="{html.escape(alt.get(k, k))}" src="data:image/png;base64,'
+                f'{base64.b64encode(pngs[k]).decode("ascii")}"><figcaption>'
+                f"{html.escape(_CAPTIONS.get(k.split('_')[0], k))}</figcaption></figure>")
+    parts = self._parts(table=lambda t: _html_table(t, digits),
+                        heading=lambda k, h: f"<h{k}>{html.escape(h)}</h{k}>",
+                        text=lambda s, cls=None: f"<p{f' class={chr(34)}{cls}{chr(34)}' if cls else ''}>"
+                                                 f"{html.escape(s)}</p>",
+                        figure=fig, items=lambda xs: "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in xs)
+                                                     + "</ul>", digits=digits)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bopfair audit</title><style>{_STYLE}</style>"
+            f"</head><body>{''.join(parts)}</body></html>")
+
 
 # %% ../nbs/14_report.ipynb #3b04cecd
 @patch
-def to_html(self: AuditReport, digits: int = 4) -> str:
+def to_html(self: AuditReport,
+            digits: int = 4, # significant digits of numbers in tables
+           ) -> str:
     "One self-contained HTML page (tables and PNG figures embedded; nothing is fetched when it opens)."
-    fmt = lambda v: f"{v:.{digits}g}"
-    parts = [f"<h1>bopfair audit: {html.escape(self.settings.get('title', 'personalized model'))}</h1>",
-             f"<p>{html.escape(_settings_line(self.settings))}</p>",
-             "<ul>" + "".join(f"<li>{html.escape(h)}</li>" for h in self.headlines()) + "</ul>",
-             "<h2>Overview</h2>", self.overview().to_html(float_format=fmt), "<h2>By group</h2>",
-             f"<p>{html.escape(_READ_ME)}</p>"]
-    for name, ca in self.costs.items():
-        parts += [f"<h3>{html.escape(name)} ({ca.kind}; epsilon = {ca.epsilon:.4g})</h3>",
-                  ca.table().to_html(float_format=fmt, na_rep="")]
-    parts += _envy_parts(self, lambda t: t.to_html(float_format=fmt, na_rep=""),
-                         lambda k, h: f"<h{k}>{html.escape(h)}</h{k}>",
-                         lambda s: f"<p>{html.escape(s)}</p>")
-    parts.append("<h2>Figures</h2>")
-    for key, fig in self.figures().items():
-        parts.append(f'<figure><img alt="{key}" src="data:image/png;base64,{_png_base64(fig)}">'
-                     f"<figcaption>{html.escape(_CAPTIONS.get(key.split('_')[0], key))}</figcaption></figure>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-             "table{border-collapse:collapse;font-size:0.85em;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px}"
-             "img{max-width:100%}figcaption{font-style:italic;color:#555;margin-bottom:2em}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bopfair audit</title><style>{style}</style>"
-            f"</head><body>{''.join(parts)}</body></html>")
+    return self._html(digits, _render(self.figures()))
+
 
 # %% ../nbs/14_report.ipynb #49c0194e
 _REPORT_FILES = ("report.html", "report.md", "summary.csv", "settings.json")
@@ -210,7 +476,10 @@ def _swap_in(new: Path, out: Path):
 
 # %% ../nbs/14_report.ipynb #e61e3afc
 @patch
-def save(self: AuditReport, out_dir, force: bool = False) -> list:
+def save(self: AuditReport,
+         out_dir, # the folder to write (created; must be empty or absent unless `force`)
+         force: bool = False, # replace an earlier report in `out_dir` (the user's other files are kept)
+        ) -> list:
     "Write report.html, report.md, summary.csv, settings.json and figures/*.png into `out_dir` (all or nothing); returns the paths."
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -222,20 +491,88 @@ def save(self: AuditReport, out_dir, force: bool = False) -> list:
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         (tmp / "figures").mkdir()
-        names = ["report.html", "report.md", "summary.csv", "settings.json"]
-        (tmp / names[0]).write_text(self.to_html(), encoding="utf-8")
+        names = list(_REPORT_FILES)
+        pngs = _render(self.figures())                    # each figure drawn once, for the page and its file
+        (tmp / names[0]).write_text(self._html(4, pngs), encoding="utf-8")
         (tmp / names[1]).write_text(self.to_markdown(), encoding="utf-8")
         self.summary().to_csv(tmp / names[2])
-        (tmp / names[3]).write_text(json.dumps(self.settings, indent=1, default=str), encoding="utf-8")
-        for key, fig in self.figures().items():
-            names.append(f"figures/{key}.png"); fig.savefig(tmp / names[-1], dpi=110, bbox_inches="tight")
+        (tmp / names[3]).write_text(json.dumps({**self.settings, "provenance": self.provenance()}, indent=1,
+                                               default=str), encoding="utf-8")
+        for key, png in pngs.items():
+            names.append(f"figures/{key}.png"); (tmp / names[-1]).write_bytes(png)
     except BaseException:                                # an error or Ctrl-C while writing: out_dir untouched
         shutil.rmtree(tmp, ignore_errors=True); raise
     _swap_in(tmp, out)
     return [out / n for n in names]
+
 
 # %% ../nbs/14_report.ipynb #c2696491
 @patch
 def __repr__(self: AuditReport):
     with pd.option_context("display.width", 160, "display.max_columns", 12):
         return f"AuditReport({', '.join(self.costs)})\n{self.overview()}\n\n{self.verdicts()}"
+
+# %% ../nbs/14_report.ipynb #7a694262
+@patch
+def _repr_html_(self: AuditReport) -> str:
+    "In JupyterLab: the overview and the verdicts as HTML tables, verdicts coloured (no figures: fast)."
+    title = html.escape(self.settings.get("title", "personalized model"))
+    return (f"<div><b>AuditReport: {title}</b> ({html.escape(', '.join(self.costs))})"
+            f"{_html_table(self.overview())}{_html_table(self.verdicts())}</div>")
+
+
+# %% ../nbs/14_report.ipynb #de110a9b
+def _plain(v):
+    "`v` as JSON-ready Python: numpy scalars to numbers, NaN/inf to None, DataFrames to {row: {column: value}}."
+    if isinstance(v, pd.DataFrame): return {str(i): _plain(dict(r)) for i, r in v.iterrows()}
+    if isinstance(v, pd.Series): return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, dict): return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)): return [_plain(x) for x in v]
+    if isinstance(v, (bool, np.bool_)): return bool(v)
+    if isinstance(v, (int, np.integer)): return int(v)
+    if isinstance(v, (float, np.floating)): return float(v) if np.isfinite(v) else None
+    if v is None or isinstance(v, str): return v
+    return None if pd.isna(v) is True else str(v)
+
+@patch
+def to_dict(self: AuditReport) -> dict:
+    "The report as plain data (numbers, text, None for NaN): settings, provenance, per cost its verdicts and table."
+    costs = {n: {"kind": ca.kind, "epsilon": ca.epsilon, "epsilon_rule": ca.epsilon_rule,
+                 "epsilon_star": ca.epsilon_star, "lb_gamma": ca.lb_gamma, "p_gamma": ca.p_gamma,
+                 "verdict": ca.verdict, "table": ca.table()} for n, ca in self.costs.items()}
+    return _plain({"title": self.settings.get("title"), "settings": self.settings,
+                   "provenance": self.provenance(), "costs": costs, "model_card": self.model_card(),
+                   "data_card": self.data_card(),
+                   "group_level": {m: gm.table for m, gm in self.group_level.items()},
+                   "envy": {n: {"verdict": e.verdict, "table": e.table.set_index("group")}
+                            for n, e in self.envy.items()},
+                   "opting_out": self.opting_out})
+
+@patch
+def to_json(self: AuditReport,
+            indent: int | None = 1, # indentation of the JSON text (None: one line)
+           ) -> str:
+    "`to_dict()` as strict JSON text (NaN written as null), so `json.loads` reads it back."
+    return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
+
+
+# %% ../nbs/14_report.ipynb #e2a8cc6c
+_METRIC_COLUMNS = ("n", "bop", "ci_low", "ci_high", "p_benefit", "p_harm", "lb", "eps_star")
+
+@patch
+def metrics(self: AuditReport) -> dict:
+    "A flat {'<cost>/<group>/<column>': float} for experiment trackers (bop, interval, p, bound; NaN left out)."
+    out = {}
+    for name, ca in self.costs.items():
+        t = ca.table()[list(_METRIC_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+        for g, r in t.iterrows():
+            out.update({f"{name}/{g}/{c}": float(v) for c, v in r.items() if np.isfinite(v)})
+        out.update({f"{name}/epsilon": float(ca.epsilon), f"{name}/epsilon_star": float(ca.epsilon_star)})
+    for m, gm in self.group_level.items():
+        num = gm.table.select_dtypes("number")
+        for g, r in num.iterrows():
+            out.update({f"{m}/{g}/{c}": float(v) for c, v in r.items() if np.isfinite(float(v))})
+    for model, r in self.model_card().select_dtypes("number").iterrows():
+        out.update({f"model/{model}/{c}": float(v) for c, v in r.items() if np.isfinite(float(v))})
+    return out
+
