@@ -107,3 +107,178 @@ def test_audit_envy_adds_the_envy_section(tmp_path):
     for cmd in ("audit", "demo"):
         h = " ".join(run(cmd, "--help").stdout.split())
         assert "--envy also test envy-freeness and opting out (d extra passes of hp)" in h
+
+
+# ---------------------------------------------------------------- the doors: audit-predictions, audit-models
+import contextlib, io, json
+import numpy as np
+import pandas as pd
+import pytest
+
+def _main(argv):
+    "(exit code, stdout, stderr) of bopfair.cli.main in this process (the doors can be stubbed)."
+    from bopfair.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try: rc = main(argv)
+        except SystemExit as e: rc = e.code
+    return rc, out.getvalue(), err.getvalue()
+
+def _scores(n=400, seed=0) -> pd.DataFrame:
+    "A predictions table: target, two models' P(y=1), attributes, a weight and an unrelated id column."
+    rng = np.random.default_rng(seed)
+    sex, site = rng.choice(["F", "M"], n), rng.choice(["a", "b"], n)
+    p = 1 / (1 + np.exp(-rng.normal(size=n) - (sex == "F")))
+    y = (rng.random(n) < p).astype(int)
+    return pd.DataFrame({"id": np.arange(n), "y": y, "p0": np.clip(p + rng.normal(0, .2, n), 0, 1),
+                         "p1": np.clip(p + rng.normal(0, .1, n), 0, 1), "sex": sex, "site": site,
+                         "w": rng.uniform(0.5, 2, n)})
+
+PRED = ["--target", "y", "--pred-h0", "p0", "--pred-hp", "p1", "--attributes", "sex,site",
+        "--task", "classification", "--quiet"]
+
+def _one_line_exit_2(rc, err, *names):
+    lines = [l for l in err.splitlines() if l.strip() and "warning:" not in l]
+    assert rc == 2 and len(lines) == 1 and "Traceback" not in err, err
+    for n in names: assert n in lines[0], (n, lines[0])
+
+class _Called(Exception): "A stubbed door was reached."
+
+def _stub(mp, name):
+    "Replace bopfair.audit.<name> by a recorder that stops the command: what the CLI passes on."
+    import importlib
+    seen = {}
+    def door(*a, **k):
+        seen.update(args=a, kwargs=k)
+        raise _Called
+    mp.setattr(importlib.import_module("bopfair.audit"), name, door, raising=False)
+    return seen
+
+@pytest.mark.parametrize("change, names", [
+    (dict(argv=["--pred-h0", "score"]), ["--pred-h0", "['score'] not in the data"]),
+    (dict(argv=["--pred-hp", "p0"]), ["'p0'", "--pred-h0", "--pred-hp"]),
+    (dict(argv=["--attributes", "sex,y"]), ["'y'", "--target", "--attributes"]),
+    (dict(argv=["--attributes", "sex,sex"]), ["--attributes", "['sex'] twice"]),
+    (dict(argv=["--attributes", ","]), ["--attributes", "names no column"]),
+    (dict(argv=["--weight", "weights"]), ["--weight", "['weights'] not in the data"]),
+    (dict(argv=["--weight", "sex"]), ["'sex'", "--attributes", "--weight"]),
+    (dict(text="y,p0,p1,sex,sex\n1,0.5,0.5,F,F\n"), ["duplicated column names ['sex']"]),
+    (dict(text=""), ["DATA", "empty"]),
+])
+def test_audit_predictions_bad_columns_exit_2_before_the_audit(tmp_path, monkeypatch, change, names):
+    "Columns the options name: missing, named twice or in two roles, a duplicated header: exit 2, one line, no --out."
+    seen = _stub(monkeypatch, "audit_predictions")
+    data = tmp_path / "s.csv"
+    if "text" in change: data.write_text(change["text"])
+    else: _scores().to_csv(data, index=False)
+    argv = ["audit-predictions", str(data), *PRED, *change.get("argv", []), "--out", str(tmp_path / "out")]
+    rc, so, se = _main(argv)
+    _one_line_exit_2(rc, se, *names)
+    assert not seen and not (tmp_path / "out").exists()
+
+def test_audit_predictions_passes_the_columns_and_options_on(tmp_path, monkeypatch):
+    "What reaches audit_predictions: the columns as Series/DataFrame, --weight as sample_weight, the shared options."
+    seen = _stub(monkeypatch, "audit_predictions")
+    df = _scores()
+    df.to_csv(tmp_path / "s.csv", index=False)
+    with pytest.raises(_Called):
+        _main(["audit-predictions", str(tmp_path / "s.csv"), *PRED, "--weight", "w", "--positive", "1",
+               "--cost", "zero_one,log_loss", "--epsilon", "0.02", "--alpha", "0.1", "--tau", "0.4",
+               "--group-metrics", "auc", "--seed", "3", "--out", str(tmp_path / "out")])
+    y, p0, p1, S = seen["args"]
+    pd.testing.assert_series_equal(y, df.y); pd.testing.assert_series_equal(p1, df.p1)
+    pd.testing.assert_frame_equal(S, df[["sex", "site"]])
+    k = seen["kwargs"]
+    pd.testing.assert_series_equal(k["sample_weight"], df.w)
+    assert (k["task"], k["positive"], k["costs"], k["epsilon"], k["alpha"], k["tau"], k["random_state"],
+            k["group_metrics"]) == ("classification", "1", ["zero_one", "log_loss"], 0.02, 0.1, 0.4, 3, ["auc"])
+    assert not (tmp_path / "out").exists()
+
+def _models(tmp_path, kind="lr"):
+    "h0 on the features, hp on features and attributes, saved with skops (or joblib); DATA with a weight column."
+    import skops.io as sio, joblib
+    from sklearn.compose import make_column_transformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+    rng = np.random.default_rng(4)
+    n = 500
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n), "sex": rng.choice(["F", "M"], n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x1 - (df.sex == "F")))).astype(int)
+    df["w"] = rng.uniform(0.5, 2, n)
+    est = (lambda: HistGradientBoostingClassifier(max_iter=10)) if kind == "hgb" else LogisticRegression
+    h0 = est().fit(df[["x1", "x2"]], df.y)
+    hp = make_pipeline(make_column_transformer((OneHotEncoder(), ["sex"]), remainder="passthrough"),
+                       est()).fit(df[["x1", "x2", "sex"]], df.y)
+    for name, m in (("h0", h0), ("hp", hp)):
+        if kind == "joblib": joblib.dump(m, tmp_path / f"{name}.joblib")
+        else: sio.dump(m, tmp_path / f"{name}.skops")
+    df.to_csv(tmp_path / "d.csv", index=False)
+    ext = "joblib" if kind == "joblib" else "skops"
+    return ["audit-models", "--h0", str(tmp_path / f"h0.{ext}"), "--hp", str(tmp_path / f"hp.{ext}"),
+            str(tmp_path / "d.csv"), "--target", "y", "--attributes", "sex", "--quiet", "--out", str(tmp_path / "out")]
+
+TREE = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
+
+def test_audit_models_refuses_an_untrusted_type_and_loads_it_when_trusted(tmp_path, monkeypatch):
+    seen = _stub(monkeypatch, "audit_models")
+    argv = _models(tmp_path, "hgb")
+    rc, so, se = _main(argv)
+    _one_line_exit_2(rc, se, "--h0", "h0.skops", TREE, f"--trusted {TREE}")
+    assert not seen and not (tmp_path / "out").exists()
+    with pytest.raises(_Called): _main(argv + ["--trusted", TREE])
+    assert type(seen["args"][0]).__name__ == "HistGradientBoostingClassifier"
+
+def test_audit_models_refuses_a_pickle_without_trust_pickle(tmp_path, monkeypatch):
+    seen = _stub(monkeypatch, "audit_models")
+    argv = _models(tmp_path, "joblib")
+    rc, so, se = _main(argv)
+    _one_line_exit_2(rc, se, "--h0", "not a skops file", "runs any code", "--trust-pickle")
+    assert not seen and not (tmp_path / "out").exists()
+    with pytest.raises(_Called): _main(argv + ["--trust-pickle"])
+    assert type(seen["args"][1]).__name__ == "Pipeline"
+
+@pytest.mark.parametrize("damage, names", [
+    (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), ["--hp", "cannot be read as a skops file"]),
+    (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), ["--hp", "cannot be read as a skops file"]),
+    (lambda p: p.write_bytes(b"just text"), ["--hp", "not a skops file", "--trust-pickle"]),
+    (lambda p: p.unlink(), ["--hp", "does not exist"]),
+])
+def test_audit_models_refuses_a_corrupt_or_missing_file(tmp_path, monkeypatch, damage, names):
+    seen = _stub(monkeypatch, "audit_models")
+    argv = _models(tmp_path)
+    damage(tmp_path / "hp.skops")
+    rc, so, se = _main(argv)
+    _one_line_exit_2(rc, se, *names)
+    assert not seen and not (tmp_path / "out").exists()
+
+def test_audit_models_corrupt_pickle_with_trust_pickle(tmp_path, monkeypatch):
+    seen = _stub(monkeypatch, "audit_models")
+    argv = _models(tmp_path, "joblib")
+    (tmp_path / "h0.joblib").write_bytes(b"\x80\x04garbage")
+    rc, so, se = _main(argv + ["--trust-pickle"])
+    _one_line_exit_2(rc, se, "--h0", "cannot be read as a pickle or joblib file")
+    assert not seen and not (tmp_path / "out").exists()
+
+def test_audit_models_passes_features_attributes_and_options_on(tmp_path, monkeypatch):
+    "X is DATA without the target, the attributes and --weight; --hp-input, --n-threads, --train reach the door."
+    seen = _stub(monkeypatch, "audit_models")
+    argv = _models(tmp_path)
+    df = pd.read_csv(tmp_path / "d.csv")
+    df.iloc[:100].to_csv(tmp_path / "train.csv", index=False)
+    with pytest.raises(_Called):
+        _main(argv + ["--weight", "w", "--hp-input", "onehot", "--n-threads", "1", "--no-explain",
+                      "--train", str(tmp_path / "train.csv")])
+    h0, hp, X, S, y = seen["args"]
+    k = seen["kwargs"]
+    assert list(X.columns) == ["x1", "x2"] and list(S.columns) == ["sex"] and y.name == "y"
+    assert list(k["X_train"].columns) == ["x1", "x2"] and len(k["y_train"]) == 100
+    assert (k["hp_input"], k["n_threads"], k["explain"], k["task"]) == ("onehot", 1, False, None)
+    pd.testing.assert_series_equal(k["sample_weight"], df.w)
+    rc, so, se = _main(argv + ["--train", str(tmp_path / "nope.csv")])
+    _one_line_exit_2(rc, se, "--train", "nope.csv", "does not exist")
+    df.drop(columns="x2").to_csv(tmp_path / "t2.csv", index=False)
+    rc, so, se = _main(argv + ["--train", str(tmp_path / "t2.csv")])
+    _one_line_exit_2(rc, se, "--train", "lacks the columns ['x2']")
+    assert not (tmp_path / "out").exists()
