@@ -19,7 +19,8 @@ from .attributions import (check_attributions, transformed_inputs, column_groups
                                   AttributionMethod, ATTRIBUTION_METHODS, explainer_kind, attributions)
 from .explanation_costs import (feature_ranks, top_j_mask, DELTAS, ExplanationCost,
                                        sufficiency_cost, incomprehensiveness_cost,
-                                       reference_explanation_costs, CostCurve, explanation_cost_curve)
+                                       reference_explanation_costs, CostCurve, explanation_cost_curve,
+                                       masked_rows_auc)
 
 # %% ../nbs/07_explain.ipynb #59c78463
 def pair_top_j(

@@ -13,11 +13,13 @@ from .costs import labels_from_proba
 from .attributions import (_as_matrix, _is_classifier, _model_input, _draw_mean,
                                   _resolve_groups, _sum_groups, check_attributions,
                                   removal_baseline, BASELINES)
+from .removal import (Removal, REMOVALS, fit_removal, fill_removed, off_distribution_auc,
+                             _reference_fill)
 
 # %% auto #0
 __all__ = ['DELTAS', 'EXPLANATION_COSTS', 'resolve_top_j', 'feature_ranks', 'top_j_mask', 'ExplanationCost', 'explanation_costs',
-           'sufficiency_cost', 'incomprehensiveness_cost', 'reference_explanation_costs', 'CostCurve',
-           'explanation_cost_curve']
+           'sufficiency_cost', 'incomprehensiveness_cost', 'reference_explanation_costs', 'masked_rows_auc',
+           'CostCurve', 'explanation_cost_curve']
 
 # %% ../nbs/06_explanation_costs.ipynb #a5cfff27
 def resolve_top_j(top_j, p: int) -> int:
@@ -130,9 +132,22 @@ EXPLANATION_COSTS = {
 }
 
 # %% ../nbs/06_explanation_costs.ipynb #f4461c29
+def _removal(baseline, X: np.ndarray, reference, n_background: int, n_draws: int, random_state) -> Removal:
+    "The fitted removal operator: a Removal as given, a name fitted on `reference` (default X), or given rows."
+    if isinstance(baseline, Removal): return baseline
+    if not isinstance(baseline, str):
+        return Removal("given", rows=removal_baseline(baseline, X, reference, n_background=n_background,
+                                                      random_state=random_state))
+    check_choice(baseline, "baseline", (*REMOVALS, "background"))
+    R = X if reference is None else _as_matrix(reference, "reference")
+    if R.shape[1] != X.shape[1]:
+        raise ValueError(f"`reference` has {R.shape[1]} columns but `X` has {X.shape[1]}; pass the "
+                         "training matrix of the same features.")
+    return fit_removal(baseline, R, n_background=n_background, n_draws=n_draws, random_state=random_state)
+
 def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_COSTS, *, rank_by="abs",
                              baseline="mean", reference=None, task="auto", delta=None, chunk_size=2**17,
-                             n_background=50, random_state=0, column_groups=None):
+                             n_background=50, n_draws=1, random_state=0, column_groups=None):
     "Costs of each kind (names in EXPLANATION_COSTS) per J: {kind: (n, len(top_js))}, and the Js."
     Xa = _as_matrix(X, "X", model)
     A = check_attributions(attributions, Xa)
@@ -141,12 +156,12 @@ def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_C
     Ag = _sum_groups(A, g, q)                                    # attributions of the original columns
     Js = [resolve_top_j(j, q) for j in top_js]
     task, delta, mode = _resolve_task(model, task, delta)
-    base = removal_baseline(baseline, Xa, reference, n_background=n_background, random_state=random_state)
-    m = len(base)
+    rem = _removal(baseline, Xa, reference, n_background, n_draws, random_state)
+    m = rem.m
     if mode == "label" and m > 1:
-        raise TypeError(f"`baseline` is a background sample, which averages probabilities, but `model` "
-                        f"({type(model).__name__}) has no predict_proba; use a single-row baseline "
-                        "such as 'mean'.")
+        raise TypeError(f"`baseline` averages the model over {m} rows per person, which needs "
+                        f"probabilities, but `model` ({type(model).__name__}) has no predict_proba; "
+                        "use a single-row removal such as 'mean', or n_draws=1.")
     if int(chunk_size) < 1: raise ValueError(f"`chunk_size` must be >= 1, got {chunk_size}.")
     step = max(1, int(chunk_size) // m)
     out0 = (np.concatenate([_outputs(model, Xa[s:s + step], mode) for s in range(0, n, step)])
@@ -162,9 +177,7 @@ def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_C
             cost = EXPLANATION_COSTS[kind]
             kept = cost.kept(top)
             for s in range(0, n, step):
-                t, x = kept[s:s + step], Xa[s:s + step]
-                Z = (np.where(t, x, base[0]) if m == 1
-                     else np.where(t[:, None, :], x[:, None, :], base[None]).reshape(-1, p))
+                Z = fill_removed(rem, Xa[s:s + step], kept[s:s + step], start=s)
                 d = _delta(out0[s:s + step], _outputs(model, Z, mode, m), delta, mode)
                 res[kind][s:s + step, col] = cost.sign * d
     return res, Js
@@ -177,20 +190,22 @@ def explanation_costs(
     top_j, # J: a count of original columns, or a fraction in (0, 1] of them
     *,
     rank_by: str = "abs", # "abs": rank by |a|; "signed": by a (as the authors' code)
-    baseline="mean", # what a removed column becomes: mean/median/zero/background, a vector, or rows
-    reference=None, # training matrix the mean/median/background come from (default: X)
+    baseline="mean", # the removal operator: a name in REMOVALS, a fitted Removal, a vector or rows
+    reference=None, # training rows the operator is fitted on (default: X)
     task: str = "auto", # "auto", "classification" or "regression"
     delta=None, # change measure: "label"/"proba" or "squared"/"absolute" (default: the first)
     chunk_size: int = 2**17, # most masked rows per model call
-    n_background: int = 50, # rows drawn for baseline="background"
-    random_state: int = 0, # seed of that draw
+    n_background: int = 50, # rows drawn for baseline="marginal" ("background")
+    n_draws: int = 1, # baseline="conditional": 1 = the conditional mean; m > 1 averages m draws
+    random_state: int = 0, # seed of the marginal rows and the conditional draws
     column_groups=None, # original column of each column (labels, names, column_groups(pipe)); None: itself
 ) -> dict:
     "Per-person costs of the top-J explanation, one per EXPLANATION_COSTS: {'sufficiency': (n,), ...}"
     res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], EXPLANATION_COSTS, rank_by=rank_by,
                                       baseline=baseline, reference=reference, task=task, delta=delta,
                                       chunk_size=chunk_size, n_background=n_background,
-                                      random_state=random_state, column_groups=column_groups)
+                                      n_draws=n_draws, random_state=random_state,
+                                      column_groups=column_groups)
     return {k: v[:, 0] for k, v in res.items()}
 
 # %% ../nbs/06_explanation_costs.ipynb #00340b5c
@@ -220,8 +235,9 @@ def reference_explanation_costs(
     reference=None, # training matrix for mean/median/background
     task: str = "auto", # "auto", "classification" or "regression"
     delta=None, # change measure
-    n_background: int = 50, # rows drawn for baseline="background"
-    random_state: int = 0, # seed of that draw
+    n_background: int = 50, # rows drawn for baseline="marginal" ("background")
+    n_draws: int = 1, # baseline="conditional": draws per person (1: the conditional mean)
+    random_state: int = 0, # seed of the marginal rows and the conditional draws
     column_groups=None, # original column of each column; None: each column its own
 ) -> dict:
     "Slow per-person reference for `explanation_costs` (a Python loop over people and features); for testing only."
@@ -232,7 +248,7 @@ def reference_explanation_costs(
     g = list(range(p)) if g is None else g.tolist()
     J = resolve_top_j(top_j, q)
     task, delta, mode = _resolve_task(model, task, delta)
-    base = removal_baseline(baseline, Xa, reference, n_background=n_background, random_state=random_state)
+    rem = _removal(baseline, Xa, reference, n_background, n_draws, random_state)
     names = getattr(model, "feature_names_in_", None)
 
     def h(row):                                    # model output at one row; probabilities for classifiers
@@ -240,8 +256,9 @@ def reference_explanation_costs(
         if mode == "proba": return list(model.predict_proba(Z)[0])
         return model.predict(Z)[0]
 
-    def h_removed(x, kept):                        # average over the baseline rows of h(x, others replaced)
-        outs = [h([x[j] if g[j] in kept else b[j] for j in range(p)]) for b in base]
+    def h_removed(x, kept, i):                     # average of h over the operator's rows for person i
+        mask = [g[j] in kept for j in range(p)]
+        outs = [h(list(r)) for r in _reference_fill(rem, x, mask, row=i)]
         if mode == "proba": return [sum(o[c] for o in outs) / len(outs) for c in range(len(outs[0]))]
         return outs[0] if mode == "label" else sum(outs) / len(outs)
 
@@ -263,7 +280,37 @@ def reference_explanation_costs(
         o0 = h(x)
         for k, cost in EXPLANATION_COSTS.items():  # each cost keeps the top J or the rest
             kept = top if cost.keeps_top else set(range(q)) - top
-            out[k][i] = cost.sign * change(o0, h_removed(x, kept)) if len(kept) < q else 0.0
+            out[k][i] = cost.sign * change(o0, h_removed(x, kept, i)) if len(kept) < q else 0.0
+    return out
+
+# %% ../nbs/06_explanation_costs.ipynb #ed237198
+def masked_rows_auc(
+    X, # (n, p) rows explained (e.g. the audit rows), in the model's columns
+    attributions, # (n, p) their attributions
+    top_j, # J: a count of original columns, or a fraction in (0, 1] of them
+    *,
+    rank_by: str = "abs", # "abs" or "signed", as in explanation_costs
+    baseline="mean", # the removal operator, as in explanation_costs
+    reference=None, # training rows the operator is fitted on (default: X)
+    n_background: int = 50, # rows drawn for baseline="marginal"
+    n_draws: int = 1, # draws per person for baseline="conditional"
+    random_state: int = 0, # seed of the operator, the subsample and the classifier
+    column_groups=None, # original column of each column; None: each column its own
+    max_rows: int = 2000, # rows of each kind the classifier sees
+) -> dict:
+    "Per explanation cost, the AUC of telling its masked rows from real ones: {'sufficiency': 0.5..1, ...}."
+    Xa = _as_matrix(X, "X")
+    A = check_attributions(attributions, Xa)
+    g, q = _resolve_groups(column_groups, Xa.shape[1])
+    top = top_j_mask(_sum_groups(A, g, q), resolve_top_j(top_j, q), rank_by)
+    if g is not None: top = top[:, g]
+    rem = _removal(baseline, Xa, reference, n_background, n_draws, random_state)
+    half = np.random.default_rng(random_state).permutation(len(Xa))    # real and masked: other people
+    real, other = half[:len(Xa) // 2], half[len(Xa) // 2:]
+    out = {}
+    for kind, cost in EXPLANATION_COSTS.items():
+        Z = fill_removed(rem, Xa[other], cost.kept(top)[other])[::rem.m]   # the first row per person
+        out[kind] = off_distribution_auc(Xa[real], Z, max_rows=max_rows, random_state=random_state)
     return out
 
 # %% ../nbs/06_explanation_costs.ipynb #9f1f9657
