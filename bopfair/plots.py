@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
 from scipy import stats
-from .checks import as_1d_array, check_choice
+from .checks import as_1d_array, check_choice, check_count
 from .bop import BoPResult, is_categorical_bop
 from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes, min_testable_epsilon, bound_from_fit,
                             min_testable_epsilon_from_fit, FAMILIES, _EPS_MAX, _check_tau)
@@ -21,8 +23,8 @@ from .distributions import fit_families
 from .fair_use import EnvyResult
 
 # %% auto #0
-__all__ = ['FIGSIZE', 'VERDICT_COLOURS', 'plot_group_bop', 'plot_forest', 'plot_bop_histograms', 'plot_bound_vs_epsilon',
-           'plot_bound_vs_k', 'plot_kstar_vs_n', 'plot_cost_curve', 'plot_envy_heatmap']
+__all__ = ['FIGSIZE', 'VERDICT_COLOURS', 'plot_group_bop', 'plot_forest', 'plot_bop_histograms', 'plot_bop_ridges',
+           'plot_bound_vs_epsilon', 'plot_bound_vs_k', 'plot_kstar_vs_n', 'plot_cost_curve', 'plot_envy_heatmap']
 
 # %% ../nbs/13_plots.ipynb #6a6711dd
 FIGSIZE = (6, 3.5)
@@ -35,10 +37,14 @@ def _styled(fn):
             return fn(*args, **kwargs)
     return wrapper
 
-def _axes(ax=None, figsize=FIGSIZE):
-    "The caller's `ax`, or the single Axes of a new pyplot-free Figure."
+def _axes(ax=None, figsize=FIGSIZE, margins=None):
+    """The caller's `ax`, or the single Axes of a new pyplot-free Figure: laid out by matplotlib's constrained
+    layout, or, with `margins` (left, bottom, right, top in inches) for a figure whose labels have a known size,
+    placed at once (drawing it then costs half: no layout pass)."""
     if ax is not None: return ax
-    return Figure(figsize=figsize, layout="constrained").subplots()
+    if margins is None: return Figure(figsize=figsize, layout="constrained").subplots()
+    (w, h), (l, b, r, t) = figsize, margins
+    return Figure(figsize=figsize).add_axes((l / w, b / h, 1 - (l + r) / w, 1 - (b + t) / h))
 
 def _literal(text) -> str:
     "`text` (a level, cost or title from the user's data) escaped so that matplotlib draws it as written, never as mathtext."
@@ -68,7 +74,10 @@ def _interval_table(ci, cost) -> pd.DataFrame:
     return t[["lower", "upper"]].set_axis(t.index.astype(str))
 
 @_styled
-def plot_group_bop(results: dict, ci: dict | None = None, ax=None):
+def plot_group_bop(results: dict, # cost name -> BoPResult
+                   ci: dict | None = None, # cost name -> interval table (lower, upper by group)
+                   ax=None, # draw into this Axes (default: a new Figure)
+                  ) -> Axes:
     "Bars of the group BoP per group, one colour per cost, with optional interval bars `ci` {cost: DataFrame lower/upper by group}; returns the Axes."
     df, order = _bop_long(results)
     costs = list(dict.fromkeys(df["cost"]))
@@ -137,8 +146,8 @@ def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
     same_n = all(n_by[c] == n_by[costs[0]] for c in costs)
     ncols = max(1, min(int(ncols), len(costs)))
     nrows = -(-len(costs) // ncols)
-    label_w = 0.062 * max(len(f"{g} (n={n_by[costs[0]].get(g, 0):,})") for g in order) + 0.3
-    fig = Figure(figsize=(label_w + 3.3 * ncols, nrows * (0.24 * len(rows) + 1.0) + 0.5))
+    label_w = 0.074 * max(len(f"{g} (n={n_by[costs[0]].get(g, 0):,})") for g in order) + 0.3
+    fig = Figure(figsize=(label_w + 3.3 * ncols, nrows * (0.27 * len(rows) + 1.1) + 0.5))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     y = np.arange(len(rows))[::-1]
     seen = {}
@@ -154,19 +163,19 @@ def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
         const = _constant_bop(r) if r.groups is not None else pd.Series(np.nan, index=rows)
         for yi, g in zip(y, rows):
             if n[g] == 0 or not np.isfinite(bop[g]):
-                ax.text(0, yi, "no data", ha="center", va="center", fontsize=7, color="0.45"); continue
+                ax.text(0, yi, "no data", ha="center", va="center", fontsize=8, color="0.45"); continue
             col = _verdict_colour(v[g]) if isinstance(v[g], str) and v[g] else "0.2"
             seen.setdefault(v[g] if isinstance(v[g], str) and v[g] else "", col)
             lo, hi = iv.loc[g, "lower"], iv.loc[g, "upper"]
             if np.isfinite(const.get(g, np.nan)):                 # every b_i the same: no spread to show
-                ax.plot([bop[g]], [yi], "D", mfc="white", mec=col, ms=5, gid=f"const:{cost}:{g}")
+                ax.plot([bop[g]], [yi], "D", mfc="white", mec=col, ms=6, gid=f"const:{cost}:{g}")
                 ax.annotate(f"all b = {const[g]:g}", (bop[g], yi), xytext=(6, 0),
-                            textcoords="offset points", va="center", fontsize=6.5, color="0.35")
+                            textcoords="offset points", va="center", fontsize=8, color="0.35")
                 continue
             if np.isfinite(lo) and np.isfinite(hi):
                 ax.plot([lo, hi], [yi, yi], color=col, lw=1.6, solid_capstyle="butt",
                         gid=f"ci:{cost}:{g}")
-            ax.plot([bop[g]], [yi], "o" if g != "all" else "s", color=col, ms=4.5,
+            ax.plot([bop[g]], [yi], "o" if g != "all" else "s", color=col, ms=5.5,
                     gid=f"point:{cost}:{g}")
         ax.axvline(0, color="0.3", lw=0.8, gid="zero")
         ax.axhline(y[0] - 0.5, color="0.75", lw=0.6)                 # population above, groups below
@@ -174,21 +183,21 @@ def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
         show_labels = k % ncols == 0 or not same_n
         labels = [_literal(f"{'all (population)' if g == 'all' else g} (n={n_by[cost].get(g, n[g]):,})")
                   for g in rows] if show_labels else []
-        ax.set_yticks(y, labels if show_labels else [""] * len(rows), fontsize=7.5)
-        ax.tick_params(axis="x", labelsize=7.5)
+        ax.set_yticks(y, labels if show_labels else [""] * len(rows), fontsize=9)
+        ax.tick_params(axis="x", labelsize=8.5)
         ax.grid(axis="y", visible=False)
-        ax.set_title(_literal(str(cost)), fontsize=9.5, loc="left", fontweight="bold")
-        ax.set_xlabel("BoP = cost(h0) − cost(hp)  (> 0: hp better)", fontsize=7.5)
+        ax.set_title(_literal(str(cost)), fontsize=10.5, loc="left", fontweight="bold")
+        ax.set_xlabel("BoP = cost(h0) − cost(hp)  (> 0: hp better)", fontsize=8.5)
     for ax in axes[len(costs):]: ax.set_visible(False)
     handles = [Line2D([], [], color=c, marker="o", lw=1.6, label=_literal(v or "no verdict given"))
                for v, c in seen.items()]
-    if handles: fig.legend(handles=handles, loc="lower center", ncols=min(3, len(handles)), fontsize=7.5,
+    if handles: fig.legend(handles=handles, loc="lower center", ncols=min(3, len(handles)), fontsize=9,
                            frameon=False)
     leg_h = 0.35 * -(-len(handles) // 3) if handles else 0.1
     H = fig.get_size_inches()[1]
     fig.set_size_inches(fig.get_size_inches()[0], H + leg_h)
     fig.subplots_adjust(left=label_w / fig.get_size_inches()[0], right=0.98, top=1 - 0.45 / (H + leg_h),
-                        bottom=(leg_h + 0.45) / (H + leg_h), wspace=0.12 if same_n else 0.9, hspace=0.8 / (0.24 * len(rows) + 0.2))
+                        bottom=(leg_h + 0.45) / (H + leg_h), wspace=0.12 if same_n else 0.9, hspace=0.9 / (0.27 * len(rows) + 0.2))
     return fig
 
 
@@ -202,8 +211,12 @@ def _fit_rows(fit: pd.DataFrame, group: str, families) -> pd.DataFrame:
     return t[t["loglik"].notna()]
 
 @_styled
-def plot_bop_histograms(result: BoPResult, fit: pd.DataFrame | None = None, families=("gaussian", "laplace"),
-                        bins="auto", ncols: int = 3):
+def plot_bop_histograms(result: BoPResult, # the individual BoP with its groups
+                        fit: pd.DataFrame | None = None, # fit_families table (None: fit `families` here)
+                        families=("gaussian", "laplace"), # families whose densities are drawn
+                        bins="auto", # numpy/seaborn bins rule or count
+                        ncols: int = 3, # panels per row
+                       ) -> Figure:
     "Density histogram of the individual BoP per non-empty group with fitted `families` densities (bar probabilities for categorical BoP); returns the Figure."
     if not isinstance(result, BoPResult): raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
     if result.groups is None: raise ValueError("`result` has no groups; build it with benefit_of_personalization(..., groups).")
@@ -246,6 +259,68 @@ def plot_bop_histograms(result: BoPResult, fit: pd.DataFrame | None = None, fami
     fig.suptitle(_literal(f"individual BoP by group ({result.cost})"), fontsize=9)
     return fig
 
+# %% ../nbs/13_plots.ipynb #ed3e7ab8
+@_styled
+def plot_bop_ridges(result: BoPResult, # a continuous individual BoP with its groups
+                    fit: pd.DataFrame | None = None, # fit_families table: each group's selected family is drawn
+                    bins: int = 40, # bins over the drawn range, the same for every group
+                    clip: float = 0.005, # share of all people beyond each end of the range, gathered in the end bins
+                   ) -> Figure:
+    "Step histograms of the individual BoP, a row per non-empty group on one axes (shared bins), with each group's selected fitted density; returns the Figure."
+    if not isinstance(result, BoPResult): raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
+    if result.groups is None: raise ValueError("`result` has no groups; build it with benefit_of_personalization(..., groups).")
+    check_count(bins, "bins", at_least=2, example=40)
+    if isinstance(clip, bool) or not isinstance(clip, (int, float)) or not 0 <= clip < 0.5:
+        raise ValueError(f"`clip` must be a share in [0, 0.5), got {clip!r}; e.g. clip=0.005.")
+    if fit is not None and (not isinstance(fit, pd.DataFrame) or not {"group", "family", "loglik"} <= set(fit.columns)):
+        raise ValueError("`fit` must be a fit_families table (columns group, family, loc, scale, ...).")
+    b, g = np.asarray(result.individual, float), result.groups
+    sizes = np.bincount(g.codes, minlength=g.d)
+    keep = np.flatnonzero(sizes > 0)
+    lo, hi = np.quantile(b, [clip, 1 - clip]) if len(b) else (0.0, 0.0)
+    if not hi > lo: lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, int(bins) + 1)
+    sel = None
+    if fit is not None:
+        sel = fit[fit["family"].isin(tuple(_PDF)) & fit["loglik"].notna()]
+        sel = sel[sel["selected"].astype(bool)] if "selected" in sel else sel.iloc[0:0]
+    labels = [_literal(f"{g.names[j]} (n={sizes[j]:,})") for j in keep]
+    H = len(keep)
+    label_w = 0.062 * max(map(len, labels), default=10) + 0.3
+    fig = Figure(figsize=(label_w + 5.2, 0.42 * H + 1.5))
+    W, Hh = fig.get_size_inches()
+    ax = fig.add_axes((label_w / W, 0.95 / Hh, 1 - (label_w + 0.2) / W, 1 - 1.3 / Hh))
+    palette = dict(zip(_PDF, sns.color_palette("deep", 8)[1:]))
+    grid = np.linspace(lo, hi, 200)
+    used = {}
+    for row, j in enumerate(keep):                          # loop over groups, not people
+        name, base = str(g.names[j]), H - 1 - row
+        dens, _ = np.histogram(np.clip(b[g.codes == j], lo, hi), edges, density=True)
+        top = dens.max()
+        scale = 0.85 / top if top > 0 else 0.0
+        ax.stairs(base + dens * scale, edges, baseline=base, fill=True, color="0.85", gid=f"hist:{name}")
+        ax.stairs(base + dens * scale, edges, baseline=base, color="0.4", lw=0.6)
+        r = sel[sel["group"].astype(str) == name] if sel is not None else ()
+        if len(r):
+            r = r.iloc[0]
+            used[r["family"]] = palette[r["family"]]
+            ax.plot(grid, base + _PDF[r["family"]](r).pdf(grid) * scale, color=palette[r["family"]], lw=1.1,
+                    gid=f"fit:{name}:{r['family']}")
+    ax.axvline(0, color="0.3", lw=0.8, gid="zero")
+    ax.set_yticks(np.arange(H)[::-1] + 0.35, labels, fontsize=7.5)
+    ax.set_ylim(-0.15, H)
+    ax.set_xlim(lo, hi)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.set_xlabel("individual BoP b = cost(h0) − cost(hp)" +
+                  (f"  (the outer {clip:.1%} of people at each end in the end bins)" if clip > 0 else ""),
+                  fontsize=7.5)
+    handles = [Line2D([], [], color=c, lw=1.1, label=f"fitted {f} (selected)") for f, c in used.items()]
+    if handles: fig.legend(handles=handles, fontsize=7, loc="lower right", ncols=len(handles), frameon=False)
+    ax.set_title(_literal(f"individual BoP by group ({result.cost})"), fontsize=9, loc="left")
+    return fig
+
+
 # %% ../nbs/13_plots.ipynb #e941ae53
 def _bound_curve(m, sigma, family, mixture):
     "(lb_sum(eps), eps*(tau), d, N, largest eps) for group sizes `m` (+ sigma, family) or a fit_families table."
@@ -275,9 +350,16 @@ def _bound_curve(m, sigma, family, mixture):
     return lb_sum, e_star, len(m), int(m.sum()), cap
 
 @_styled
-def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: float | None = None,
-                          convention: str = "sum", tau: float = 0.5, mixture: str | None = None,
-                          title: str | None = None, ax=None):
+def plot_bound_vs_epsilon(m, # group sizes, or a fit_families table (the audit's)
+                          sigma=None, # std of the individual BoP: one number or one per group
+                          family: str | None = None, # bound family (None: gaussian; from a table: its selection)
+                          epsilon: float | None = None, # the audit's margin, marked with its bound
+                          convention: str = "sum", # 'sum' of the two errors or 'half' (the larger one)
+                          tau: float = 0.5, # reliability threshold, drawn as a dashed line
+                          mixture: str | None = None, # 'equal' or 'optimal' (None: optimal for a table)
+                          title: str | None = None, # what the figure belongs to, e.g. the cost's name
+                          ax=None, # draw into this Axes (default: a new Figure)
+                         ) -> Axes:
     "LB vs epsilon (log x) for group sizes `m` (or a fit_families table) with epsilon, tau and epsilon* marked; returns the Axes."
     check_choice(convention, "convention", ("sum", "half"))
     tau = _check_tau(tau)
@@ -293,11 +375,13 @@ def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: flo
     centre = e_star if 0 < e_star < np.inf else (epsilon or min(cap, 1.0) / 10)
     lo, hi = centre / 30, min(centre * 4, cap)
     if epsilon is not None: lo, hi = min(lo, epsilon / 3), min(max(hi, epsilon * 3), cap)
-    grid = np.geomspace(lo, hi, 300)
-    ax = _axes(ax)
+    grid = np.geomspace(lo, hi, 160)
+    ax = _axes(ax, margins=(0.65, 0.5, 0.15, 0.3))
     mix = mixture or ("optimal" if isinstance(m, pd.DataFrame) else "equal")
     ax.plot(grid, lb(grid), color="C0", lw=1.5, label=f"LB_{convention} ({mix} mixture)", gid="bound")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))      # 0.01, not mathtext 10^-2
+    ax.xaxis.set_minor_formatter(NullFormatter())
     level = tau / 2 if convention == "half" else tau
     ax.axhline(level, color="0.4", ls="--", lw=0.8, label=f"τ = {tau:g}" + (" (half: τ/2)" if convention == "half" else ""),
                gid="tau")
@@ -316,8 +400,14 @@ def plot_bound_vs_epsilon(m, sigma=None, family: str | None = None, epsilon: flo
 
 # %% ../nbs/13_plots.ipynb #eadc0dcf
 @_styled
-def plot_bound_vs_k(N_values, epsilon: float, family: str = "bernoulli", sigma=None, tau: float = 0.5,
-                    k_max: float | None = None, ax=None):
+def plot_bound_vs_k(N_values, # population sizes, one curve each
+                    epsilon: float, # the margin of benefit tested
+                    family: str = "bernoulli", # bound family
+                    sigma=None, # std of the individual BoP (families that need it)
+                    tau: float = 0.5, # reliability threshold
+                    k_max: float | None = None, # right end of the k axis (None: past the largest k*)
+                    ax=None, # draw into this Axes (default: a new Figure)
+                   ) -> Axes:
     "LB_sum vs the number k of binary attributes (d = 2^k equal groups) for each N, with tau and each k* marked; returns the Axes."
     Ns = np.atleast_1d(as_1d_array(np.atleast_1d(N_values), "N_values"))
     if np.any(Ns < 1): raise ValueError(f"`N_values` must be population sizes >= 1, got {Ns.min():g}.")
@@ -338,8 +428,14 @@ def plot_bound_vs_k(N_values, epsilon: float, family: str = "bernoulli", sigma=N
 
 # %% ../nbs/13_plots.ipynb #a8eb4bc1
 @_styled
-def plot_kstar_vs_n(epsilon: float, families=("bernoulli", "categorical", "gaussian", "laplace", "moment"), sigma=None,
-                    N_range=(1e3, 8e9), tau: float = 0.5, method: str = "exact", ax=None):
+def plot_kstar_vs_n(epsilon: float, # the margin of benefit tested
+                    families=("bernoulli", "categorical", "gaussian", "laplace", "moment"), # one line each
+                    sigma=None, # std of the individual BoP: a number or {family: number}
+                    N_range=(1e3, 8e9), # (low, high) population sizes, log grid
+                    tau: float = 0.5, # reliability threshold
+                    method: str = "exact", # max_attributes method: 'exact' root or 'lambertw' closed form
+                    ax=None, # draw into this Axes (default: a new Figure)
+                   ) -> Axes:
     "k* (largest number of binary attributes before every test has sum of errors >= tau) vs N on a log grid, one line per family; returns the Axes."
     families = (families,) if isinstance(families, str) else tuple(families)
     if not families: raise ValueError("`families` is empty; pass e.g. ('bernoulli', 'gaussian').")
@@ -370,7 +466,10 @@ def _curve_table(curve, name: str) -> pd.DataFrame:
     return t[costs].rename_axis("J").reset_index()
 
 @_styled
-def plot_cost_curve(curve_h0, curve_hp=None, ax=None):
+def plot_cost_curve(curve_h0, # CostCurve of h0 (explanation_cost_curve) or its .mean() table
+                    curve_hp=None, # the same for hp, drawn dashed
+                    ax=None, # draw into this Axes (default: a new Figure)
+                   ) -> Axes:
     "Mean sufficiency and incomprehensiveness cost vs J for h0 (and hp): the J-curve; returns the Axes."
     parts = [_curve_table(curve_h0, "curve_h0").assign(model="h0")]
     if curve_hp is not None: parts.append(_curve_table(curve_hp, "curve_hp").assign(model="hp"))
@@ -392,7 +491,9 @@ def _envy_mark(verdict) -> str:
     return next((m for k, m in _ENVY_MARKS.items() if v.startswith(k)), "")
 
 @_styled
-def plot_envy_heatmap(envy: EnvyResult, ax=None):
+def plot_envy_heatmap(envy: EnvyResult, # envy_tests result
+                      ax=None, # draw into this Axes (default: a new Figure)
+                     ) -> Axes:
     "The d x d envy matrix (rows: group s, columns: report s'), red = envy, verdict marks; returns the Axes."
     if not isinstance(envy, EnvyResult):
         raise TypeError(f"`envy` must be an EnvyResult (from envy_tests), got {type(envy).__name__}.")

@@ -15,7 +15,7 @@ from sklearn.metrics import r2_score, roc_auc_score
 from .bop import markdown_table, is_categorical_bop
 from .groups import make_groups
 from .pair import FittedPair
-from .plots import plot_forest, plot_bop_histograms, plot_bound_vs_epsilon, plot_envy_heatmap
+from .plots import plot_forest, plot_bop_ridges, plot_bound_vs_epsilon, plot_envy_heatmap
 from .plots import VERDICT_COLOURS, _verdict_colour, _constant_bop
 
 # %% auto #0
@@ -221,7 +221,7 @@ def figures(self: AuditReport) -> dict:
         figs[f"bound_{_slug(n)}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
                                                           title=f"bound for {n}").figure
     for n, ca in self.costs.items():
-        if not _categorical(ca): figs[f"histograms_{_slug(n)}"] = plot_bop_histograms(ca.bop, ca.fit, ncols=4)
+        if not _categorical(ca): figs[f"histograms_{_slug(n)}"] = plot_bop_ridges(ca.bop, ca.fit)
     for n, e in self.envy.items(): figs[f"envy_{_slug(n)}"] = plot_envy_heatmap(e).figure
     return figs
 
@@ -245,8 +245,8 @@ def _alt_texts(self: AuditReport) -> dict:
             f"Lower bound on the sum of errors against ε for {n}: at ε = {ca.epsilon:.3g} it is "
             f"{ca.lb_gamma:.3f} ({'at or above' if ca.lb_gamma >= ca.tau else 'below'} τ = {ca.tau:g}); "
             f"ε* = {ca.epsilon_star:.3g}.")
-        out[f"histograms_{_slug(n)}"] = (f"Histograms of the individual BoP of {n}, one panel per group, "
-                                         "with the fitted densities.")
+        out[f"histograms_{_slug(n)}"] = (f"Histograms of the individual BoP of {n}, a row per group, with "
+                                         "the density of the family selected for each group.")
     for n, e in self.envy.items():
         out[f"envy_{_slug(n)}"] = f"Envy matrix of {n}: {e.verdict}."
     return out
@@ -332,7 +332,7 @@ def _verdict_style(v) -> str:
     "Inline style of a cell whose text is a verdict: a tint and a bar of its colour ('' for other cells)."
     if not isinstance(v, str) or not any(v.startswith(k) for k in VERDICT_COLOURS): return ""
     c = _verdict_colour(v)
-    return f' style="background:{c}22;border-left:5px solid {c};text-align:left"'
+    return f' style="background:{c}22;border-left:5px solid {c};text-align:left;white-space:normal"'
 
 def _html_table(t: pd.DataFrame, digits: int = 4) -> str:
     "A DataFrame as an HTML table: one header row (the index name in its corner), numbers to `digits`, verdicts coloured."
@@ -347,7 +347,7 @@ def _html_table(t: pd.DataFrame, digits: int = 4) -> str:
 
 _STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}"
           "table{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
-          "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f4f4f4}"
+          "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td{white-space:nowrap}th{background:#f4f4f4}"
           "tbody th{text-align:left;font-weight:normal}img{max-width:100%}"
           "figcaption{font-style:italic;color:#555;margin-bottom:2em}dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}"
           ".note{background:#fff6e0;border-left:4px solid #e08214;padding:.4em .8em}")
@@ -396,8 +396,9 @@ _CAPTIONS = {"group": "Group BoP, one panel per cost (each in its own units), a 
                       "group BoP, the line its simultaneous (1 - alpha) interval, the colour its verdict; right of "
                       "0 personalization lowered the group's cost; an interval crossing 0 means the data cannot "
                       "tell the sign. 'all b = 0': everyone got the same cost from both models.",
-             "histograms": "Individual BoP per group with the fitted families (continuous BoP only): the spread "
-                           "sets how hard a benefit is to detect (it enters the bound through sigma).",
+             "histograms": "Individual BoP, a row per group, with the density of the family selected for the group "
+                           "(continuous BoP only): the spread sets how hard a benefit is to detect (it enters "
+                           "the bound through sigma).",
              "bound": "Lower bound (strongest valid mixture) on the sum of errors of any test of 'every group "
                       "benefits by at least epsilon' with these group sizes; above the dashed threshold no test is "
                       "reliable. The audit's epsilon and epsilon* are marked.",
@@ -422,6 +423,7 @@ def to_markdown(self: AuditReport,
 
 # %% ../nbs/14_report.ipynb #43668b7c
 _DPI = 100
+_WIDTH = {"bound": "640px", "envy": "760px"}          # small figures are not blown up to the page width
 
 def _render(figs: dict) -> dict:
     "Each Figure drawn once to PNG bytes (the same bytes go into the HTML page and figures/*.png)."
@@ -436,7 +438,8 @@ def _html(self: AuditReport, digits: int, pngs: dict) -> str:
     alt = self._alt_texts()
     def fig(k):
         if k not in pngs: return None
-        return (f'<figure><img alt="{html.escape(alt.get(k, k))}" src="data:image/png;base64,'
+        w = _WIDTH.get(k.split("_")[0], "100%")
+        return (f'<figure><img style="max-width:{w}" alt="{html.escape(alt.get(k, k))}" src="data:image/png;base64,'
                 f'{base64.b64encode(pngs[k]).decode("ascii")}"><figcaption>'
                 f"{html.escape(_CAPTIONS.get(k.split('_')[0], k))}</figcaption></figure>")
     parts = self._parts(table=lambda t: _html_table(t, digits),
@@ -508,7 +511,7 @@ def save(self: AuditReport,
 
 # %% ../nbs/14_report.ipynb #c2696491
 @patch
-def __repr__(self: AuditReport):
+def __repr__(self: AuditReport) -> str:
     with pd.option_context("display.width", 160, "display.max_columns", 12):
         return f"AuditReport({', '.join(self.costs)})\n{self.overview()}\n\n{self.verdicts()}"
 
