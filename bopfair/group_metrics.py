@@ -109,8 +109,8 @@ class GroupMetric:
     "A group-level metric: its sklearn route, its bootstrap route, what it takes and which way is better."
     name: str                 # registry key, e.g. 'auc'
     label: str                # display name, e.g. 'AUC'
-    score: Callable           # (y, pred, sample_weight) -> float: the point estimate
-    batch: Callable           # (y, pred, V) -> the metric under each row of a weight matrix V
+    score: Callable           # (y, pred, sample_weight) -> float: the reference (sklearn.metrics)
+    batch: Callable           # (y, pred, V) -> the metric under each row of a weight matrix V (the table's route)
     defined: Callable         # (y, w) -> '' when the metric is defined on these rows, else why not
     takes: str                # 'scores', 'probabilities', 'labels' or 'values'
     task: str                 # 'classification' or 'regression'
@@ -284,8 +284,7 @@ def group_metric_bop(y, # true outcome: 0/1 labels (classification) or numbers (
     for j, r in enumerate(rows):
         reason = "no data" if len(r) == 0 else m.defined(y[r], wt[r])
         if not reason:
-            sw = None if w is None else w[r]
-            est[j] = m.score(y[r], p0[r], sw), m.score(y[r], p1[r], sw)
+            est[j] = m.batch(y[r], p0[r], wt[r][None])[0], m.batch(y[r], p1[r], wt[r][None])[0]
             if len(r) < min_group_size: reason = f"fewer than min_group_size={min_group_size} rows"
         why.append(reason)
     tested = np.array([not r for r in why])
