@@ -6,6 +6,7 @@
 from __future__ import annotations
 from typing import NamedTuple
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from scipy.special import logsumexp, lambertw
 from scipy.optimize import brentq
@@ -50,9 +51,9 @@ _NEEDS_SIGMA = ("gaussian", "laplace", "laplace_loose", "moment")
 _EPS_MAX = {"bernoulli": 0.5, "categorical": 1.0}   # largest epsilon the two-point construction allows
 
 def log_kappa(
-    epsilon,                   # margin(s) eps > 0
+    epsilon: ArrayLike,        # margin(s) eps > 0
     family: str = "bernoulli", # one of FAMILIES
-    sigma=None,                # std of the individual BoP (continuous families); broadcasts with epsilon
+    sigma: ArrayLike | None = None,                # std of the individual BoP (continuous families); broadcasts with epsilon
 ) -> np.ndarray:
     "log(kappa) = log(1 + chi^2) of one person's H0 law against its H1 law for `family`; broadcasts `epsilon` with `sigma`."
     check_choice(family, "family", FAMILIES)
@@ -62,6 +63,10 @@ def log_kappa(
     if family in _NEEDS_SIGMA:
         if sigma is None: raise ValueError(f"`sigma` (the std of the individual BoP) is required for family={family!r}.")
         s = _positive(sigma, "sigma")
+    return _log_kappa_raw(eps, family, s if family in _NEEDS_SIGMA else None)
+
+def _log_kappa_raw(eps: np.ndarray, family: str, s) -> np.ndarray:
+    "log kappa of checked arguments (the inner loop of the roots: no validation)."
     with np.errstate(over="ignore"):                  # huge eps / sigma: log kappa = inf, a perfectly testable group
         if family == "bernoulli": return np.log1p(4 * eps**2)
         if family == "categorical": return np.log1p(eps**2)
@@ -116,11 +121,11 @@ def _log_chi2(a, mixture):
         return -logsumexp(-a, axis=-1)                # optimal: 1 / sum_j 1 / (kappa_j^m_j - 1)
 
 def lower_bound_from_log_kappa(
-    log_kappa,                 # per-group log(kappa_j); last axis = groups, other axes broadcast
-    m,                         # group sizes m_j >= 0 (an empty group has m_j = 0)
+    log_kappa: ArrayLike,      # per-group log(kappa_j); last axis = groups, other axes broadcast
+    m: ArrayLike,              # group sizes m_j >= 0 (an empty group has m_j = 0)
     convention: str = "sum",   # 'sum': bound on type I + type II; 'half': half of it
     clip: bool = True,         # clip to [0, 1] (values <= 0 are vacuous)
-    mixture="equal",           # 'equal' (the paper's), 'optimal' (chi^2-optimal weights) or weights w_j
+    mixture: str | ArrayLike = "equal", # 'equal' (the paper's), 'optimal' (chi^2-optimal weights) or weights w_j
     form: str = "exact",       # 'exact' keeps kappa^m - 1; 'simplified' drops the -1 (the authors' code)
 ) -> np.ndarray:
     "Le Cam bound 1 - sqrt(chi^2(Qbar_w || P1)) / 2 from per-group log(kappa_j) and group sizes `m`."
@@ -138,15 +143,15 @@ def lower_bound_from_log_kappa(
 
 # %% ../nbs/09_bounds.ipynb #a37e564d
 def pe_lower_bound(
-    epsilon,                   # margin(s) eps > 0 of H1: gamma >= eps; any shape
-    m,                         # group sizes m_j >= 0
+    epsilon: ArrayLike,        # margin(s) eps > 0 of H1: gamma >= eps; any shape
+    m: ArrayLike,              # group sizes m_j >= 0
     family: str = "bernoulli", # kappa family (see `log_kappa`)
-    sigma=None,                # std of the individual BoP: one number or one per group
+    sigma: ArrayLike | None = None,                # std of the individual BoP: one number or one per group
     convention: str = "sum",   # 'sum' (type I + type II) or 'half'
     clip: bool = True,         # clip to [0, 1]
-    mixture="equal",           # 'equal' (the paper's Theorem 5.1), 'optimal' (ours) or weights w_j
+    mixture: str | ArrayLike = "equal", # 'equal' (the paper's Theorem 5.1), 'optimal' (ours) or weights w_j
     form: str = "exact",       # 'exact' or 'simplified' (drops the -1, as the authors' code)
-):
+) -> np.ndarray | float:
     "Lower bound on worst type-I + type-II error ('sum') or half of it ('half') of any test of gamma >= `epsilon`."
     m = as_1d_array(m, "m")
     eps = _positive(epsilon, "epsilon")
@@ -160,16 +165,16 @@ def pe_lower_bound(
 
 # %% ../nbs/09_bounds.ipynb #25e65e7b
 def pe_lower_bound_equal(
-    epsilon,                   # margin(s) eps > 0; broadcasts with N and k
-    N,                         # number of people (>= 1)
-    k,                         # number of binary attributes: d = 2^k groups (k >= 0, may be fractional)
+    epsilon: ArrayLike,        # margin(s) eps > 0; broadcasts with N and k
+    N: ArrayLike,              # number of people (>= 1)
+    k: ArrayLike,              # number of binary attributes: d = 2^k groups (k >= 0, may be fractional)
     family: str = "bernoulli", # kappa family
-    sigma=None,                # std of the individual BoP (continuous families)
+    sigma: ArrayLike | None = None,                # std of the individual BoP (continuous families)
     convention: str = "sum",   # 'sum' or 'half'
     clip: bool = True,         # clip to [0, 1]
     mixture: str = "equal",    # 'equal' or 'optimal': identical for equal groups
     form: str = "exact",       # 'exact' or 'simplified' (drops the -1)
-):
+) -> np.ndarray | float:
     "The bound for d = 2^k equal groups of m = N/d people (m may be fractional); N < d (an empty group) gives 1."
     check_choice(convention, "convention", ("sum", "half"))
     check_choice(mixture, "mixture", MIXTURES)
@@ -243,10 +248,10 @@ def _k_exact(lz: float, a: float) -> float:
     return (lz - brentq(h, lo, hi, xtol=1e-13, rtol=1e-15)) / np.log(2)
 
 def max_attributes(
-    N,                         # number of people (>= 1); broadcasts with epsilon
-    epsilon,                   # margin eps > 0
+    N: ArrayLike,              # number of people (>= 1); broadcasts with epsilon
+    epsilon: ArrayLike,        # margin eps > 0
     family: str = "bernoulli", # kappa family
-    sigma=None,                # std of the individual BoP (continuous families)
+    sigma: ArrayLike | None = None,                # std of the individual BoP (continuous families)
     tau: float = 0.5,          # reliability threshold on the sum of errors
     method: str = "exact",     # 'exact' root, or 'lambertw' (closed form that drops the -1)
 ) -> MaxAttributes:
@@ -267,12 +272,12 @@ def max_attributes(
 
 # %% ../nbs/09_bounds.ipynb #71b1be88
 def min_group_size(
-    epsilon,                   # margin eps > 0
-    d,                         # number of equal groups (>= 1)
+    epsilon: ArrayLike,        # margin eps > 0
+    d: ArrayLike,              # number of equal groups (>= 1)
     family: str = "bernoulli", # kappa family
-    sigma=None,                # std of the individual BoP (continuous families)
+    sigma: ArrayLike | None = None, # std of the individual BoP (continuous families)
     tau: float = 0.5,          # reliability threshold on the sum of errors
-):
+) -> np.ndarray | float:
     "Equal group size m_min below which every test of gamma >= `epsilon` over `d` groups has sum of errors >= `tau`."
     tau = _check_tau(tau)
     d = _positive(d, "d", at_least=1, strict=False)
@@ -281,38 +286,56 @@ def min_group_size(
     return out[()] if np.ndim(out) == 0 else out
 
 # %% ../nbs/09_bounds.ipynb #77e5704d
-def _float_boundary(ok, lo: float, hi: float) -> float:
-    "Bisection on the float grid: given ok(lo) and not ok(hi) (0 < lo < hi), the float e with ok(prev(e)), not ok(e)."
-    a, b = np.float64(lo).view(np.int64), np.float64(hi).view(np.int64)   # positive floats sort like their bits
-    while b - a > 1:
+def _float_boundary(ok, lo, hi) -> np.ndarray:
+    "Bisection on the float grid, elementwise: given ok(lo) and not ok(hi) (0 < lo < hi), e with ok(prev(e)), not ok(e)."
+    a = np.asarray(lo, dtype=np.float64).view(np.int64).copy()     # positive floats sort like their bits
+    b = np.asarray(hi, dtype=np.float64).view(np.int64).copy()
+    while np.any(b - a > 1):                                       # <= 64 rounds for every element at once
         c = a + (b - a) // 2
-        if ok(float(np.int64(c).view(np.float64))): a = c
-        else: b = c
-    return float(np.int64(b).view(np.float64))
+        yes = ok(c.view(np.float64))
+        a, b = np.where(yes, c, a), np.where(yes, b, c)
+    return b.view(np.float64)
+
+def _epsilon_star_many(lb, tau: float, eps_max) -> np.ndarray:
+    """Elementwise smallest float e_j with lb(e)_j < tau, for lb non-increasing in each e_j (lb maps an array of
+    margins, one per problem, to their bounds): inf if none, 0 if lb_j < tau throughout, NaN if lb_j is."""
+    cap = np.asarray(eps_max, dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = lambda e: lb(e) >= tau
+    hi = np.where(np.isfinite(cap), cap, 1.0)
+    out = np.where(np.isnan(lb(hi)), np.nan, 0.0)
+    live = ~np.isnan(out)
+    top = live & ok(hi)
+    out[top & np.isfinite(cap)] = np.inf                          # the largest admissible eps is still untestable
+    grow = top & ~np.isfinite(cap)
+    while grow.any():                                              # unbounded family: widen the bracket in log-space
+        out[grow & (hi > 1e295)] = np.inf
+        grow &= hi <= 1e295
+        hi = np.where(grow, hi * 1e8, hi)
+        grow &= ok(hi)
+    live &= ~np.isinf(out)
+    lo = hi.copy()
+    shrink = live & ~ok(lo)
+    while shrink.any():
+        live &= ~(shrink & (lo < 1e-295))                          # lb < tau for every eps: eps* = 0
+        shrink &= lo >= 1e-295
+        lo = np.where(shrink, lo / 1e8, lo)
+        shrink &= ~ok(lo)
+    if live.any():
+        keep = lambda e: ok(np.where(live, e, hi))                  # finished problems sit at a valid margin
+        out[live] = _float_boundary(keep, np.where(live, lo, hi / 2), hi)[live]
+    return out
 
 def _epsilon_star(lb, tau: float, eps_max: float = np.inf) -> float:
-    "Smallest float eps with lb(eps) < tau, for lb non-increasing in eps: inf if none, 0 if lb < tau throughout, NaN if lb is."
-    ok = lambda e: bool(lb(e) >= tau)
-    hi = float(eps_max) if np.isfinite(eps_max) else 1.0
-    if np.isnan(lb(hi)): return np.nan
-    if np.isfinite(eps_max):
-        if ok(hi): return np.inf                       # the largest admissible eps is still certified untestable
-    else:
-        while ok(hi):                                   # unbounded family: widen the bracket in log-space
-            if hi > 1e295: return np.inf
-            hi *= 1e8
-    lo = hi
-    while not ok(lo):
-        if lo < 1e-295: return 0.0
-        lo /= 1e8
-    return _float_boundary(ok, lo, hi)
+    "Smallest float eps with lb(eps) < tau, for one non-increasing scalar lb (see `_epsilon_star_many`)."
+    return float(_epsilon_star_many(lambda e: np.atleast_1d(lb(float(e[0]))), tau, np.array([eps_max]))[0])
 
 def min_testable_epsilon(
-    m,                         # group sizes m_j >= 0
+    m: ArrayLike,              # group sizes m_j >= 0
     family: str = "bernoulli", # kappa family
-    sigma=None,                # std of the individual BoP: one number or one per group
+    sigma: ArrayLike | None = None, # std of the individual BoP: one number or one per group
     tau: float = 0.5,          # reliability threshold on the sum of errors
-    mixture="equal",           # 'equal' (the paper's), 'optimal' or weights, as in `pe_lower_bound`
+    mixture: str | ArrayLike = "equal",           # 'equal' (the paper's), 'optimal' or weights, as in `pe_lower_bound`
     form: str = "exact",       # 'exact' or 'simplified'
 ) -> float:
     "epsilon*: eps < epsilon* exactly when pe_lower_bound(eps, m, ...) >= `tau` (inf if no admissible eps gets below tau)."
@@ -326,10 +349,10 @@ def min_testable_epsilon(
 
 # %% ../nbs/09_bounds.ipynb #771e8a60
 def min_testable_epsilon_equal(
-    N,                         # number of people (>= 1)
-    k,                         # number of binary attributes: d = 2^k equal groups (may be large, e.g. 64)
+    N: float,                  # number of people (>= 1)
+    k: float,                  # number of binary attributes: d = 2^k equal groups (may be large, e.g. 64)
     family: str = "bernoulli", # kappa family
-    sigma=None,                # std of the individual BoP (continuous families)
+    sigma: float | None = None,                # std of the individual BoP (continuous families)
     tau: float = 0.5,          # reliability threshold on the sum of errors
     form: str = "exact",       # 'exact' or 'simplified'
 ) -> float:
@@ -407,23 +430,36 @@ def _fit_groups(fit, family, pooled_label) -> _FitGroups:
     return _FitGroups(list(t["group"]), m, sig, fams)
 
 def _fit_log_kappa(g: _FitGroups, eps: np.ndarray) -> np.ndarray:
-    "(len(eps), d) log kappa: sigma 0 -> inf (perfectly testable), NaN sigma -> NaN (no scale)."
-    lk = np.empty((len(eps), len(g.m)))
-    for j, (f, s) in enumerate(zip(g.families, g.sigma)):         # loop over groups, not people
-        if np.isnan(s) and f in _NEEDS_SIGMA: lk[:, j] = np.nan
-        elif s == 0 and f in _NEEDS_SIGMA: lk[:, j] = np.inf
-        else: lk[:, j] = log_kappa(eps, f, s if f in _NEEDS_SIGMA else None)
+    "log kappa of each group at `eps` ((k, 1) or (k, d)): sigma 0 -> inf (perfectly testable), NaN sigma -> NaN."
+    E = np.broadcast_to(np.asarray(eps, dtype=float), (len(eps), len(g.m)))
+    lk, fams = np.empty(E.shape), np.asarray(g.families)
+    log_kappa(E.ravel()[:1], "gaussian", 1.0)                      # validate eps once (then the inner loop)
+    for f in dict.fromkeys(g.families):                            # loop over families (<= 6), not groups
+        cols = np.flatnonzero(fams == f)
+        if f not in _NEEDS_SIGMA:
+            log_kappa(E[:, cols].max(), f)                         # the family's cap on eps
+            lk[:, cols] = _log_kappa_raw(E[:, cols], f, None)
+            continue
+        s = g.sigma[cols]
+        lk[:, cols] = np.where(s == 0, np.inf, np.nan)
+        ok = cols[s > 0]
+        if len(ok): lk[:, ok] = _log_kappa_raw(E[:, ok], f, g.sigma[ok])
     return lk
 
 def _fit_lb(g: _FitGroups, eps: np.ndarray, mixture, form: str) -> np.ndarray:
-    return lower_bound_from_log_kappa(_fit_log_kappa(g, eps), g.m, "sum", True, mixture, form)
+    return lower_bound_from_log_kappa(_fit_log_kappa(g, eps[:, None]), g.m, "sum", True, mixture, form)
+
+def _fit_lb_alone(g: _FitGroups, eps: np.ndarray, form: str) -> np.ndarray:
+    "Each group's own (d = 1) bound, sum convention, group j at eps[j]: chi^2 = kappa_j^m_j - 1 for any mixture."
+    a = _log_excess(_fit_log_kappa(g, eps[None, :])[0], g.m, form)
+    return _finish(0.5 * a - np.log(2), "sum", True)
 
 def bound_from_fit(
     fit: pd.DataFrame,         # fit_families table (all rows) or one row per group: group, n, sigma[, family]
-    epsilon,                   # margin(s) eps > 0
+    epsilon: ArrayLike,        # margin(s) eps > 0
     family: str | None = None, # kappa family for every group (default: from each group's fitted family)
     pooled_label: str = "all", # the pooled row's group label (dropped)
-    mixture="optimal",         # 'optimal' (audits), 'equal' (the paper's replication) or weights w_j
+    mixture: str | ArrayLike = "optimal", # 'optimal' (audits), 'equal' (the paper's replication) or weights w_j
     form: str = "exact",       # 'exact' or 'simplified' (drops the -1, as the authors' code)
 ) -> pd.DataFrame:
     "Lower bounds (both conventions) on the error of any test of gamma >= eps, for each `epsilon`, from a fit table."
@@ -434,13 +470,14 @@ def bound_from_fit(
                          "vacuous": lb <= 0})
 
 # %% ../nbs/09_bounds.ipynb #626930da
-def _fit_eps_max(g: _FitGroups) -> float:
-    return min([_EPS_MAX.get(f, np.inf) for f in g.families])
+def _fit_eps_max(g: _FitGroups) -> np.ndarray:
+    "Largest admissible margin of each group's kappa family (inf for the continuous ones)."
+    return np.array([_EPS_MAX.get(f, np.inf) for f in g.families])
 
 def min_testable_epsilon_from_fit(
     fit: pd.DataFrame,         # fit_families table (all rows) or one row per group
     tau: float = 0.5,          # reliability threshold on the sum of errors
-    mixture="optimal",         # as in `bound_from_fit`
+    mixture: str | ArrayLike = "optimal", # as in `bound_from_fit`
     family: str | None = None, # as in `bound_from_fit`
     pooled_label: str = "all", # the pooled row's group label (dropped)
     form: str = "exact",       # as in `bound_from_fit`
@@ -450,7 +487,7 @@ def min_testable_epsilon_from_fit(
     g = _fit_groups(fit, family, pooled_label)
     mixture, form = _check_mixture(mixture, len(g.m)), check_choice(form, "form", FORMS)
     lb = lambda e: _fit_lb(g, np.array([e]), mixture, form)[0]
-    return _epsilon_star(lb, tau, _fit_eps_max(g))
+    return _epsilon_star(lb, tau, _fit_eps_max(g).min())
 
 # %% ../nbs/09_bounds.ipynb #47615db9
 def group_bounds_from_fit(
@@ -458,7 +495,7 @@ def group_bounds_from_fit(
     epsilon: float,            # one margin eps > 0
     tau: float = 0.5,          # reliability threshold for eps_star
     family: str | None = None, # as in `bound_from_fit`
-    pooled_label: str = "all", # the pooled row's group label (dropped)
+    pooled_label: str | None = "all", # the pooled row's group label (dropped); None keeps it as a row
     form: str = "exact",       # as in `bound_from_fit`
 ) -> pd.DataFrame:
     "Per group (index): n, kappa family, sigma, lb (d = 1 bound at `epsilon`, sum convention) and eps_star of that group alone."
@@ -467,23 +504,21 @@ def group_bounds_from_fit(
     tau = _check_tau(tau)
     form = check_choice(form, "form", FORMS)
     g = _fit_groups(fit, family, pooled_label)
-    rows = []
-    for j in range(len(g.m)):                                        # loop over groups, not people
-        gj = _FitGroups([g.groups[j]], g.m[j:j + 1], g.sigma[j:j + 1], g.families[j:j + 1])
-        lb = lambda e: _fit_lb(gj, np.array([e]), "optimal", form)[0]
-        rows.append(dict(n=g.m[j], family=g.families[j], sigma=g.sigma[j], lb=lb(float(eps)),
-                         eps_star=_epsilon_star(lb, tau, _fit_eps_max(gj))))
-    return pd.DataFrame(rows, index=pd.Index(g.groups, name="group"))
+    e = np.full(len(g.m), float(eps))
+    lb = lambda e: _fit_lb_alone(g, e, form)                         # every group at once: no loop
+    return pd.DataFrame(dict(n=g.m, family=g.families, sigma=g.sigma, lb=lb(e),
+                             eps_star=_epsilon_star_many(lb, tau, _fit_eps_max(g))),
+                        index=pd.Index(g.groups, name="group"))
 
 # %% ../nbs/09_bounds.ipynb #679221bc
 def simulate_tests(
     epsilon: float,            # margin eps > 0
-    m,                         # group sizes m_j >= 1
+    m: ArrayLike,              # group sizes m_j >= 1
     family: str = "gaussian",  # 'gaussian', 'bernoulli' or 'categorical' (the bound's two-point laws)
-    sigma=1.0,                 # Gaussian std: one number or one per group
+    sigma: ArrayLike = 1.0,                 # Gaussian std: one number or one per group
     n_rep: int = 20000,        # Monte Carlo replications of each hypothesis
-    random_state=None,         # seed or numpy Generator
-    mixture="equal",           # the H0 mixture: 'equal', 'optimal' or weights w_j
+    random_state: int | np.random.Generator | None = None, # seed or numpy Generator
+    mixture: str | ArrayLike = "equal", # the H0 mixture: 'equal', 'optimal' or weights w_j
 ) -> pd.Series:
     "Monte Carlo sum of errors of the likelihood-ratio test against the mixture, and of plug-in tests, under the bound's construction."
     check_choice(family, "family", ("gaussian", "bernoulli", "categorical"))

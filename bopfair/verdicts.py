@@ -6,6 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 # %% auto #0
@@ -14,7 +15,9 @@ __all__ = ['MIN_GROUP_SIZE', 'VERDICTS', 'ALPHA_SCOPES', 'default_epsilon', 'che
 
 # %% ../nbs/11_verdicts.ipynb #4a7857c2
 from .checks import check_choice, check_open_unit
-from .bop import BoPResult, benefit_of_personalization, is_categorical_bop
+from .groups import Groups, make_groups, _column_levels
+from .bop import (BoPResult, benefit_of_personalization, is_categorical_bop, individual_bop,
+                         minimal_group_benefit)
 from .distributions import fit_families
 from .bounds import bound_from_fit, group_bounds_from_fit, min_testable_epsilon_from_fit
 from .inference import directional_tests, simultaneous_intervals, _holm_sides
@@ -22,15 +25,20 @@ from .inference import directional_tests, simultaneous_intervals, _holm_sides
 # %% ../nbs/11_verdicts.ipynb #b4fbfaa1
 def default_epsilon(r: BoPResult, # the cost's BoP (its table carries C(h0) per group)
                    ) -> tuple:
-    "Default epsilon of one cost and its meaning: 0.01 for 0/1 costs, else 1% of |C(h0)|."
-    if is_categorical_bop(r.individual) and _unit_costs(r.table):
-        return 0.01, "0.01 = one percentage point of the rate"
+    "(epsilon, its meaning in words): 0.01 for 0/1 costs, else 1% of |C(h0)|; defined for degenerate costs."
+    c = r.table[["cost_h0", "cost_hp"]].to_numpy(dtype=float)
+    if is_categorical_bop(r.individual):
+        if not np.any(c[np.isfinite(c)]):
+            return 0.01, ("0.01 in the cost's units (every cost is 0 under both models, so no rate "
+                          "or relative scale can be read off)")
+        if _unit_costs(r.table): return 0.01, "0.01 = one percentage point of the rate"
+        return 0.01, ("0.01 = one percentage point of the share of people whose cost moves "
+                      "(each person's cost changes by -1, 0 or +1 unit)")
     n = r.table["n"].to_numpy()
-    c0 = r.table["cost_h0"].to_numpy()
     ok = n > 0
-    scale = abs(float(np.sum(n[ok] * c0[ok]) / n[ok].sum()))
+    scale = abs(float(np.sum(n[ok] * c[ok, 0]) / n[ok].sum()))
     if scale == 0:
-        return 0.01, "0.01 (the generic model's mean cost is 0, so no relative scale exists)"
+        return 0.01, "0.01 in the cost's units (the generic model's mean cost is 0, so no relative scale exists)"
     eps = 0.01 * scale
     return eps, f"{eps:.4g} = 1% of the generic model's mean cost {scale:.4g}"
 
@@ -41,9 +49,9 @@ def _unit_costs(table: pd.DataFrame) -> bool:
     return bool(np.all(np.abs(c) <= 1))
 
 # %% ../nbs/11_verdicts.ipynb #aaf38401
-def check_epsilon(epsilon, # None, one number > 0, or a dict {cost name: number > 0}
+def check_epsilon(epsilon: float | dict | None, # None, one number > 0, or a dict {cost name: number > 0}
                   costs: list, # the audit's cost names (dict keys must be among them)
-                 ):
+                 ) -> None:
     "Validate the `epsilon` option of an audit before anything is computed."
     if epsilon is None: return
     if isinstance(epsilon, dict):
@@ -70,7 +78,8 @@ def cost_tests(r: BoPResult, # the cost's BoP with its groups
     "Raw one-sided p-values of benefit and harm per group and for the population ('all')."
     dt = directional_tests(r, method=method, min_group_size=min_group_size)
     t = dt.table[["n", "bop", "p_benefit", "p_harm", "tested"]].copy()
-    pop = np.zeros(len(r.individual), dtype=int)
+    pop = Groups(codes=np.zeros(len(r.individual), dtype=np.int64), names=("all",),
+                 attributes=("group",), levels=(("all",),))     # one group: no labels to factorize
     pt = directional_tests(r.individual, pop, method=dt.benefit.method).table
     pb, ph = float(pt["p_benefit"].iloc[0]), float(pt["p_harm"].iloc[0])
     t.loc["all"] = [len(r.individual), r.population, pb, ph, True]
@@ -173,23 +182,33 @@ class CostAudit:
         return t
 
     def __repr__(self):
-        with pd.option_context("display.width", 160, "display.max_columns", 14):
-            return (f"CostAudit({self.bop.cost!r}, {self.kind}; epsilon={self.epsilon:.4g} "
-                    f"[{self.epsilon_rule}]; alpha={self.alpha} over the {self.alpha_scope})\n"
-                    f"{self.table()}")
+        "Compact: the cost, d groups, epsilon and its rule, verdict counts and the gamma line."
+        groups = self.verdicts.drop(index="all", errors="ignore")
+        counts = groups.value_counts().reindex(VERDICTS).dropna().astype(int)
+        said = "; ".join(f"{k} {v}" for v, k in counts.items())
+        return (f"CostAudit({self.bop.cost!r}, {self.kind}): {len(groups)} groups, "
+                f"ε = {self.epsilon:.4g} [{self.epsilon_rule}], α = {self.alpha:g} over the "
+                f"{self.alpha_scope}\n  groups: {said}\n  population: {self.verdicts.get('all', '-')}"
+                f" (BoP {self.bop.population:.4g})\n  γ = {self.bop.gamma:.4g} at "
+                f"{self.bop.argmin_group!r}: {self.verdict}; p = {self.p_gamma:.3g}, "
+                f"bound {self.lb_gamma:.3f}, ε* = {self.epsilon_star:.4g}\n  .table() has the by-group table")
+
 
 # %% ../nbs/11_verdicts.ipynb #78210ee1
 ALPHA_SCOPES = ("cost", "audit")   # what alpha covers: one cost's claims, or the audit's
 
 def _bounds_table(fit: pd.DataFrame, epsilon: float, tests: pd.DataFrame) -> pd.DataFrame:
     "Per-group and population bound (d = 1) and eps*; NaN for groups that are not audited."
-    gb = group_bounds_from_fit(fit, epsilon)[["lb", "eps_star"]]
-    pooled = fit[fit["group"].astype(str) == "all"].assign(group="__population__")
-    pop = group_bounds_from_fit(pooled, epsilon)[["lb", "eps_star"]]
-    pop = pop.rename(index={"__population__": "all"})
-    gb = pd.concat([gb, pop]).reindex(tests.index)
+    gb = group_bounds_from_fit(fit, epsilon, pooled_label=None)[["lb", "eps_star"]]   # 'all' kept
+    gb = gb.reindex(tests.index)
     gb.loc[~tests["tested"].to_numpy(bool)] = np.nan
     return gb
+
+def _default_eps_error(e: ValueError, rule: str) -> ValueError:
+    "A bounds error caused by the default epsilon, worded as such (the user passed no epsilon)."
+    msg = str(e).replace("`epsilon`", "the default ε").replace("epsilon", "ε")
+    return ValueError(f"The default ε ({rule}) is not a valid margin for this cost: {msg} "
+                      "Pass `epsilon=` (a number > 0 in the cost's units).")
 
 def audit_bop(r: BoPResult, # the cost's BoP (benefit_of_personalization: it carries the groups)
               *, kind: str = "prediction", # 'prediction' or 'explanation'
@@ -209,13 +228,18 @@ def audit_bop(r: BoPResult, # the cost's BoP (benefit_of_personalization: it car
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     alpha, tau = check_open_unit(alpha, "alpha", 0.05), check_open_unit(tau, "tau", 0.5)
     check_epsilon(epsilon, [r.cost])
-    epsilon, rule = default_epsilon(r) if epsilon is None else (float(epsilon), "set by the user")
+    given = epsilon is not None
+    epsilon, rule = (float(epsilon), "set by the user") if given else default_epsilon(r)
     if tests is None:
         tests = adjust_claims({r.cost: cost_tests(r, method=method, min_group_size=min_group_size)},
                               alpha)[r.cost]
     fit = fit_families(r.individual, r.groups)
-    bound = bound_from_fit(fit, epsilon, mixture="optimal")
-    gb = _bounds_table(fit, float(epsilon), tests)
+    try:
+        bound = bound_from_fit(fit, epsilon, mixture="optimal")
+        gb = _bounds_table(fit, float(epsilon), tests)
+    except ValueError as e:
+        if given: raise
+        raise _default_eps_error(e, rule) from None
     verdicts = group_verdicts(tests, gb["lb"], tau)
     verdict, p_gamma, _ = gamma_verdict(tests, float(bound["lb_sum"].iloc[0]), tau)
     iv = simultaneous_intervals(r, alpha=alpha, method=method, min_group_size=min_group_size)
@@ -225,25 +249,93 @@ def audit_bop(r: BoPResult, # the cost's BoP (benefit_of_personalization: it car
                      epsilon_star=float(min_testable_epsilon_from_fit(fit, tau, mixture="optimal")),
                      intervals=iv, verdicts=verdicts, verdict=verdict, p_gamma=p_gamma)
 
+# %% ../nbs/11_verdicts.ipynb #99bed364
+def _is_dask(x) -> bool:
+    "A dask collection (Series, DataFrame), recognised without importing dask."
+    return type(x).__module__.split(".")[0] == "dask" and hasattr(x, "__dask_graph__")
+
+def _distinct(part):
+    "A partition's distinct labels (or rows of attribute values)."
+    return part.drop_duplicates()
+
+def _dask_levels(groups):
+    "Group levels from one small pass (each partition's distinct labels): sorted labels, or each column's levels."
+    import dask
+    uniq = pd.concat(dask.compute(*[dask.delayed(_distinct)(p) for p in groups.to_delayed()]))
+    if groups.ndim == 2:                                          # attribute columns
+        return {c: _column_levels(uniq[c].dropna().drop_duplicates(), None) for c in uniq.columns}
+    if uniq.isna().any(): raise ValueError("`groups` has missing labels; every person needs a group.")
+    return tuple(pd.Categorical(uniq.unique()).categories)
+
+def _partition_bop(part: pd.DataFrame, levels, d: int) -> tuple:
+    "One partition (cost_h0, cost_hp, group column(s)): ((3, d) per-group n, sum c0, sum cp; its b; its codes)."
+    c0, cp = part["cost_h0"], part["cost_hp"]
+    b = individual_bop(c0, cp)                                     # the in-memory checks, per partition
+    g = part.iloc[:, 2:].set_axis(list(levels), axis=1) if isinstance(levels, dict) else part.iloc[:, 2]
+    if isinstance(levels, dict): codes = make_groups(g, levels=levels).codes   # declared: same codes
+    else:
+        codes = pd.Categorical(np.asarray(g, dtype=object), categories=list(levels)).codes.astype(np.int64)
+        if np.any(codes < 0): raise ValueError("`groups` has missing labels; every person needs a group.")
+    sums = np.stack([np.bincount(codes, minlength=d).astype(float),
+                     np.bincount(codes, np.asarray(c0, dtype=float), minlength=d),
+                     np.bincount(codes, np.asarray(cp, dtype=float), minlength=d)])
+    return sums, b, codes
+
+def _bop_from_dask(cost_h0, cost_hp, groups, cost: str) -> BoPResult:
+    "The BoPResult of Dask columns: the group table from merged per-partition sums, b and codes from the same pass."
+    import dask
+    for name, x in (("cost_h0", cost_h0), ("cost_hp", cost_hp), ("groups", groups)):
+        if not _is_dask(x):
+            raise TypeError(f"`{name}` must be a dask Series like the other columns (e.g. ddf['{name}']), "
+                            f"got {type(x).__name__}; pass all three from one dask DataFrame, or all in memory.")
+    levels = _dask_levels(groups)
+    if isinstance(levels, dict):
+        names = make_groups(pd.DataFrame({c: [lv[0]] for c, lv in levels.items()}), levels=levels).names
+    else: names = tuple(map(str, levels))
+    d = len(names)
+    gcols = ({f"g{j}": groups[c] for j, c in enumerate(levels)} if isinstance(levels, dict)
+             else {"g0": groups})
+    frame = cost_h0.rename("cost_h0").to_frame().assign(cost_hp=cost_hp, **gcols)   # one set of partitions
+    parts = dask.compute(*[dask.delayed(_partition_bop)(f, levels, d) for f in frame.to_delayed()])
+    sums = np.sum([s for s, _, _ in parts], axis=0)
+    b = np.concatenate([x for _, x, _ in parts])
+    if len(b) == 0: raise ValueError("`cost_h0` and `cost_hp` are empty; an audit needs at least one person.")
+    n = sums[0]
+    with np.errstate(invalid="ignore", divide="ignore"): c0, cp = sums[1] / n, sums[2] / n
+    table = pd.DataFrame({"n": n.astype(np.int64), "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp},
+                         index=pd.Index(names, name="group"))
+    attrs = tuple(levels) if isinstance(levels, dict) else ("group",)
+    lv = tuple(levels.values()) if isinstance(levels, dict) else (levels,)
+    g = Groups(codes=np.concatenate([c for _, _, c in parts]), names=names, attributes=attrs, levels=lv)
+    gamma, argmin = minimal_group_benefit(table)
+    return BoPResult(individual=b, table=table, population=float(b.mean()), gamma=gamma,
+                     argmin_group=argmin, cost=cost, groups=g)
+
 # %% ../nbs/11_verdicts.ipynb #d9b73344
-def audit_costs(cost_h0, # per-person costs of the generic model (lower is better)
-                cost_hp, # per-person costs of the personalized model, same people and order
-                groups, # the people's group labels (or a Groups object)
+def audit_costs(cost_h0: ArrayLike, # per-person costs of the generic model (lower is better); or a dask Series
+                cost_hp: ArrayLike, # per-person costs of the personalized model, same people and order
+                groups: object, # group labels, a Groups or attribute columns; dask Series/DataFrame with dask costs
                 *, cost: str = "cost", # name of the cost, e.g. 'zero_one'
                 kind: str = "prediction", # 'prediction' or 'explanation'
-                **options) -> CostAudit:
-    "Audit one cost from per-person costs of h0 and hp and the people's groups (see audit_bop)."
-    r = benefit_of_personalization(cost_h0, cost_hp, groups, cost=cost)
+                **options: object, # audit_bop's options: epsilon, alpha, tau, min_group_size, method, alpha_scope
+               ) -> CostAudit:
+    "Audit one cost from per-person costs of h0 and hp and the people's groups (see audit_bop); dask columns run by partition."
+    if any(map(_is_dask, (cost_h0, cost_hp, groups))):
+        check_choice(kind, "kind", ("prediction", "explanation"))      # before any pass over the data
+        check_epsilon(options.get("epsilon"), [cost])
+        r = _bop_from_dask(cost_h0, cost_hp, groups, cost)
+    else: r = benefit_of_personalization(cost_h0, cost_hp, groups, cost=cost)
     return audit_bop(r, kind=kind, **options)
 
 # %% ../nbs/11_verdicts.ipynb #58fa760b
 def audit_results(results: dict, # cost name -> (kind, BoPResult)
-                  *, epsilon=None, # one number, a dict {cost: number}, or None (default_epsilon)
+                  *, epsilon: float | dict | None = None, # one number, a dict {cost: number}, or None (default_epsilon)
                   alpha: float = 0.05, # family-wise error rate of the "... shown" claims
                   alpha_scope: str = "cost", # 'cost': a family per cost; 'audit': one for all
                   method: str = "auto", # tests: 't', 'sign' or 'auto'
                   min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
-                  **options) -> dict:
+                  **options: object, # audit_bop's other options: tau
+                 ) -> dict:
     "Audit several costs: name -> CostAudit, the error budget spent per cost or per audit."
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     check_epsilon(epsilon, list(results))

@@ -403,3 +403,68 @@ def test_simulate_tests_with_weights():
     assert r.lb_sum == pytest.approx(pe_lower_bound(0.15, m, "gaussian", [1.0, 0.8, 1.2], mixture="optimal"), rel=1e-12)
     w = simulate_tests(0.15, m, "gaussian", 1.0, n_rep=20000, random_state=0, mixture=[0.2, 0.3, 0.5])
     assert w.optimal >= w.lb_sum - 4 * w.se
+
+# ---------------------------------------------------------------- the vectorized roots against the scalar route
+from bopfair.bounds import _FitGroups, _fit_groups, _fit_lb, _EPS_MAX
+
+def _scalar_float_boundary(ok, lo: float, hi: float) -> float:
+    "The scalar bisection on the float grid that group_bounds_from_fit ran per group before issue 12."
+    a, b = np.float64(lo).view(np.int64), np.float64(hi).view(np.int64)
+    while b - a > 1:
+        c = a + (b - a) // 2
+        if ok(float(np.int64(c).view(np.float64))): a = c
+        else: b = c
+    return float(np.int64(b).view(np.float64))
+
+def _scalar_eps_star(lb, tau, eps_max=np.inf):
+    ok = lambda e: bool(lb(e) >= tau)
+    hi = float(eps_max) if np.isfinite(eps_max) else 1.0
+    if np.isnan(lb(hi)): return np.nan
+    if np.isfinite(eps_max):
+        if ok(hi): return np.inf
+    else:
+        while ok(hi):
+            if hi > 1e295: return np.inf
+            hi *= 1e8
+    lo = hi
+    while not ok(lo):
+        if lo < 1e-295: return 0.0
+        lo /= 1e8
+    return _scalar_float_boundary(ok, lo, hi)
+
+def _scalar_group_bounds(fit, eps, tau, form):
+    "Per group, one scalar root at a time, through the all-groups bound with d = 1 (the slow route)."
+    g = _fit_groups(fit, None, "all")
+    rows = []
+    for j in range(len(g.m)):
+        gj = _FitGroups([g.groups[j]], g.m[j:j + 1], g.sigma[j:j + 1], g.families[j:j + 1])
+        lb = lambda e: _fit_lb(gj, np.array([e]), "optimal", form)[0]
+        rows.append((lb(float(eps)), _scalar_eps_star(lb, tau, _EPS_MAX.get(g.families[j], np.inf))))
+    return np.array(rows)
+
+def test_group_bounds_vectorized_equal_the_scalar_route_on_random_fits():
+    "One vectorized float-grid bisection over all groups gives the scalar route's lb and eps* to the last bit."
+    rng = np.random.default_rng(12)
+    fams = ["gaussian", "laplace", "moment", "bernoulli", "categorical", "laplace_loose"]
+    for _ in range(40):
+        d = int(rng.integers(1, 18))
+        m = np.where(rng.random(d) < 0.1, 0, np.round(10 ** rng.uniform(0, 7, d)))
+        sig = 10 ** rng.uniform(-4, 2, d)
+        sig[rng.random(d) < 0.08] = 0.0                    # perfectly testable
+        sig[rng.random(d) < 0.08] = np.nan                 # no scale
+        fit = pd.DataFrame({"group": [f"g{j}" for j in range(d)], "n": m, "sigma": sig,
+                            "family": rng.choice(fams, d)})
+        eps, tau = 10 ** rng.uniform(-4, -0.4), rng.uniform(0.05, 0.95)
+        form = str(rng.choice(["exact", "simplified"]))
+        new = group_bounds_from_fit(fit, eps, tau, form=form)[["lb", "eps_star"]].to_numpy()
+        old = _scalar_group_bounds(fit, eps, tau, form)
+        np.testing.assert_array_equal(new, old)
+
+def test_group_bounds_keep_the_pooled_row_when_asked():
+    fit = pd.DataFrame({"group": ["a", "b", "all"], "n": [300, 500, 800], "sigma": [1.0, 0.8, 0.9],
+                        "family": ["gaussian", "laplace", "gaussian"]})
+    both = group_bounds_from_fit(fit, 0.05, pooled_label=None)
+    assert list(both.index) == ["a", "b", "all"]
+    alone = group_bounds_from_fit(fit[fit.group == "all"].assign(group="pop"), 0.05)
+    assert both.loc["all", "eps_star"] == alone.loc["pop", "eps_star"]
+    assert list(group_bounds_from_fit(fit, 0.05).index) == ["a", "b"]
