@@ -9,11 +9,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, r2_score, roc_auc_score
-from .checks import as_1d_array, check_choice, check_count, check_open_unit, check_same_length
-from .checks import _MAX_N_BOOT
+from .checks import as_1d_array, check_choice, check_count, check_open_unit
+from .checks import check_same_length, _MAX_N_BOOT
 from .groups import as_groups
 from .costs import _binary_labels, _label_rule, _probabilities
-from .bop import markdown_table
+from .bop import markdown_table, _check_sample_weight
 from .inference import _TableResult, _as_rng, holm_adjust
 
 # %% auto #0
@@ -27,15 +27,16 @@ def _ece_bins(p: np.ndarray) -> np.ndarray:
     return np.minimum((p * ECE_BINS).astype(np.int64), ECE_BINS - 1)
 
 def _ece(y, p, sample_weight=None) -> float:
-    "Expected calibration error of P(y=1): sum over bins of |sum of w (y - p)|, over the sum of w."
+    "Expected calibration error of P(y=1): sum over bins of |sum of w (y - p)|, over sum w."
     w = np.ones(len(y)) if sample_weight is None else sample_weight
     gap = np.bincount(_ece_bins(p), weights=w * (y - p), minlength=ECE_BINS)
     return float(np.abs(gap).sum() / w.sum())
 
 def _error_rate(cls: int):
-    "FPR (cls=0: P(yhat=1 | y=0)) or FNR (cls=1: P(yhat=0 | y=1)) from sklearn's confusion matrix."
+    "FPR (cls=0: P(yhat=1 | y=0)) or FNR (cls=1: P(yhat=0 | y=1)), sklearn's confusion matrix."
     def rate(y, yhat, sample_weight=None) -> float:
-        tn, fp, fn, tp = confusion_matrix(y, yhat, labels=[0, 1], sample_weight=sample_weight).ravel()
+        cm = confusion_matrix(y, yhat, labels=[0, 1], sample_weight=sample_weight)
+        tn, fp, fn, tp = cm.ravel()
         return float(fp / (fp + tn)) if cls == 0 else float(fn / (fn + tp))
     return rate
 
@@ -47,21 +48,21 @@ def _r2(y, f, sample_weight=None) -> float:
     "Coefficient of determination: sklearn's r2_score (the weighted mean of y as baseline)."
     return float(r2_score(y, f, sample_weight=sample_weight))
 
-# %% ../nbs/10b_group_metrics.ipynb #c03c7d39
+# %% ../nbs/10b_group_metrics.ipynb #ecd82780
 def _auc_batch(y, s, V):
-    "AUC under each row of the weight matrix V (r, m): weighted Mann-Whitney, ties one half."
+    "AUC under each row of the weight matrix V (r, m): weighted Mann-Whitney, ties 1/2."
     order = np.argsort(s, kind="stable")
     ss = s[order]
-    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])       # blocks of tied scores
+    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])   # blocks of tied scores
     Vs, pos = V[:, order], y[order] == 1
     P = np.add.reduceat(Vs * pos, starts, axis=1)
     N = np.add.reduceat(Vs * ~pos, starts, axis=1)
-    below = np.cumsum(N, axis=1) - N                               # negatives strictly below
+    below = np.cumsum(N, axis=1) - N                  # negatives strictly below
     with np.errstate(invalid="ignore", divide="ignore"):
         return (P * (below + 0.5 * N)).sum(1) / (P.sum(1) * N.sum(1))
 
 def _ece_batch(y, p, V):
-    "ECE under each row of V: per-bin weighted gaps |sum w (y - p)| summed, over the weight."
+    "ECE under each row of V: per-bin weighted gaps |sum w (y - p)|, summed, over sum w."
     D = np.zeros((len(y), ECE_BINS))
     D[np.arange(len(y)), _ece_bins(p)] = y - p
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -77,7 +78,7 @@ def _rate_batch(cls: int):
 
 def _r2_batch(y, f, V):
     "R^2 under each row of V; NaN where the resampled y is constant."
-    yc = y - y.mean()                                              # centred: no cancellation
+    yc = y - y.mean()                                 # centred: no cancellation
     live = V > 0
     const = np.where(live, y, np.inf).min(1) == np.where(live, y, -np.inf).max(1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -103,46 +104,48 @@ def _y_varies(y, w) -> str:
     live = y[w > 0]
     return "" if len(live) and live.min() < live.max() else "y is constant"
 
-# %% ../nbs/10b_group_metrics.ipynb #3eb7ccee
+# %% ../nbs/10b_group_metrics.ipynb #d7b0f5a8
 @dataclass(frozen=True)
 class GroupMetric:
-    "A group-level metric: its sklearn route, its bootstrap route, what it takes and which way is better."
+    "A group-level metric: reference and vectorized routes, what it takes, which way is better."
     name: str                 # registry key, e.g. 'auc'
     label: str                # display name, e.g. 'AUC'
-    score: Callable           # (y, pred, sample_weight) -> float: the reference (sklearn.metrics)
-    batch: Callable           # (y, pred, V) -> the metric under each row of a weight matrix V (the table's route)
-    defined: Callable         # (y, w) -> '' when the metric is defined on these rows, else why not
+    score: Callable           # (y, pred, sample_weight) -> float: the reference (sklearn)
+    batch: Callable           # (y, pred, V) -> metric per row of weights V: the table's route
+    defined: Callable         # (y, w) -> '' if the metric is defined on these rows, else why
     takes: str                # 'scores', 'probabilities', 'labels' or 'values'
     task: str                 # 'classification' or 'regression'
     higher_is_better: bool    # cost = -metric if True, else metric (lower cost is better)
     by_class: bool            # the bootstrap keeps each group's class counts fixed
-    source: str               # where the point estimate comes from
+    source: str               # where the reference comes from
 
     def cost(self, value): # a metric value (or array of them)
         "The metric as a cost, lower is better: -metric or metric."
         return -value if self.higher_is_better else value
 
-# %% ../nbs/10b_group_metrics.ipynb #0e43a2a5
+# %% ../nbs/10b_group_metrics.ipynb #2a09601f
+_CM = "sklearn.metrics.confusion_matrix"
 GROUP_METRICS = {m.name: m for m in [
-    GroupMetric("auc", "AUC", _auc, _auc_batch, _both_classes, "scores", "classification", True,
-                True, "sklearn.metrics.roc_auc_score"),
-    GroupMetric("ece", "ECE", _ece, _ece_batch, _has_weight, "probabilities", "classification",
-                False, False, f"{ECE_BINS} equal-width bins of P(y=1) (numpy; no sklearn function)"),
+    GroupMetric("auc", "AUC", _auc, _auc_batch, _both_classes, "scores", "classification",
+                True, True, "sklearn.metrics.roc_auc_score"),
+    GroupMetric("ece", "ECE", _ece, _ece_batch, _has_weight, "probabilities",
+                "classification", False, False,
+                f"{ECE_BINS} equal-width bins of P(y=1) (numpy; no sklearn function)"),
     GroupMetric("fpr", "FPR", _error_rate(0), _rate_batch(0), _has_class(0), "labels",
-                "classification", False, True, "sklearn.metrics.confusion_matrix: fp / (fp + tn)"),
+                "classification", False, True, f"{_CM}: fp / (fp + tn)"),
     GroupMetric("fnr", "FNR", _error_rate(1), _rate_batch(1), _has_class(1), "labels",
-                "classification", False, True, "sklearn.metrics.confusion_matrix: fn / (fn + tp)"),
+                "classification", False, True, f"{_CM}: fn / (fn + tp)"),
     GroupMetric("r2", "R²", _r2, _r2_batch, _y_varies, "values", "regression", True, False,
                 "sklearn.metrics.r2_score"),
 ]}
 
-# %% ../nbs/10b_group_metrics.ipynb #bb997854
+# %% ../nbs/10b_group_metrics.ipynb #0718900a
 def _stratified_counts(strata: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    "(k, n) resample counts: every replicate redraws each stratum's rows with replacement, as many as it has."
+    "(k, n) resample counts: each replicate redraws every stratum's rows, as many as it has."
     n = len(strata)
     order = np.argsort(strata, kind="stable")
     sizes = np.bincount(strata)
-    first = np.r_[0, np.cumsum(sizes)[:-1]][strata[order]]       # per sorted slot: its stratum's start
+    first = np.r_[0, np.cumsum(sizes)[:-1]][strata[order]]   # each sorted slot's stratum start
     slot = rng.integers(first, first + sizes[strata[order]], size=(k, n))
     rows = order[slot] + n * np.arange(k)[:, None]
     return np.bincount(rows.ravel(), minlength=k * n).reshape(k, n)
@@ -150,17 +153,19 @@ def _stratified_counts(strata: np.ndarray, k: int, rng: np.random.Generator) -> 
 # %% ../nbs/10b_group_metrics.ipynb #eef59b88
 GROUP_LEVEL_NOTE = "group-level: no individual BoP, so no distribution fit and no bound"
 GROUP_VERDICTS = ("benefit shown", "harm shown", "not shown (testable, no significant effect)",
-                  "untestable: the metric is undefined in this group", "too small to audit", "no data")
+                  "untestable: the metric is undefined in this group", "too small to audit",
+                  "no data")
 
-# %% ../nbs/10b_group_metrics.ipynb #05fcbd37
+# %% ../nbs/10b_group_metrics.ipynb #c573ebe9
 @dataclass(frozen=True, repr=False)
 class GroupMetricBoP(_TableResult):
-    "BoP of one group-level metric per group and overall: stratified bootstrap intervals, Holm tests, verdicts."
+    "BoP of a group-level metric per group and overall: bootstrap intervals, tests, verdicts."
     metric: str               # GROUP_METRICS name
-    table: pd.DataFrame       # groups + 'all': n, metric_h0, metric_hp, bop, ci_low, ci_high, p_benefit, p_harm, verdict
-    tests: pd.DataFrame       # raw one-sided p-values, tested, defined replicates, why not tested
+    table: pd.DataFrame       # groups + 'all': n, metric_h0, metric_hp, bop, ci_low, ci_high,
+                              # p_benefit, p_harm (Holm-adjusted), verdict
+    tests: pd.DataFrame       # raw one-sided p-values, tested, defined replicates, why not
     replicates: np.ndarray    # (n_boot, d + 1) bootstrap BoPs; NaN columns where not tested
-    alpha: float              # family-wise level of the claims; intervals are 1 - alpha per row
+    alpha: float              # family-wise level of the claims; intervals: 1 - alpha per row
     n_boot: int
     random_state: object
     weighted: bool            # sample weights were given
@@ -172,23 +177,26 @@ class GroupMetricBoP(_TableResult):
         m = GROUP_METRICS[self.metric]
         way = (f"{m.label}(hp) - {m.label}(h0)" if m.higher_is_better
                else f"{m.label}(h0) - {m.label}(hp)")
+        weighted = ", weighted" if self.weighted else ""
         return (f"{self.metric!r}, bop = {way}, positive = hp better; alpha={self.alpha}, "
-                f"n_boot={self.n_boot}{', weighted' if self.weighted else ''}; {GROUP_LEVEL_NOTE})")
+                f"n_boot={self.n_boot}{weighted}; {GROUP_LEVEL_NOTE})")
 
-    def to_markdown(self, digits: int = 4, # significant digits of the numbers
-                    caption: bool = True, # start with a line naming the metric, its orientation and the group-level note
+    def to_markdown(self,
+                    digits: int = 4, # significant digits of the numbers
+                    caption: bool = True, # first a line: the metric, its orientation, the note
                    ) -> str:
-        "The table as markdown (`bop.markdown_table`), after a caption line unless `caption=False`."
+        "The table as markdown (`bop.markdown_table`), after a caption unless `caption=False`."
         body = markdown_table(self.table, digits)
-        return f"**{GROUP_METRICS[self.metric].label}** ({self._head()}\n\n{body}" if caption else body
+        if not caption: return body
+        return f"**{GROUP_METRICS[self.metric].label}** ({self._head()}\n\n{body}"
 
 # %% ../nbs/10b_group_metrics.ipynb #7b265c31
 def _bootstrap_bop(m: GroupMetric, y, p0, p1, w, strata, rows: list, tested, n_boot: int,
                    rng: np.random.Generator, max_cells: int = 2**22) -> np.ndarray:
-    "(n_boot, len(rows)) BoP replicates of the tested rows (NaN elsewhere): one draw for h0 and hp."
+    "(n_boot, len(rows)) BoP replicates of the tested rows (NaN elsewhere); h0, hp: one draw."
     reps = np.full((n_boot, len(rows)), np.nan)
     if not tested.any(): return reps
-    k = max(1, min(n_boot, max_cells // len(y)))                   # replicates per chunk
+    k = max(1, min(n_boot, max_cells // len(y)))          # replicates per chunk
     for start in range(0, n_boot, k):
         V = _stratified_counts(strata, min(k, n_boot - start), rng) * w
         for j in np.flatnonzero(tested):
@@ -198,64 +206,60 @@ def _bootstrap_bop(m: GroupMetric, y, p0, p1, w, strata, rows: list, tested, n_b
     return reps
 
 def _p_values(reps: np.ndarray) -> tuple:
-    "One-sided bootstrap p-values of benefit (BoP > 0) and harm (BoP < 0), +1 corrected, over finite replicates."
-    ok = np.isfinite(reps)
+    "One-sided bootstrap p-values of benefit (BoP > 0) and harm (BoP < 0), +1 corrected."
+    ok = np.isfinite(reps)                                # undefined replicates left out
     k = ok.sum(0)
-    return (1 + ((reps <= 0) & ok).sum(0)) / (k + 1), (1 + ((reps >= 0) & ok).sum(0)) / (k + 1)
+    pb = (1 + ((reps <= 0) & ok).sum(0)) / (k + 1)
+    return pb, (1 + ((reps >= 0) & ok).sum(0)) / (k + 1)
 
-def _assemble(m, g, rows, est, reps, why, tested, alpha, n_boot, random_state, weighted, min_size):
-    "The result: intervals, raw and Holm-adjusted p-values (one family: both sides, every tested row), verdicts."
+def _assemble(m, g, rows, est, reps, why, tested, alpha, n_boot, random_state, weighted,
+              min_size):
+    "The result: intervals, raw and Holm-adjusted p-values (one family), verdicts."
     d = len(rows)
     pb, ph, lo, hi = (np.full(d, np.nan) for _ in range(4))
     if tested.any():
         pb[tested], ph[tested] = _p_values(reps[:, tested])
-        lo[tested], hi[tested] = np.nanquantile(reps[:, tested], [alpha / 2, 1 - alpha / 2], axis=0)
-    p_adj, reject = holm_adjust(np.concatenate([pb, ph]), alpha)
+        lo[tested], hi[tested] = np.nanquantile(reps[:, tested], [alpha / 2, 1 - alpha / 2],
+                                                axis=0)
+    p_adj, reject = holm_adjust(np.concatenate([pb, ph]), alpha)  # both sides, tested rows
     n = np.array([len(r) for r in rows])
     small = np.array([w.startswith("fewer than") for w in why])
+    V = GROUP_VERDICTS
     verdict = np.select([n == 0, small, ~tested, reject[:d], reject[d:]],
-                        [GROUP_VERDICTS[5], GROUP_VERDICTS[4], GROUP_VERDICTS[3], GROUP_VERDICTS[0],
-                         GROUP_VERDICTS[1]], GROUP_VERDICTS[2])
+                        [V[5], V[4], V[3], V[0], V[1]], V[2])
     index = pd.Index(list(g.names) + ["all"], name="group")
     table = pd.DataFrame({"n": n, "metric_h0": est[:, 0], "metric_hp": est[:, 1],
-                          "bop": m.cost(est[:, 0]) - m.cost(est[:, 1]), "ci_low": lo, "ci_high": hi,
-                          "p_benefit": p_adj[:d], "p_harm": p_adj[d:], "verdict": verdict}, index=index)
+                          "bop": m.cost(est[:, 0]) - m.cost(est[:, 1]), "ci_low": lo,
+                          "ci_high": hi, "p_benefit": p_adj[:d], "p_harm": p_adj[d:],
+                          "verdict": verdict}, index=index)
     tests = pd.DataFrame({"n": n, "p_benefit_raw": pb, "p_harm_raw": ph, "tested": tested,
                           "n_defined": np.isfinite(reps).sum(0), "why_not": why}, index=index)
-    return GroupMetricBoP(metric=m.name, table=table, tests=tests, replicates=reps, alpha=alpha,
-                          n_boot=n_boot, random_state=random_state, weighted=weighted,
-                          min_group_size=min_size)
+    return GroupMetricBoP(metric=m.name, table=table, tests=tests, replicates=reps,
+                          alpha=alpha, n_boot=n_boot, random_state=random_state,
+                          weighted=weighted, min_group_size=min_size)
 
-# %% ../nbs/10b_group_metrics.ipynb #dfb19c2e
+# %% ../nbs/10b_group_metrics.ipynb #86055a49
 def _group_predictions(pred, m: GroupMetric, name: str) -> np.ndarray:
-    "Predictions as the metric takes them: P(y=1) in [0, 1], labels (P cut at 0.5), or numbers."
+    "Predictions as the metric takes them: P(y=1) in [0, 1], labels (P cut at 0.5), numbers."
     if m.takes == "probabilities": return _probabilities(pred, name)
     if m.takes == "labels": return _label_rule(pred, 0.5, name).astype(float)
     return as_1d_array(pred, name)
 
-def _sample_weight(w, n: int) -> np.ndarray:
-    "Weights: finite, >= 0, one per row, not all 0."
-    w = as_1d_array(w, "sample_weight")
-    check_same_length(y=range(n), sample_weight=w)
-    if (w < 0).any():
-        raise ValueError(f"`sample_weight` has {int((w < 0).sum())} negative value(s); "
-                         "weights must be >= 0.")
-    if w.sum() <= 0: raise ValueError("`sample_weight` sums to 0; give some rows a positive weight.")
-    return w
-
-def group_metric_bop(y, # true outcome: 0/1 labels (classification) or numbers (regression)
-                     pred_h0, # the generic model's predictions, as the metric takes them (scores, P(y=1), labels, values)
-                     pred_hp, # the personalized model's predictions: same rows, same kind
-                     groups, # the people's groups: Groups (make_groups), attribute columns or 1-D labels
-                     metric: str, # a GROUP_METRICS name: 'auc', 'ece', 'fpr', 'fnr' or 'r2'
-                     *, task: str = "classification", # 'classification' or 'regression': the metric's task
-                     sample_weight=None, # weights >= 0 per row: the metric's sample_weight; rows are resampled with them
-                     n_boot: int = 2000, # bootstrap replicates (at least 2 x tested rows / alpha to show anything)
-                     alpha: float = 0.05, # family-wise level of the claims; intervals are 1 - alpha per row
-                     random_state=0, # int seed, numpy Generator or None (not reproducible)
-                     min_group_size: int = 20, # smaller groups are "too small to audit" (not tested)
-                    ) -> GroupMetricBoP:
-    "Group-level BoP of `metric`, cost(h0) - cost(hp) per group and overall, with stratified paired bootstrap tests."
+def group_metric_bop(
+    y, # true outcome: 0/1 labels (classification) or numbers (regression)
+    pred_h0, # generic model's predictions as the metric takes them: scores, P(y=1), labels...
+    pred_hp, # personalized model's predictions: same rows, same kind
+    groups, # the people's groups: Groups (make_groups), attribute columns or 1-D labels
+    metric: str, # a GROUP_METRICS name: 'auc', 'ece', 'fpr', 'fnr' or 'r2'
+    *,
+    task: str = "classification", # 'classification' or 'regression': the metric's task
+    sample_weight=None, # weights >= 0: the metric's sample_weight; rows resampled with them
+    n_boot: int = 2000, # bootstrap replicates (>= 2 x tested rows / alpha to show anything)
+    alpha: float = 0.05, # family-wise level of the claims; intervals are 1 - alpha per row
+    random_state=0, # int seed, numpy Generator or None (not reproducible)
+    min_group_size: int = 20, # smaller groups are "too small to audit" (not tested)
+) -> GroupMetricBoP:
+    "Group-level BoP of `metric`, cost(h0) - cost(hp) per group and overall, bootstrap-tested."
     check_choice(metric, "metric", GROUP_METRICS)
     m = GROUP_METRICS[metric]
     check_choice(task, "task", ("classification", "regression"))
@@ -263,29 +267,34 @@ def group_metric_bop(y, # true outcome: 0/1 labels (classification) or numbers (
         fits = ", ".join(repr(k) for k, v in GROUP_METRICS.items() if v.task == task)
         raise ValueError(f"metric={metric!r} is a {m.task} metric but task={task!r}; "
                          f"choose a {task} metric ({fits}) or task={m.task!r}.")
+    y_in = y
     y = _binary_labels(y, "y") if task == "classification" else as_1d_array(y, "y")
-    p0, p1 = _group_predictions(pred_h0, m, "pred_h0"), _group_predictions(pred_hp, m, "pred_hp")
+    p0 = _group_predictions(pred_h0, m, "pred_h0")
+    p1 = _group_predictions(pred_hp, m, "pred_hp")
     n = check_same_length(y=y, pred_h0=p0, pred_hp=p1)
     if n == 0: raise ValueError("`y` is empty; a group metric needs at least one row.")
-    w = None if sample_weight is None else _sample_weight(sample_weight, n)
+    w = _check_sample_weight(sample_weight, n, y=y_in, pred_h0=pred_h0, pred_hp=pred_hp,
+                             groups=groups)
     g = as_groups(groups, n, "groups")
     if "all" in g.names:
-        raise ValueError("A group is named 'all', the name of the population row; rename that level.")
+        raise ValueError("A group is named 'all', the name of the population row; rename it.")
     n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT, example=2000,
                          advice="use about 2000 for a 95% interval.")
     alpha = check_open_unit(alpha, "alpha", 0.05)
     min_group_size = check_count(min_group_size, "min_group_size", example=20,
-                                 advice="use 1 to test every group where the metric is defined.")
+                                 advice="use 1 to test every group with a defined metric.")
     rng = _as_rng(random_state)
     wt = np.ones(n) if w is None else w
     order = np.argsort(g.codes, kind="stable")
-    rows = np.split(order, np.cumsum(np.bincount(g.codes, minlength=g.d))[:-1]) + [np.arange(n)]
+    rows = np.split(order, np.cumsum(np.bincount(g.codes, minlength=g.d))[:-1])
+    rows.append(np.arange(n))                            # the population row 'all'
     est, why = np.full((len(rows), 2), np.nan), []
     for j, r in enumerate(rows):
         reason = "no data" if len(r) == 0 else m.defined(y[r], wt[r])
         if not reason:
-            est[j] = m.batch(y[r], p0[r], wt[r][None])[0], m.batch(y[r], p1[r], wt[r][None])[0]
-            if len(r) < min_group_size: reason = f"fewer than min_group_size={min_group_size} rows"
+            est[j] = [m.batch(y[r], p[r], wt[r][None])[0] for p in (p0, p1)]
+            if len(r) < min_group_size:
+                reason = f"fewer than min_group_size={min_group_size} rows"
         why.append(reason)
     tested = np.array([not r for r in why])
     strata = g.codes * 2 + y.astype(np.int64) if m.by_class else g.codes

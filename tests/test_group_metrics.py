@@ -147,8 +147,9 @@ def test_result_contract():
     (dict(metric="brier"), "Unknown metric='brier'"),
     (dict(metric="r2"), "metric='r2' is a regression metric"),
     (dict(task="survival"), "Unknown task='survival'"),
-    (dict(sample_weight=np.r_[-1.0, np.ones(119)]), "`sample_weight` has 1 negative"),
-    (dict(sample_weight=np.ones(3)), "`sample_weight` has 3"),
+    (dict(sample_weight=np.r_[-1.0, np.ones(119)]), "`sample_weight` must be >= 0, found -1 at position 0"),
+    (dict(sample_weight=np.ones(3)), "`sample_weight` has 3 values"),
+    (dict(sample_weight=np.zeros(120)), "`sample_weight` is 0 for every person"),
     (dict(n_boot=0), "`n_boot` must be >= 1"),
     (dict(alpha=1.0), "`alpha` must be strictly between 0 and 1"),
     (dict(min_group_size=-3), "`min_group_size` must be >= 1"),
@@ -171,3 +172,8 @@ def test_bad_predictions_and_groups():
         group_metric_bop(y, p0, p1, lab[:-1], "auc")
     with pytest.raises(ValueError, match="named 'all'"):
         group_metric_bop(y, p0, p1, np.where(lab == "a", "all", lab), "auc")
+    S = pd.DataFrame({"g": lab})
+    w = pd.Series(np.ones(120), index=S.index[::-1])
+    with pytest.raises(ValueError, match="`sample_weight` and `groups` are indexed differently"):
+        group_metric_bop(y, p0, p1, S, "auc", sample_weight=w)
+    group_metric_bop(y, p0, p1, S, "auc", sample_weight=w.sort_index(), n_boot=10)   # aligned: fine
