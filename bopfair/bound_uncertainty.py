@@ -6,6 +6,7 @@
 from __future__ import annotations
 from typing import NamedTuple
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from .checks import as_1d_array, check_choice, check_count, check_open_unit, _MAX_N_BOOT
 from .bop import bop_and_groups, is_categorical_bop
@@ -27,7 +28,9 @@ def _check_sigma_family(family: str) -> str:
                          f"{', '.join(map(repr, SIGMA_FAMILIES))}.")
     return check_choice(family, "family", SIGMA_FAMILIES)
 
-def sigma_estimate(x, family: str = "gaussian") -> float:
+def sigma_estimate(x: ArrayLike,             # one sample of individual BoP
+                   family: str = "gaussian", # one of SIGMA_FAMILIES: std, or the Laplace MLE of sigma
+                  ) -> float:
     "The sigma that `fit_families` reports for `family`: std (divisor n) or sqrt(2) * mean |x - median| (Laplace)."
     x = as_1d_array(x, "x")
     if len(x) == 0: raise ValueError("`x` is empty; sigma needs at least one value.")
@@ -42,7 +45,10 @@ def _weighted_median(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     lo, hi = (cum > (m - 1) // 2).argmax(axis=1), (cum > m // 2).argmax(axis=1)
     return (values[lo] + values[hi]) / 2
 
-def sigma_from_counts(values, counts, family: str = "gaussian") -> np.ndarray:
+def sigma_from_counts(values: ArrayLike,          # sorted distinct values of the sample
+                      counts: ArrayLike,          # (n_boot, len(values)) counts of each value per resample
+                      family: str = "gaussian",   # one of SIGMA_FAMILIES, as in `sigma_estimate`
+                     ) -> np.ndarray:
     "sigma estimate of each resample (rows of `counts`, same total) over sorted distinct `values`, per `family` as `sigma_estimate`."
     _check_sigma_family(family)
     v = as_1d_array(values, "values")
@@ -79,11 +85,11 @@ def _sigma_with_rule(values, C, family, m: int, categorical: bool, pooled: float
     return s
 
 def bootstrap_sigmas(
-    b,                          # individual BoP (array) or a BoPResult
-    groups=None,                # the people's groups (default: the BoPResult's)
+    b: object,                  # individual BoP (array) or a BoPResult
+    groups: object = None,      # the people's groups (default: the BoPResult's)
     family: str = "gaussian",   # sigma estimator: std ('gaussian', 'moment') or Laplace MLE ('laplace', ...)
     n_boot: int = 1000,         # bootstrap replicates
-    random_state=0,             # seed or numpy Generator
+    random_state: int | np.random.Generator | None = 0, # seed or numpy Generator
     max_cells: int = 2**22,     # largest count matrix drawn at once
     categorical: bool | None = None,  # BoP of 0-1 costs; None: all values in {-1, 0, 1}
     alpha: float = 0.05,        # level of the Clopper-Pearson sigma for constant categorical samples
@@ -113,9 +119,9 @@ def bootstrap_sigmas(
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #499d80f4
 def bound_replicates(
-    epsilon,                    # margin(s) eps > 0
-    m,                          # group sizes
-    sigmas,                     # (n_rep, d) sigmas; NaN = no scale (bound NaN), 0 = perfectly testable
+    epsilon: ArrayLike,         # margin(s) eps > 0
+    m: ArrayLike,               # group sizes
+    sigmas: ArrayLike,          # (n_rep, d) sigmas; NaN = no scale (bound NaN), 0 = perfectly testable
     family: str = "gaussian",   # kappa family with a sigma
     mixture: str = "optimal",   # 'optimal' (as bound_from_fit) or 'equal' (the paper's)
 ) -> np.ndarray:
@@ -141,13 +147,13 @@ def _check_epsilon(epsilon) -> np.ndarray:
     return eps
 
 def bound_spread(
-    b,                          # individual BoP (array) or a BoPResult
-    groups=None,                # the people's groups (default: the BoPResult's)
-    epsilon=0.01,               # margin(s) eps > 0
+    b: object,                  # individual BoP (array) or a BoPResult
+    groups: object = None,      # the people's groups (default: the BoPResult's)
+    epsilon: ArrayLike = 0.01,  # margin(s) eps > 0
     family: str = "gaussian",   # kappa family with a sigma
     n_boot: int = 1000,         # bootstrap replicates
     confidence: float = 0.95,   # level of the percentile interval
-    random_state=0,             # seed or numpy Generator
+    random_state: int | np.random.Generator | None = 0, # seed or numpy Generator
     tau: float = 0.5,           # reliability threshold for share_unreliable
     mixture: str = "optimal",   # 'optimal' (as bound_from_fit) or 'equal' (the paper's)
     categorical: bool | None = None,  # BoP of 0-1 costs; None: all values in {-1, 0, 1}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from scipy import optimize, special, stats
 from statsmodels.stats.diagnostic import lilliefors
@@ -46,7 +47,8 @@ def _gof_sample(x: np.ndarray) -> tuple:
     return x[np.random.default_rng(0).choice(len(x), _GOF_MAX_ROWS, replace=False)], \
         f"GoF on a seeded subsample of {_GOF_MAX_ROWS} rows"
 
-def fit_gaussian(x: np.ndarray) -> dict:
+def fit_gaussian(x: np.ndarray, # one sample of individual BoP (finite numbers)
+                ) -> dict:
     "Gaussian MLE with standard errors, log-likelihood and the Lilliefors KS test."
     n, mu, s = len(x), float(np.mean(x)), float(np.std(x))
     ll = -0.5 * n * (np.log(2 * np.pi * s * s) + 1)                 # sum of logpdf at the MLE, closed form
@@ -78,7 +80,8 @@ def _ks_laplace_null(n: int, n_boot: int = _GOF_N_BOOT, seed: int = 0) -> np.nda
         out[s:s + step] = _ks_laplace(rng.laplace(size=(min(step, n_boot - s), n)))
     return out
 
-def fit_laplace(x: np.ndarray) -> dict:
+def fit_laplace(x: np.ndarray, # one sample of individual BoP (finite numbers)
+               ) -> dict:
     "Laplace MLE (median, mean absolute deviation from it), Fisher-information standard errors, parametric-bootstrap KS p-value."
     n, loc = len(x), float(np.median(x))
     b = float(np.mean(np.abs(x - loc)))
@@ -92,7 +95,8 @@ def fit_laplace(x: np.ndarray) -> dict:
                          gof_stat=stat, gof_pvalue=float(p), note=note), n)
 
 # %% ../nbs/08_distributions.ipynb #c71d01b1
-def fit_categorical(x: np.ndarray) -> dict:
+def fit_categorical(x: np.ndarray, # one sample of individual BoP with few distinct values
+                   ) -> dict:
     "Categorical law on the observed support: relative frequencies, their standard errors, the pmf's mean and std."
     n = len(x)
     vals, counts = np.unique(x, return_counts=True)
@@ -216,7 +220,8 @@ def _t_mle(x: np.ndarray) -> tuple:
     return theta, bse, float(ll) * len(x)
 
 # %% ../nbs/08_distributions.ipynb #3b8e97f5
-def fit_student_t(x: np.ndarray) -> dict:
+def fit_student_t(x: np.ndarray, # one sample of individual BoP (finite numbers, at least 3)
+                 ) -> dict:
     "Student-t MLE (analytic gradient, L-BFGS-B) with observed-information standard errors and an approximate KS test."
     n = len(x)
     theta, bse, ll = _t_mle(x)
@@ -244,8 +249,8 @@ def _max_variance_categorical(c: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.where(c == 0, np.minimum(q, 1.0), 4 * qq * (1 - qq))
 
 def degenerate_sigma(
-    n,                         # sample size(s) (>= 0)
-    value,                     # the constant value of each sample (NaN if it is not constant, e.g. n < 3)
+    n: ArrayLike,              # sample size(s) (>= 0)
+    value: ArrayLike,          # the constant value of each sample (NaN if it is not constant, e.g. n < 3)
     categorical: bool,         # the BoP is built from 0-1 costs (values in {-1, 0, 1})
     pooled_sigma: float,       # std of the pooled sample (all groups): the fallback scale
     alpha: float = 0.05,       # one-sided level of the Clopper-Pearson bound on the discordance rate
@@ -272,8 +277,8 @@ def _pooled_std(x: np.ndarray) -> float:
     return float(np.std(x)) if len(x) and not np.all(x == x[0]) else (0.0 if len(x) else np.nan)
 
 def fit_sample(
-    x,                           # one sample of individual BoP
-    families=FIT_FAMILIES,       # families to fit
+    x: ArrayLike,                # one sample of individual BoP
+    families: tuple = FIT_FAMILIES,  # families to fit
     max_categories: int = 10,    # at most this many distinct values: a discrete sample
     group: str = "all",          # label for the `group` column
     pooled_sigma: float | None = None,  # std of the pooled sample (default: of `x`), for degenerate samples
@@ -311,9 +316,9 @@ def fit_sample(
 
 # %% ../nbs/08_distributions.ipynb #23e667c3
 def fit_families(
-    b,                           # individual BoP, one value per person
-    groups=None,                 # the people's groups (labels, Groups, DataFrame of attributes) or None
-    families=FIT_FAMILIES,       # families to fit
+    b: ArrayLike,                # individual BoP, one value per person
+    groups: object = None,                 # the people's groups (labels, Groups, DataFrame of attributes) or None
+    families: tuple = FIT_FAMILIES,  # families to fit
     max_categories: int = 10,    # at most this many distinct values: a discrete sample
     pooled: bool = True,         # add the pooled sample as group 'all'
     categorical: bool | None = None,  # BoP of 0-1 costs; None: values of `b` all in {-1, 0, 1}
@@ -342,7 +347,12 @@ def fit_families(
     return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/08_distributions.ipynb #b610a5a6
-def qq_data(x, family: str = "gaussian", loc: float = 0.0, scale: float = 1.0, df: float | None = None) -> pd.DataFrame:
+def qq_data(x: ArrayLike,               # the sample (any order)
+            family: str = "gaussian",   # 'gaussian', 'laplace' or 'student_t'
+            loc: float = 0.0,           # the fitted location
+            scale: float = 1.0,         # the fitted scale (> 0)
+            df: float | None = None,    # degrees of freedom (student_t only)
+           ) -> pd.DataFrame:
     "Theoretical quantiles of a fitted continuous law against the sorted sample `x` (plotting positions (i-1/2)/n)."
     x = np.sort(as_1d_array(x, "x"))
     check_choice(family, "family", ("gaussian", "laplace", "student_t"))
@@ -354,7 +364,12 @@ def qq_data(x, family: str = "gaussian", loc: float = 0.0, scale: float = 1.0, d
     return pd.DataFrame({"theoretical": dist.ppf(q), "sample": x, "family": family})
 
 # %% ../nbs/08_distributions.ipynb #92153fef
-def qq_from_fit(b, groups, fit: pd.DataFrame, group: str, family: str) -> pd.DataFrame:
+def qq_from_fit(b: ArrayLike,          # individual BoP, one value per person
+                groups: object,        # the people's groups (labels, Groups, attribute DataFrame)
+                fit: pd.DataFrame,     # a fit_families table
+                group: str,            # the group to plot ('all': the pooled sample)
+                family: str,           # the fitted family to compare with
+               ) -> pd.DataFrame:
     "QQ data of `group`'s BoP against its fitted `family` from a `fit_families` table."
     b = as_1d_array(b, "b")
     row = fit[(fit.group == group) & (fit.family == family)]
