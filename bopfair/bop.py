@@ -35,7 +35,7 @@ def _group_means(values: np.ndarray, codes: np.ndarray, d: int, w: np.ndarray | 
     n = np.bincount(codes, minlength=d) if w is None else np.bincount(codes, weights=w, minlength=d)
     sums = np.bincount(codes, weights=values if w is None else values * w, minlength=d)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, sums / np.maximum(n, 1), np.nan)
+        return np.where(n > 0, sums / np.where(n > 0, n, 1), np.nan)
 
 def _first_mismatch(a: pd.Index, b: pd.Index):
     "The first position where two indexes differ (their common length if one is a prefix of the other)."
@@ -90,9 +90,11 @@ def group_cost_table(cost_h0, # per-person cost of the generic model h0 (lower i
     if w is None:
         return pd.DataFrame({"n": np.bincount(g.codes, minlength=g.d), "cost_h0": c0, "cost_hp": cp,
                              "bop": c0 - cp}, index=pd.Index(g.names, name="group"))
-    sw, sw2 = (np.bincount(g.codes, weights=v, minlength=g.d) for v in (w, w * w))
+    top = np.zeros(g.d); np.maximum.at(top, g.codes, w)
+    u = w / np.where(top > 0, top, 1.0)[g.codes]             # Kish's size is scale-free: no underflow of w^2
+    sw, su, su2 = (np.bincount(g.codes, weights=v, minlength=g.d) for v in (w, u, u * u))
     return pd.DataFrame({"n": np.bincount(g.codes, weights=w > 0, minlength=g.d).astype(np.int64),
-                         "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp, "sum_w": sw, "n_eff": _kish(sw, sw2)},
+                         "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp, "sum_w": sw, "n_eff": _kish(su, su2)},
                         index=pd.Index(g.names, name="group"))
 
 # %% ../nbs/03_bop.ipynb #6b83f817
@@ -170,8 +172,8 @@ def summary(self: BoPResult) -> pd.DataFrame:
            "cost_hp": [np.average(self.table["cost_hp"][ok], weights=size[ok])],
            "bop": [self.population]}
     if self.weights is not None:
-        w = self.weights
-        row.update(sum_w=[float(w.sum())], n_eff=[float(_kish(w.sum(), (w * w).sum()))])
+        w, u = self.weights, self.weights / self.weights.max()
+        row.update(sum_w=[float(w.sum())], n_eff=[float(_kish(u.sum(), (u * u).sum()))])
     return pd.concat([self.table, pd.DataFrame(row, index=pd.Index(["all"], name="group"))])
 
 # %% ../nbs/03_bop.ipynb #e4a4c971
