@@ -49,17 +49,22 @@ def _r2(y, f, sample_weight=None) -> float:
     "Coefficient of determination: sklearn's r2_score (the weighted mean of y as baseline)."
     return float(r2_score(y, f, sample_weight=sample_weight))
 
-# %% ../nbs/10b_group_metrics.ipynb #ecd82780
+# %% ../nbs/10b_group_metrics.ipynb #31df7999
 def _auc_batch(y, s, V):
     "AUC under each row of the weight matrix V (r, m): weighted Mann-Whitney, ties 1/2."
     order = np.argsort(s, kind="stable")
     ss = s[order]
-    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])   # blocks of tied scores
     Vs, pos = V[:, order], y[order] == 1
-    P = np.add.reduceat(Vs * pos, starts, axis=1)
-    N = np.add.reduceat(Vs * ~pos, starts, axis=1)
-    below = np.cumsum(N, axis=1) - N                  # negatives strictly below
+    new_block = np.r_[True, ss[1:] != ss[:-1]]
     with np.errstate(invalid="ignore", divide="ignore"):
+        if new_block.all():                           # no ties: negatives below each positive
+            neg = np.cumsum(Vs * ~pos, axis=1)
+            Vp = Vs[:, pos]
+            return (Vp * neg[:, pos]).sum(1) / (Vp.sum(1) * neg[:, -1])
+        starts = np.flatnonzero(new_block)            # blocks of tied scores
+        P = np.add.reduceat(Vs * pos, starts, axis=1)
+        N = np.add.reduceat(Vs * ~pos, starts, axis=1)
+        below = np.cumsum(N, axis=1) - N              # negatives strictly below
         return (P * (below + 0.5 * N)).sum(1) / (P.sum(1) * N.sum(1))
 
 def _ece_batch(y, p, V):
@@ -79,11 +84,11 @@ def _rate_batch(cls: int):
 
 def _r2_batch(y, f, V):
     "R^2 under each row of V; NaN where the resampled y is constant."
-    yc = y - y.mean()                                 # centred: no cancellation
     live = V > 0
     const = np.where(live, y, np.inf).min(1) == np.where(live, y, -np.inf).max(1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sst = V @ yc ** 2 - (V @ yc) ** 2 / V.sum(1)
+        ybar = (V @ y) / V.sum(1)                     # each replicate's weighted mean
+        sst = (V * (y - ybar[:, None]) ** 2).sum(1)   # two passes: no cancellation
         return np.where(const, np.nan, 1 - (V @ (y - f) ** 2) / np.where(const, 1.0, sst))
 
 # %% ../nbs/10b_group_metrics.ipynb #bcac8e9c
