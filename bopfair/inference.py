@@ -8,7 +8,7 @@ import numbers
 from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from .bop import BoPResult, bop_and_groups, is_categorical_bop   # old paths kept
 from .checks import check_choice, check_count, check_open_unit, check_positive_scalar
 from .checks import _MAX_N_BOOT
@@ -21,8 +21,44 @@ __all__ = ['METHODS', 'ALTERNATIVES', 'FEW_VALUES', 'INTERVAL_METHODS', 'group_m
            'discordance_interval', 'SimultaneousIntervals', 'simultaneous_intervals']
 
 # %% ../nbs/10_inference.ipynb #5a220539
-def group_moments(b: np.ndarray, g: Groups) -> pd.DataFrame:
-    "Per-group n, mean, sd (ddof=1), n_pos, n_neg and constant flag of `b`, for all d groups (empty ones too)."
+def _weighted_moments(b: np.ndarray, g: Groups, w: np.ndarray) -> pd.DataFrame:
+    "group_moments with sample weights: rows of weight 0 left out, weighted mean, linearization se, effective sizes."
+    keep = w > 0
+    b, codes, w, d = b[keep], g.codes[keep], w[keep], g.d
+    top = np.zeros(d); np.maximum.at(top, codes, w)
+    w = w / top[codes]                     # each group's methods are scale-free: largest weight 1, no underflow
+    n = np.bincount(codes, minlength=d)
+    W, W2, W4 = (np.bincount(codes, weights=v, minlength=d) for v in (w, w * w, w ** 4))
+    pos, neg = b > 0, b < 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = np.where(n > 0, W ** 2 / np.where(n > 0, W2, 1.0), 0.0)          # Kish
+        df = np.where(n > 1, np.maximum(W2 ** 2 / np.where(n > 0, W4, 1.0) - 1, 1.0), 0.0)   # Satterthwaite, >= 1
+        mean = np.where(n > 0, np.bincount(codes, weights=w * b, minlength=d) / np.where(n > 0, W, 1.0), np.nan)
+        lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
+        np.minimum.at(lo, codes, b); np.maximum.at(hi, codes, b)
+        constant = (n > 0) & (lo == hi)
+        mean = np.where(constant, lo, mean)
+        dev = w * np.abs(b - mean[codes]) / W[codes]            # |influence| of each row on the ratio mean
+        scale = np.zeros(d); np.maximum.at(scale, codes, dev)   # scaled squares: no underflow
+        ss = np.bincount(codes, weights=(dev / np.where(scale > 0, scale, 1.0)[codes]) ** 2, minlength=d)
+        se = np.where(constant & (n > 1), 0.0,
+                      np.where(n > 1, scale * np.sqrt(ss * n / np.maximum(n - 1, 1)), np.nan))
+        Wp, Wn = (np.bincount(codes, weights=w * s, minlength=d) for s in (pos, neg))
+        Wd2 = np.bincount(codes, weights=w * w * (pos | neg), minlength=d)
+        per = np.where(Wd2 > 0, (Wp + Wn) / np.where(Wd2 > 0, Wd2, 1.0), 0.0)   # Kish size / weight, discordant rows
+        disc = np.where(n > 0, (Wp + Wn) / np.where(n > 0, W, 1.0), 0.0) * n_eff
+    return pd.DataFrame({"n": n, "n_eff": n_eff, "df": df, "bop": mean, "sd": se * np.sqrt(df + 1), "se": se,
+                         "n_pos": np.bincount(codes, weights=pos, minlength=d).astype(int),
+                         "n_neg": np.bincount(codes, weights=neg, minlength=d).astype(int),
+                         "pos_eff": Wp * per, "neg_eff": Wn * per, "disc_eff": disc, "constant": constant},
+                        index=pd.Index(g.names, name="group"))
+
+def group_moments(b: np.ndarray, # individual BoP, one per person
+                  g: Groups, # the people's groups
+                  w: np.ndarray | None = None, # sample weights >= 0, aligned with `b` (None: unweighted)
+                 ) -> pd.DataFrame: # one row per group, all d of them (empty ones too)
+    "Per-group n, mean, sd (ddof=1), n_pos, n_neg and constant flag of `b`, for all d groups (empty ones too); weighted: see below."
+    if w is not None: return _weighted_moments(b, g, w)
     d, codes = g.d, g.codes
     n = np.bincount(codes, minlength=d)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -40,6 +76,29 @@ def group_moments(b: np.ndarray, g: Groups) -> pd.DataFrame:
                          "n_neg": np.bincount(codes, weights=b < 0, minlength=d).astype(int), "constant": constant},
                         index=pd.Index(g.names, name="group"))
 
+def _effective(mo: pd.DataFrame) -> tuple:
+    "What the array cores read: (n, mean, sd, n_pos, n_neg, (discordant, of n), constant); weighted: n = df + 1, sd = se sqrt(n), effective counts."
+    col = lambda c: mo[c].to_numpy()
+    if "n_eff" in mo:
+        return (np.where(col("n") > 0, col("df") + 1, 0.0), col("bop"), col("sd"), col("pos_eff"), col("neg_eff"),
+                (col("disc_eff"), col("n_eff")), col("constant"))
+    return (col("n"), col("bop"), col("sd"), col("n_pos"), col("n_neg"), (col("n_pos") + col("n_neg"), col("n")),
+            col("constant"))
+
+def _size_columns(mo: pd.DataFrame) -> list:
+    "The size and estimate columns a result table starts with: n (and n_eff when weighted), bop."
+    return ["n", "n_eff", "bop"] if "n_eff" in mo else ["n", "bop"]
+
+def _weights(b, values: np.ndarray) -> np.ndarray | None:
+    "The sample weights of a weighted `BoPResult`; None for a plain array, no weights, or all weights equal (then the unweighted methods are the weighted ones, exactly)."
+    w = b.weights if isinstance(b, BoPResult) else None
+    if w is None: return None
+    w = np.asarray(w, dtype=float)
+    if w.shape != values.shape:
+        raise ValueError(f"The BoPResult carries {len(w)} weights for {len(values)} people; build it with "
+                         "benefit_of_personalization(..., sample_weight=) rather than by hand.")
+    return None if (w == w[0]).all() else w
+
 # %% ../nbs/10_inference.ipynb #a9914978
 def _t_pvalues(n, mean, sd, constant, sign: float, margin: float):
     "Array core of the t-test (any shape): statistic and p-value; constant groups get the sign test."
@@ -48,34 +107,43 @@ def _t_pvalues(n, mean, sd, constant, sign: float, margin: float):
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         t = np.where(sd > 0, shift * np.sqrt(n) / sd, np.sign(shift) * np.inf)
         t = np.where((sd == 0) & (shift == 0), 0.0, t)
-        p = stats.t.sf(t, np.maximum(n - 1, 1))
+        p = stats.t.sf(t, np.maximum(n - 1, 1) if _integral(n) else np.maximum(n - 1, 1e-12))
         p = np.where(constant, np.where(shift > 0, 0.5 ** n, 1.0), p)   # exact sign test
     return np.where(n > 1, sign * t, np.nan), np.where(n > 1, p, np.nan)
 
-def t_test_pvalues(moments: pd.DataFrame, # a `group_moments` table
+def _integral(x) -> bool:
+    "Are all entries whole numbers (counts of people, not effective sizes)?"
+    x = np.asarray(x, dtype=float)
+    return bool(np.all(~np.isfinite(x) | (x == np.floor(x))))
+
+def t_test_pvalues(moments: pd.DataFrame, # a `group_moments` table (weighted: its n_eff and se are used)
                    alternative: str = "benefit", # 'benefit' (BoP(s) > margin) or 'harm' (BoP(s) < -margin)
                    margin: float = 0.0, # epsilon >= 0 in the hypotheses
                   ) -> tuple[np.ndarray, np.ndarray]: # t statistics and one-sided p-values per group
     "One-sided one-sample t-tests per group; a constant group (m >= 2) gets the exact sign test."
     sign = 1.0 if alternative == "benefit" else -1.0
-    return _t_pvalues(moments["n"].to_numpy(), moments["bop"].to_numpy(), moments["sd"].to_numpy(),
-                      moments["constant"].to_numpy(), sign, margin)
+    n, mean, sd, _, _, _, constant = _effective(moments)
+    return _t_pvalues(n, mean, sd, constant, sign, margin)
 
 # %% ../nbs/10_inference.ipynb #70d1a7ef
 def _sign_pvalues(n, pos, neg, sign: float):
-    "Array core of the exact sign test (any shape): the count n_pos and the one-sided p-value."
+    "Array core of the exact sign test (any shape): the count n_pos and the one-sided p-value; effective (non-integer) counts by the beta function."
     k = pos + neg
     with np.errstate(invalid="ignore"):
-        p = stats.binom.sf(pos - 1, k, 0.5) if sign > 0 else stats.binom.cdf(pos, k, 0.5)
+        if _integral(pos) and _integral(neg):
+            p = stats.binom.sf(pos - 1, k, 0.5) if sign > 0 else stats.binom.cdf(pos, k, 0.5)
+        else:                                          # P(Bin(k, 1/2) >= x) = I_{1/2}(x, k - x + 1)
+            x = np.asarray(pos if sign > 0 else neg, dtype=float)
+            p = np.where(x > 0, special.betainc(np.where(x > 0, x, 1.0), k - x + 1, 0.5), 1.0)
     p = np.where(k == 0, 1.0, p)
     return np.where(n > 0, pos, np.nan), np.where(n > 0, p, np.nan)
 
-def sign_test_pvalues(moments: pd.DataFrame, # a `group_moments` table
+def sign_test_pvalues(moments: pd.DataFrame, # a `group_moments` table (weighted: its effective counts are used)
                       alternative: str = "benefit", # 'benefit' (more b > 0) or 'harm' (more b < 0)
                      ) -> tuple[np.ndarray, np.ndarray]: # n_pos (the statistic) and one-sided p-values
     "Exact one-sided sign test (McNemar's exact test) per group on the counts of b > 0 and b < 0."
-    return _sign_pvalues(moments["n"].to_numpy(), moments["n_pos"].to_numpy(), moments["n_neg"].to_numpy(),
-                         1.0 if alternative == "benefit" else -1.0)
+    n, _, _, pos, neg, _, _ = _effective(moments)
+    return _sign_pvalues(n, pos, neg, 1.0 if alternative == "benefit" else -1.0)
 
 # %% ../nbs/10_inference.ipynb #cde2d98c
 def holm_adjust(p_values, # p-values: 1-D (one family) or 2-D (one family per row); NaN = not in the family
@@ -167,16 +235,17 @@ def group_tests(b, # individual BoP (1-D array) or a `BoPResult`
                 alpha: float = 0.05, # family-wise level of the Holm procedure
                 margin: float = 0.0, # epsilon >= 0 in the hypotheses
                ) -> GroupTests:
-    "One-sided per-group tests of ONE direction, Holm-corrected across groups (for verdicts use `directional_tests`)."
+    "One-sided per-group tests of ONE direction, Holm-corrected across groups (for verdicts use `directional_tests`); a weighted `BoPResult` is tested with its weights."
     values, g = bop_and_groups(b, groups)
+    w = _weights(b, values)
     check_choice(alternative, "alternative", ALTERNATIVES)
     alpha = check_open_unit(alpha, "alpha", 0.05)
     margin = check_positive_scalar(margin, "margin", allow_zero=True)
     method = _resolve_method(values, method, margin)
-    mo = group_moments(values, g)
+    mo = group_moments(values, g, w)
     stat, p, rows = _one_sided(mo, alternative, method, margin)
     p_holm, reject = holm_adjust(p, alpha)
-    table = mo[["n", "bop"]].assign(statistic=stat, p_value=p, p_holm=p_holm, reject=reject,
+    table = mo[_size_columns(mo)].assign(statistic=stat, p_value=p, p_holm=p_holm, reject=reject,
                                     method=rows, alternative=alternative, tested=~np.isnan(p))
     return GroupTests(table=table, alternative=alternative, method=method, alpha=alpha, margin=margin,
                       cost=b.cost if isinstance(b, BoPResult) else "cost",
@@ -252,13 +321,14 @@ def directional_tests(b, # individual BoP (1-D array) or a `BoPResult`
                       min_group_size: int = 1, # groups with 0 < n < min_group_size are reported, not tested
                       margin: float = 0.0, # epsilon >= 0: benefit BoP(s) > margin, harm BoP(s) < -margin
                      ) -> DirectionalTests:
-    "Benefit and harm of every tested group, Holm over the 2d' one-sided p-values in ONE family."
+    "Benefit and harm of every tested group, Holm over the 2d' one-sided p-values in ONE family; a weighted `BoPResult` is tested with its weights."
     values, g = bop_and_groups(b, groups)
+    w = _weights(b, values)
     alpha = check_open_unit(alpha, "alpha", 0.05)
     margin = check_positive_scalar(margin, "margin", allow_zero=True)
     min_group_size = _check_min_group_size(min_group_size)
     method = _resolve_method(values, method, margin)
-    mo = group_moments(values, g)
+    mo = group_moments(values, g, w)
     n = mo["n"].to_numpy()
     small = (n > 0) & (n < min_group_size)
     cost = b.cost if isinstance(b, BoPResult) else "cost"
@@ -266,12 +336,12 @@ def directional_tests(b, # individual BoP (1-D array) or a `BoPResult`
     for alt in ALTERNATIVES:
         stat, p, rows = _one_sided(mo, alt, method, margin)
         stat, p = np.where(small, np.nan, stat), np.where(small, np.nan, p)
-        tab = mo[["n", "bop"]].assign(statistic=stat, p_value=p, p_holm=np.nan, reject=False,
+        tab = mo[_size_columns(mo)].assign(statistic=stat, p_value=p, p_holm=np.nan, reject=False,
                                       method=rows, alternative=alt, tested=~np.isnan(p))
         raw[alt] = GroupTests(table=tab, alternative=alt, method=method, alpha=alpha, margin=margin, cost=cost)
     pb, ph = raw["benefit"].table["p_value"].to_numpy(), raw["harm"].table["p_value"].to_numpy()
     tested = ~np.isnan(pb)
-    table = mo[["n", "bop"]].assign(method=np.where(tested, raw["benefit"].table["method"], ""), p_benefit=pb,
+    table = mo[_size_columns(mo)].assign(method=np.where(tested, raw["benefit"].table["method"], ""), p_benefit=pb,
                                     p_harm=ph, p_benefit_adj=np.nan, p_harm_adj=np.nan, claim="", tested=tested,
                                     note=_untested_note(n, pb, min_group_size))
     dt = DirectionalTests(benefit=raw["benefit"], harm=raw["harm"], table=table, alpha=alpha, family="",
@@ -380,6 +450,23 @@ def bootstrap_means(x: np.ndarray, n_boot: int, rng: np.random.Generator, few_va
         out[start:start + k] = x[rng.integers(0, m, size=(k, m))].mean(axis=1)
     return out
 
+def _bootstrap_weighted(x: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator,
+                        few_values: int = FEW_VALUES, max_cells: int = 2**21) -> tuple[np.ndarray, np.ndarray]:
+    "`n_boot` weighted means sum(w x)/sum(w) of rows resampled with replacement, weights carried; and each resample's sum(w)."
+    m = len(x)
+    pairs, counts = np.unique(np.column_stack([x, w]), axis=0, return_counts=True)
+    if len(pairs) <= few_values:
+        C = rng.multinomial(m, counts / m, size=n_boot)
+        tot = C @ pairs[:, 1]
+        return C @ (pairs[:, 0] * pairs[:, 1]) / tot, tot
+    wx, chunk = w * x, max(1, max_cells // m)
+    num, tot = np.empty(n_boot), np.empty(n_boot)
+    for start in range(0, n_boot, chunk):
+        k = min(chunk, n_boot - start)
+        idx = rng.integers(0, m, size=(k, m))
+        num[start:start + k], tot[start:start + k] = wx[idx].sum(axis=1), w[idx].sum(axis=1)
+    return num / tot, tot
+
 # %% ../nbs/10_inference.ipynb #aae43134
 @dataclass(frozen=True, repr=False)
 class BootstrapCI(_TableResult):
@@ -404,27 +491,51 @@ def _as_rng(random_state) -> np.random.Generator:
         raise ValueError(f"`random_state` must be a non-negative seed, got {random_state}.")
     return np.random.default_rng(random_state)
 
-def bootstrap_ci(b, groups=None, *, n_boot: int = 2000, confidence: float = 0.95, random_state=0) -> BootstrapCI:
+def bootstrap_ci(b, # individual BoP (1-D array) or a `BoPResult` (weighted: rows resampled with their weights)
+                 groups=None, # the people's groups (default: those of a `BoPResult`)
+                 *,
+                 n_boot: int = 2000, # bootstrap replicates
+                 confidence: float = 0.95, # level of each (pointwise) percentile interval
+                 random_state=0, # int seed, numpy Generator, or None (not reproducible)
+                ) -> BootstrapCI:
     "Stratified percentile bootstrap CIs for BoP(s) per group, the population BoP and gamma, seeded by `random_state`."
     values, g = bop_and_groups(b, groups)
+    w = _weights(b, values)
     n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT, example=2000,
                          advice="use about 2000 for a 95% interval.")
     confidence = check_open_unit(confidence, "confidence", 0.95)
     rng = _as_rng(random_state)
-    mo = group_moments(values, g)
+    mo = group_moments(values, g, w)
     n = mo["n"].to_numpy()
-    order = np.argsort(g.codes, kind="stable")
-    per_group = np.split(values[order], np.cumsum(n)[:-1])
-    reps = np.full((n_boot, g.d), np.nan)
-    for j in np.flatnonzero(n > 0):
-        reps[:, j] = bootstrap_means(per_group[j], n_boot, rng)
     full = n > 0
-    reps = np.column_stack([reps, reps[:, full] @ n[full] / n.sum(), reps[:, full].min(axis=1)])
-    est = np.append(mo["bop"].to_numpy(), [values.mean(), mo["bop"][full].min()])
+    reps = np.full((n_boot, g.d), np.nan)
+    if w is None:
+        order = np.argsort(g.codes, kind="stable")
+        per_group = np.split(values[order], np.cumsum(n)[:-1])
+        for j in np.flatnonzero(full):
+            reps[:, j] = bootstrap_means(per_group[j], n_boot, rng)
+        pop, est_all = reps[:, full] @ n[full] / n.sum(), values.mean()
+    else:                                   # rows of weight 0 stand for nobody: left out, as in the estimate
+        keep = w > 0
+        codes, v, wk = g.codes[keep], values[keep], w[keep]
+        order = np.argsort(codes, kind="stable")
+        cut = np.cumsum(n)[:-1]
+        per_v, per_w = np.split(v[order], cut), np.split(wk[order], cut)
+        tot = np.zeros((n_boot, g.d))
+        for j in np.flatnonzero(full):
+            reps[:, j], tot[:, j] = _bootstrap_weighted(per_v[j], per_w[j], n_boot, rng)
+        pop, est_all = (reps[:, full] * tot[:, full]).sum(1) / tot[:, full].sum(1), np.average(values, weights=w)
+    reps = np.column_stack([reps, pop, reps[:, full].min(axis=1)])
+    est = np.append(mo["bop"].to_numpy(), [est_all, mo["bop"][full].min()])
     a = 1 - confidence
     lower, upper = np.quantile(reps, [a / 2, 1 - a / 2], axis=0)
-    table = pd.DataFrame({"n": np.append(n, [n.sum(), n[full][np.argmin(mo["bop"][full])]]), "estimate": est,
-                          "lower": lower, "upper": upper}, index=pd.Index(list(g.names) + ["all", "gamma"], name="group"))
+    cols = {"n": np.append(n, [n.sum(), n[full][np.argmin(mo["bop"][full])]])}
+    if w is not None:
+        ne = mo["n_eff"].to_numpy()
+        u = w / w.max()
+        cols["n_eff"] = np.append(ne, [float(u.sum() ** 2 / (u * u).sum()), ne[full][np.argmin(mo["bop"][full])]])
+    table = pd.DataFrame({**cols, "estimate": est, "lower": lower, "upper": upper},
+                         index=pd.Index(list(g.names) + ["all", "gamma"], name="group"))
     return BootstrapCI(table=table, replicates=reps, confidence=confidence, n_boot=n_boot, random_state=random_state)
 
 # %% ../nbs/10_inference.ipynb #5cbf3062
@@ -432,8 +543,8 @@ def _clopper_pearson(x, n, a):
     "Two-sided Clopper-Pearson interval at level 1 - a for x successes of n (any shape; n = 0 gives [0, 1])."
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(x > 0, stats.beta.ppf(a / 2, np.maximum(x, 1), np.maximum(n - x + 1, 1)), 0.0)
-        hi = np.where(x < n, stats.beta.ppf(1 - a / 2, x + 1, np.maximum(n - x, 1)), 1.0)
+        lo = np.where(x > 0, stats.beta.ppf(a / 2, np.where(x > 0, x, 1.0), np.maximum(n - x + 1, 1)), 0.0)
+        hi = np.where(x < n, stats.beta.ppf(1 - a / 2, x + 1, np.where(x < n, n - x, 1.0)), 1.0)
     return lo, hi
 
 def discordance_interval(n, # group sizes m (any shape)
@@ -442,10 +553,14 @@ def discordance_interval(n, # group sizes m (any shape)
                          level, # confidence level in (0, 1), scalar or per group
                         ) -> tuple[np.ndarray, np.ndarray]: # lower and upper ends for BoP = P(b=1) - P(b=-1)
     "Exact (conservative) interval for a categorical BoP: Clopper-Pearson for q = P(b != 0) and r = P(b = 1 | b != 0), each at (1 - level)/2."
-    a = 1 - np.asarray(level, dtype=float)
     k = np.asarray(n_pos) + np.asarray(n_neg)
-    q_lo, q_hi = _clopper_pearson(k, n, a / 2)
-    r_lo, r_hi = _clopper_pearson(n_pos, k, a / 2)
+    return _discordance(k, n, n_pos, k, level)
+
+def _discordance(q_x, q_n, r_x, r_n, level):
+    "The box of two Clopper-Pearson intervals, q from q_x of q_n and r from r_x of r_n (effective counts allowed)."
+    a = 1 - np.asarray(level, dtype=float)
+    q_lo, q_hi = _clopper_pearson(q_x, q_n, a / 2)
+    r_lo, r_hi = _clopper_pearson(r_x, r_n, a / 2)
     lo, hi = 2 * r_lo - 1, 2 * r_hi - 1                 # bounds on 2r - 1, and BoP = q (2r - 1)
     return np.where(lo < 0, q_hi * lo, q_lo * lo), np.where(hi > 0, q_hi * hi, q_lo * hi)
 
@@ -474,15 +589,18 @@ class SimultaneousIntervals(_TableResult):
 # %% ../nbs/10_inference.ipynb #237995cb
 INTERVAL_METHODS = ("auto", "t", "exact")
 
-def _mean_intervals(n, mean, sd, n_pos, n_neg, constant, level, exact: bool, support: tuple):
-    "Array core (any shape): lower, upper and method per cell; `support` bounds b for constant groups."
+def _mean_intervals(n, mean, sd, n_pos, n_neg, constant, level, exact: bool, support: tuple, disc=None):
+    "Array core (any shape): lower, upper and method per cell; `support` bounds b for constant groups; `disc`: (discordant, of how many) when weighted."
     n = np.asarray(n, dtype=float)
     a = 1 - np.asarray(level, dtype=float)
     if exact:
-        lo, hi = discordance_interval(n, n_pos, n_neg, level)
+        k = np.asarray(n_pos) + np.asarray(n_neg)
+        q_x, q_n = (k, n) if disc is None else disc
+        lo, hi = _discordance(q_x, q_n, n_pos, k, level)
         return lo, hi, np.full(np.shape(lo), "exact", dtype=object)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(1 - a / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        df = np.maximum(n - 1, 1) if _integral(n) else np.maximum(n - 1, 1e-12)
+        half = stats.t.ppf(1 - a / 2, df) * sd / np.sqrt(n)
         q = 1 - a ** (1 / np.maximum(n, 1))               # one-sided Clopper-Pearson bound on P(b != c)
     s_lo, s_hi = support
     const = np.asarray(constant) & (n > 1)
@@ -497,8 +615,9 @@ def simultaneous_intervals(b, # individual BoP (1-D array) or a `BoPResult`
                            method: str = "auto", # 'auto', 't' or 'exact' (auto: exact for b in {-1, 0, 1})
                            min_group_size: int = 1, # groups with 0 < n < min_group_size get no interval
                           ) -> SimultaneousIntervals:
-    "Sidak-simultaneous intervals for each tested BoP(s), gamma = [min L, min U], and the population BoP."
+    "Sidak-simultaneous intervals for each tested BoP(s), gamma = [min L, min U], and the population BoP; a weighted `BoPResult` uses its weights."
     values, g = bop_and_groups(b, groups)
+    w = _weights(b, values)
     alpha = check_open_unit(alpha, "alpha", 0.05)
     min_group_size = _check_min_group_size(min_group_size)
     check_choice(method, "method", INTERVAL_METHODS)
@@ -509,29 +628,33 @@ def simultaneous_intervals(b, # individual BoP (1-D array) or a `BoPResult`
                          "use method='t' or 'auto'.")
     lo_b, hi_b = float(values.min()), float(values.max())
     support = (-1.0, 1.0) if cat else (lo_b, hi_b) if lo_b < hi_b else (-np.inf, np.inf)
-    mo = group_moments(values, g)
+    mo = group_moments(values, g, w)
     n, est = mo["n"].to_numpy(), mo["bop"].to_numpy()
     tested = (n >= min_group_size) & (n >= (1 if method == "exact" else 2))
     d_t = int(tested.sum())
     level_g = (1 - alpha) ** (1 / max(d_t, 1))
-    cols = [mo[c].to_numpy() for c in ("n", "bop", "sd", "n_pos", "n_neg", "constant")]
-    lo, hi, kind = _mean_intervals(*cols, level_g, method == "exact", support)
+    n_t, m_t, sd_t, pos_t, neg_t, disc_t, const_t = _effective(mo)
+    lo, hi, kind = _mean_intervals(n_t, m_t, sd_t, pos_t, neg_t, const_t, level_g, method == "exact", support,
+                                   disc_t)
     note = _untested_note(n, np.where(tested | (n < min_group_size), 0.0, np.nan), min_group_size)
     lo, hi = np.where(tested, lo, np.nan), np.where(tested, hi, np.nan)
     kind = np.where(tested, kind, note)
     # the population BoP: all N people at level 1 - alpha (not stratified)
-    one = group_moments(values, as_groups(np.zeros(len(values), dtype=int)))
-    ok_all = method == "exact" or len(values) > 1
-    a_lo, a_hi, a_kind = _mean_intervals(*[one[c].to_numpy() for c in ("n", "bop", "sd", "n_pos", "n_neg",
-                                           "constant")], 1 - alpha, method == "exact", support)
+    one = group_moments(values, as_groups(np.zeros(len(values), dtype=int)), w)
+    ok_all = method == "exact" or int(one["n"].iloc[0]) > 1
+    o_n, o_m, o_sd, o_pos, o_neg, o_disc, o_const = _effective(one)
+    a_lo, a_hi, a_kind = _mean_intervals(o_n, o_m, o_sd, o_pos, o_neg, o_const, 1 - alpha, method == "exact",
+                                         support, o_disc)
     # gamma = min over non-empty groups: [min L, min U]; an untested non-empty group leaves it unbounded below
     full = n > 0
     g_lo = float(np.min(lo[full])) if tested[full].all() else -np.inf
     g_hi = float(np.min(hi[tested])) if d_t else np.inf
     arg = int(np.flatnonzero(full)[np.argmin(est[full])])
-    table = pd.DataFrame({
-        "n": np.append(n, [len(values), n[arg]]),
-        "estimate": np.append(est, [float(values.mean()), est[arg]]),
+    sizes = {"n": np.append(n, [int(one["n"].iloc[0]), n[arg]])}
+    if w is not None: sizes["n_eff"] = np.append(mo["n_eff"].to_numpy(), [one["n_eff"].iloc[0], mo["n_eff"].iloc[arg]])
+    table = pd.DataFrame({**sizes,
+        "estimate": np.append(est, [float(values.mean()) if w is None else float(np.average(values, weights=w)),
+                                    est[arg]]),
         "lower": np.append(lo, [a_lo[0] if ok_all else np.nan, g_lo]),
         "upper": np.append(hi, [a_hi[0] if ok_all else np.nan, g_hi]),
         "level": np.append(np.where(tested, level_g, np.nan), [1 - alpha, 1 - alpha]),

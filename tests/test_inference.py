@@ -435,3 +435,77 @@ def test_bootstrap_of_the_minimum_fails_at_ties_and_simultaneous_intervals_cover
 def test_bad_input_new(call, exc, msg):
     with pytest.raises(exc, match=msg.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         call()
+
+# ---- sample weights (issue 11) ----
+from bopfair.inference import group_moments, _weights
+
+def _weighted(b, labels, w):
+    return benefit_of_personalization(np.asarray(b, float), np.zeros(len(b)), labels, sample_weight=w)
+
+@settings(max_examples=100, deadline=None)
+@given(audits(), st.sampled_from([1.0, 2.5]))
+def test_equal_weights_reproduce_the_unweighted_results_exactly(a, c):
+    b, labels = a
+    r0 = benefit_of_personalization(b, np.zeros(len(b)), labels)
+    rw = _weighted(b, labels, np.full(len(b), c))
+    for f in (group_tests, directional_tests, simultaneous_intervals):
+        pd.testing.assert_frame_equal(f(rw).table, f(r0).table)
+    pd.testing.assert_frame_equal(bootstrap_ci(rw, n_boot=200).table, bootstrap_ci(r0, n_boot=200).table)
+
+@settings(max_examples=100, deadline=None)
+@given(audits(categorical=False), st.integers(0, 2**32 - 1))
+def test_weighted_se_is_statsmodels_hc1(a, seed):
+    import statsmodels.api as sm
+    b, labels = a
+    w = np.random.default_rng(seed).lognormal(0, 1, len(b))
+    r = _weighted(b, labels, w)
+    mo = group_moments(r.individual, r.groups, w)
+    for j, name in enumerate(r.groups.names):
+        m = r.groups.codes == j
+        if m.sum() < 2 or np.ptp(b[m]) == 0: continue
+        f = sm.WLS(b[m], np.ones(m.sum()), weights=w[m]).fit(cov_type="HC1")
+        assert np.isclose(mo.loc[name, "bop"], f.params[0], rtol=1e-9, atol=1e-9)
+        assert np.isclose(mo.loc[name, "se"], f.bse[0], rtol=1e-7, atol=1e-12)
+
+@settings(max_examples=100, deadline=None)
+@given(audits(), st.integers(0, 2**32 - 1))
+def test_weighted_tests_are_probabilities_and_zero_weight_groups_are_untested(a, seed):
+    b, labels = a
+    rng = np.random.default_rng(seed)
+    w = rng.lognormal(0, 1, len(b)) * (rng.uniform(size=len(b)) < 0.8)
+    if not (w > 0).any(): w[0] = 1.0
+    r = _weighted(b, labels, w)
+    dt = directional_tests(r)
+    p = dt.table[["p_benefit", "p_harm"]].to_numpy()
+    assert np.all(np.isnan(p) | ((p >= 0) & (p <= 1)))
+    assert (dt.table.loc[r.table["n"] == 0, "tested"] == False).all()
+    si = simultaneous_intervals(r)
+    t = si.table[si.table.tested]
+    assert (t.lower <= t.estimate + 1e-9).all() and (t.estimate <= t.upper + 1e-9).all()
+    weighted = _weights(r, r.individual) is not None          # equal weights take the unweighted path
+    assert ("n_eff" in dt.table) == weighted and ("n_eff" in si.table) == weighted
+
+def test_weighted_null_false_positive_rate_and_coverage():
+    "Seeded null simulation: the weighted t-test and sign test stay at or below alpha; the t-interval covers."
+    rng = np.random.default_rng(2024)
+    sizes = np.array([5, 20, 80])
+    labels = np.repeat(["a", "b", "c"], sizes)
+    R, rej_t, rej_s, cover = 300, 0, 0, 0
+    for _ in range(R):
+        w = rng.lognormal(0, 1, sizes.sum())
+        r = _weighted(rng.normal(0, 1, sizes.sum()), labels, w)
+        rej_t += directional_tests(r).table["claim"].ne("").any()
+        cover += (simultaneous_intervals(r).table.loc[["a", "b", "c"]].eval("lower <= 0 <= upper")).all()
+        rc = _weighted(rng.choice([-1.0, 0.0, 1.0], sizes.sum(), p=[.25, .5, .25]), labels, w)
+        rej_s += directional_tests(rc).table["claim"].ne("").any()
+    se = np.sqrt(0.05 * 0.95 / R)
+    assert rej_t / R <= 0.05 + 2.5 * se and rej_s / R <= 0.05 + 2.5 * se
+    assert cover / R >= 0.95 - 2.5 * se
+
+def test_weights_of_a_hand_built_result_must_match():
+    import dataclasses
+    r = _weighted([1.0, -1.0, 0.5], ["a", "a", "b"], [1.0, 2.0, 3.0])
+    bad = dataclasses.replace(r, weights=np.ones(2))
+    with pytest.raises(ValueError, match="carries 2 weights for 3 people"):
+        directional_tests(bad)
+    assert _weights(np.zeros(3), np.zeros(3)) is None
