@@ -4,7 +4,9 @@
 (categorical individual BoP) and a squared error (continuous individual BoP). For each N and cost kind,
 in its own child process (so each peak is that run's alone), it prints
   - the time of `audit_costs` (after a warm-up audit on 10^4 rows that imports everything and fills the
-    Laplace GoF null cache) and of `fit_families` alone on the same BoP,
+    Laplace GoF null cache) and of `fit_families` alone on the same BoP; the groups are passed as a `Groups`
+    (as `audit` does: it builds them once from the attribute columns), and the one-off conversion of the
+    16 integer labels to `Groups` is timed on its own ("groups"),
   - peak memory: ru_maxrss of the child, and its growth over the RSS just before `audit_costs`
     (which already holds the two cost vectors and the group labels),
   - the in-run baseline: the same fits on the same samples by the general-purpose routines
@@ -13,6 +15,7 @@ in its own child process (so each peak is that run's alone), it prints
     categorical law), its time over `fit_families`' time, and the largest difference between the two
     routes' Student-t estimates in units of their standard error.
 The baseline runs only up to --baseline-max-rows rows (it takes about 130 s at 10^6 rows here).
+Last, `bopfair --help` is timed in fresh processes (median of 5; issue 12 wants < 0.5 s).
 
 Usage: python benchmarks/audit_statistics.py [--rows 100000 1000000] [--big] [--baseline-max-rows 100000]
        (--big adds 10^7 rows)
@@ -70,19 +73,23 @@ def baseline_fits(b, codes, discrete: bool):
 def child(n: int, kind: str, baseline: bool) -> dict:
     from bopfair.verdicts import audit_costs
     from bopfair.distributions import fit_families
+    from bopfair.groups import as_groups
     c0, cp, g = costs(10_000, kind, seed=1)
-    audit_costs(c0, cp, g, cost=kind)                            # warm-up: imports, caches
+    audit_costs(c0, cp, as_groups(g), cost=kind)                 # warm-up: imports, caches
     c0, cp, g = costs(n, kind)
+    t0 = time.perf_counter()
+    G = as_groups(g)
+    t_groups = time.perf_counter() - t0
     rss0 = rss_mb()
     t0 = time.perf_counter()
-    a = audit_costs(c0, cp, g, cost=kind)
+    a = audit_costs(c0, cp, G, cost=kind)
     t_audit = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     b = a.bop.individual
     t0 = time.perf_counter()
     fit = fit_families(b, g)
     t_fit = time.perf_counter() - t0
-    res = dict(n=n, kind=kind, audit_s=t_audit, fit_s=t_fit, peak_mb=peak, growth_mb=peak - rss0,
+    res = dict(n=n, kind=kind, audit_s=t_audit, fit_s=t_fit, groups_s=t_groups, peak_mb=peak, growth_mb=peak - rss0,
                selected=fit[fit.selected].family.value_counts().to_dict(), verdict=a.verdict)
     if baseline:
         t_base, sm = baseline_fits(b, g, discrete=kind == "zero_one")
@@ -110,9 +117,10 @@ def main():
     import scipy, statsmodels, bopfair
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"numpy {np.__version__}, scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, bopfair {bopfair.__version__}")
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, bopfair {bopfair.__version__}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     rows = args.rows + ([10_000_000] if args.big else [])
-    head = (f"{'rows':>11} {'cost':>9} {'audit_costs':>11} {'fit_families':>12} {'peak RSS':>9} {'growth':>8} "
+    head = (f"{'rows':>11} {'cost':>9} {'groups':>7} {'audit_costs':>11} {'fit_families':>12} {'peak RSS':>9} {'growth':>8} "
             f"{'baseline fits':>13} {'ratio':>6} {'t diff/se':>9}  selected; verdict")
     print(head)
     for n in rows:
@@ -123,8 +131,17 @@ def main():
             r = json.loads(out.stdout.strip().splitlines()[-1])
             base = (f"{r['baseline_s']:12.3f}s {r['ratio']:5.1f}x" if "baseline_s" in r else f"{'-':>13} {'-':>6}")
             diff = f"{r['max_diff_in_se']:9.1e}" if "max_diff_in_se" in r else f"{'-':>9}"
-            print(f"{n:>11,} {kind:>9} {r['audit_s']:10.2f}s {r['fit_s']:11.2f}s {r['peak_mb']:7.0f}MB "
+            print(f"{n:>11,} {kind:>9} {r['groups_s']:6.2f}s {r['audit_s']:10.2f}s {r['fit_s']:11.2f}s {r['peak_mb']:7.0f}MB "
                   f"{r['growth_mb']:6.0f}MB {base} {diff}  {r['selected']}; {r['verdict']}", flush=True)
+
+    exe = Path(sys.executable).with_name("bopfair")
+    if exe.exists():
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            subprocess.run([str(exe), "--help"], capture_output=True, check=True)
+            runs.append(time.perf_counter() - t0)
+        print(f"bopfair --help: median of 5 = {np.median(runs):.3f} s (runs: {', '.join(f'{x:.3f}' for x in runs)})")
 
 
 if __name__ == "__main__":
