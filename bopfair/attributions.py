@@ -87,8 +87,30 @@ def _encoded_counts(trans, n_in: int, n_out: int):
         return counts if sum(counts) == n_out else None
     return [1] * n_in if n_out == n_in else None
 
+def _ct_owner(ct, owner_in: list) -> list:
+    "Original column of each output of a fitted ColumnTransformer, from the original column of each of its inputs."
+    names_in = _column_names(ct, slice(None))
+    pos = {c: i for i, c in enumerate(names_in)}
+    out = []
+    for name, trans, cols in sorted(ct.transformers_, key=lambda t: ct.output_indices_[t[0]].start):
+        sl = ct.output_indices_[name]
+        if sl.stop == sl.start: continue
+        cols = _column_names(ct, cols)
+        counts = _encoded_counts(trans, len(cols), sl.stop - sl.start)
+        if counts is None:
+            raise ValueError(f"`pipeline`: cannot tell which input column each of the {sl.stop - sl.start} "
+                             f"outputs of transformer {name!r} comes from; pass `column_groups` "
+                             "to the cost functions yourself (one original-column label per column).")
+        out += [owner_in[pos[c]] for c, k in zip(cols, counts) for _ in range(k)]
+    return out
+
+def _n_out(step):
+    "How many columns a fitted step puts out, or None if it cannot say."
+    try: return len(step.get_feature_names_out())
+    except Exception: return None
+
 def column_groups(
-    pipeline, # fitted sklearn Pipeline: a ColumnTransformer (and steps keeping its columns), then the model
+    pipeline, # fitted sklearn Pipeline: preprocessing steps (ColumnTransformers, steps keeping the columns), then the model
 ) -> tuple:
     "(groups, names): groups[j] is the original column encoded column j comes from; names in first-appearance order."
     from sklearn.compose import ColumnTransformer
@@ -97,22 +119,13 @@ def column_groups(
                         f"model, got {type(pipeline).__name__}.")
     pre = pipeline[:-1]
     p = len(pre.get_feature_names_out())
-    ct = pre.steps[0][1]
-    if isinstance(ct, ColumnTransformer):
-        owner = []
-        entries = sorted(ct.transformers_, key=lambda t: ct.output_indices_[t[0]].start)
-        for name, trans, cols in entries:
-            sl = ct.output_indices_[name]
-            if sl.stop == sl.start: continue
-            cols = _column_names(ct, cols)
-            counts = _encoded_counts(trans, len(cols), sl.stop - sl.start)
-            if counts is None:
-                raise ValueError(f"`pipeline`: cannot tell which input column each of the {sl.stop - sl.start} "
-                                 f"outputs of transformer {name!r} comes from; pass `column_groups` "
-                                 "to the cost functions yourself (one original-column label per column).")
-            owner += [c for c, k in zip(cols, counts) for _ in range(k)]
-    else:
-        owner = [str(c) for c in getattr(pre, "feature_names_in_", range(getattr(pre, "n_features_in_", -1)))]
+    first = pre.steps[0][1]
+    owner = (_column_names(first, slice(None)) if isinstance(first, ColumnTransformer) else
+             [str(c) for c in getattr(pre, "feature_names_in_", range(getattr(pre, "n_features_in_", -1)))])
+    for _, step in pre.steps:          # follow the columns step by step: encoders map, the others keep them
+        if step is None or isinstance(step, str): continue
+        if isinstance(step, ColumnTransformer): owner = _ct_owner(step, owner)
+        elif _n_out(step) not in (None, len(owner)): break
     if len(owner) != p:
         raise ValueError(f"`pipeline` maps {len(owner)} input columns to {p} encoded columns in a way "
                          "bopfair cannot read; pass `column_groups` to the cost functions yourself.")

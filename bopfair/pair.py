@@ -4,11 +4,12 @@
 
 # %% ../nbs/04_pair.ipynb #cb9a4a81
 from __future__ import annotations
+import numbers
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
@@ -16,20 +17,23 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
 from .checks import check_choice, check_same_length
 from .costs import prediction_cost, PREDICTION_COSTS
 from .groups import make_groups
 
 # %% auto #0
-__all__ = ['MAX_LEVELS', 'FittedPair', 'fit_pair', 'make_estimator', 'positive_label', 'split_audit_data']
+__all__ = ['HP_INPUTS', 'MAX_LEVELS', 'FittedPair', 'positive_label', 'fit_pair', 'pair_from_models', 'make_estimator',
+           'split_audit_data']
 
 # %% ../nbs/04_pair.ipynb #a4fe4874
 _TARGET = "__y__"   # the target's column in FittedPair.train / .audit (reserved: no input may be named so)
 
 @dataclass
 class FittedPair:
-    "A generic model h0 and a personalized model hp fitted the same way, with the train/audit split."
+    "A generic model h0 and a personalized model hp, with the rows they were trained on and the audit rows."
     h0: Pipeline
     hp: Pipeline
     task: str
@@ -37,6 +41,8 @@ class FittedPair:
     attributes: list
     train: pd.DataFrame      # features, attributes and the target column `__y__`
     audit: pd.DataFrame
+    classes: list | None = None   # classification: the label each target code 0, 1, ... stands for
+    train_is_audit: bool = False  # True when no training rows were given (pair_from_models): train is the audit rows
 
     @property
     def y_audit(self) -> np.ndarray:
@@ -58,15 +64,29 @@ def _feature_encoder(X: pd.DataFrame) -> list:
                                            OneHotEncoder(handle_unknown="ignore", sparse_output=False)), other))
     return steps
 
+def _free_name(name: str, taken) -> str:
+    "`name`, or `bopfair_<name>` if a step of the user's Pipeline is already called so."
+    return name if name not in set(taken) else f"bopfair_{name}"
+
 def _model_pipeline(estimator, steps: list) -> Pipeline:
-    "Preprocess with `steps` (other columns dropped), then a fresh clone of `estimator`."
+    "Preprocess with `steps` (other columns dropped), then a fresh clone of `estimator` (a Pipeline's steps spliced in)."
     pre = ColumnTransformer(steps, remainder="drop", verbose_feature_names_out=False)
+    if isinstance(estimator, Pipeline):         # its steps after the encoder: explanations reach its last step
+        own = clone(estimator).steps
+        return Pipeline([(_free_name("features", [n for n, _ in own]), pre), *own])
     return Pipeline([("features", pre), ("model", clone(estimator))])
 
 # %% ../nbs/04_pair.ipynb #7f8048f2
-def _check_estimator(estimator, task: str):
-    "Anything with fit/predict (and predict_proba for classification) will do."
-    need = ["fit", "predict"] + (["predict_proba"] if task == "classification" else [])
+def _is_classifier(model) -> bool:
+    "True for a scikit-learn classifier (or a Pipeline ending in one), from its estimator type."
+    try: return is_classifier(model)
+    except Exception: return getattr(model, "_estimator_type", None) == "classifier"
+
+def _has_proba(model) -> bool: return callable(getattr(model, "predict_proba", None))
+
+def _check_estimator(estimator, task: str, proba: bool = False):
+    "fit and predict, and for classification predict_proba; a classifier's labels do when `proba` is False."
+    need = ["fit", "predict"] + (["predict_proba"] if task == "classification" and (proba or not _is_classifier(estimator)) else [])
     missing = [m for m in need if not callable(getattr(estimator, m, None))]
     if missing:
         raise TypeError(f"`estimator` ({type(estimator).__name__}) lacks {missing}; pass a scikit-learn-style "
@@ -102,13 +122,136 @@ def _check_target_values(y, what: str):
             raise ValueError(f"{what} has values up to {np.abs(v).max():.3g}, so squared errors overflow; rescale it "
                              "(e.g. divide by a power of 10).")
 
+# %% ../nbs/04_pair.ipynb #de23a208
+def _as_frame(v, name: str, prefix: str) -> tuple:
+    "(DataFrame, has an index): a DataFrame as is, a Series as one column, a dict of columns, an array's columns named prefix0, prefix1, ..."
+    if isinstance(v, pd.DataFrame): return v, True
+    if isinstance(v, pd.Series): return v.to_frame(v.name if v.name is not None else f"{prefix}0"), True
+    if isinstance(v, dict):
+        if not v: raise ValueError(f"`{name}` is an empty dict; give it at least one column.")
+        return pd.DataFrame(v), any(isinstance(c, pd.Series) for c in v.values())
+    if v is None or isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+        raise TypeError(f"`{name}` must be a DataFrame, a Series, a dict of columns or an array, got {type(v).__name__}.")
+    a = np.asarray(v)
+    if a.ndim == 1: a = a[:, None]
+    if a.ndim != 2: raise ValueError(f"`{name}` must be 2-D (rows, columns), got an array of shape {a.shape}.")
+    return pd.DataFrame(a, columns=[f"{prefix}{j}" for j in range(a.shape[1])]), False
+
+def _as_series(v, name: str) -> tuple:
+    "(Series, has an index): a Series or one-column DataFrame as is, else a 1-D array."
+    if isinstance(v, pd.DataFrame):
+        if v.shape[1] != 1: raise ValueError(f"`{name}` has {v.shape[1]} columns; pass one column (a Series).")
+        return v.iloc[:, 0], True
+    if isinstance(v, pd.Series): return v, True
+    if v is None or isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+        raise TypeError(f"`{name}` must be a Series or a 1-D array, got {type(v).__name__}.")
+    a = np.asarray(v)
+    if a.ndim != 1: raise ValueError(f"`{name}` must be 1-D (one value per row), got shape {a.shape}.")
+    return pd.Series(a), False
+
+def _first_difference(a: pd.Index, b: pd.Index):
+    "The first label of `a` not in `b`, else the first of `b` not in `a` (None if the sets agree)."
+    sb, sa = set(b), set(a)
+    return next((l for l in a if l not in sb), next((l for l in b if l not in sa), None))
+
+def _align(**inputs) -> dict:
+    "Inputs as {name: (pandas object, has an index)} on one row order: labelled ones matched by index label, bare arrays by position."
+    check_same_length(**{k: v for k, (v, _) in inputs.items()})
+    named = [(k, v.index) for k, (v, has) in inputs.items() if has]
+    ref_name, ref = named[0] if named else (None, pd.RangeIndex(len(next(iter(inputs.values()))[0])))
+    out = {}
+    for k, (v, has) in inputs.items():
+        if not has: v = v.set_axis(ref)
+        elif not v.index.equals(ref):
+            first = _first_difference(ref, v.index)
+            if first is not None:
+                raise ValueError(f"`{k}` and `{ref_name}` carry different row labels (e.g. {first!r} is in one "
+                                 "only); rows are matched by index label, never by position: pass the same "
+                                 "rows, or .reset_index(drop=True) on each if they are in the same order.")
+            if not (ref.is_unique and v.index.is_unique):
+                raise ValueError(f"`{k}` and `{ref_name}` order repeated row labels differently, so rows cannot "
+                                 "be matched; .reset_index(drop=True) on each if they are in the same order.")
+            v = v.loc[ref]                           # the same labels in another order: X's order
+        out[k] = v
+    return out
+
+def _inputs(X, S, y, **series) -> tuple:
+    "X, S (DataFrames), y (Series) and more per-row `series` (None stays None) as users pass them, on one row order, checked."
+    extra = {k: _as_series(v, k) for k, v in series.items() if v is not None}
+    a = _align(X=_as_frame(X, "X", "x"), S=_as_frame(S, "S", "s"), y=_as_series(y, "y"), **extra)
+    _check_frames(a["X"], a["S"], a["y"])
+    return (a["X"], a["S"], a["y"], *(a.get(k) for k in series))
+
+
+# %% ../nbs/04_pair.ipynb #8ae8b835
+def positive_label(y: pd.Series, # a two-valued classification target
+                   positive=None, # the positive class, or None: the larger value (by value, not text)
+                  ):
+    "The positive class of a binary target: `positive` (matched as given or as text), else the larger value."
+    numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
+    values = sorted(y.dropna().unique().tolist(), key=None if numeric else str)
+    if positive is None: return values[-1] if values else None
+    match = [v for v in values if v == positive or str(v) == str(positive)]
+    if not match: raise ValueError(f"`positive`={positive!r} is not a value of the target ({values}).")
+    return match[0]
+
+# %% ../nbs/04_pair.ipynb #4907e856
+def _seed(random_state, name: str = "random_state") -> int:
+    "An int seed as `check_random_state` reads `random_state`: an int is itself, None numpy's global RandomState, a RandomState or Generator a draw from it."
+    if isinstance(random_state, (bool, np.bool_)): pass
+    elif isinstance(random_state, numbers.Integral):
+        if 0 <= random_state < 2**32: return int(random_state)
+    elif isinstance(random_state, np.random.Generator): return int(random_state.integers(2**32))
+    elif random_state is None or isinstance(random_state, np.random.RandomState):
+        return int(check_random_state(random_state).randint(2**32, dtype=np.int64))
+    raise ValueError(f"`{name}` must be an int seed in [0, 2**32), None or a numpy Generator/RandomState, "
+                     f"got {random_state!r}; e.g. random_state=0.")
+
+def _encode_target(y, task: str, positive=None, classes=None) -> tuple:
+    "(target as the models learn it, classes): 0/1 with the positive class as 1, indices 0..k-1 into `classes` (default: sorted), or floats."
+    y = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
+    if y.isna().any(): raise ValueError(f"`y` has {int(y.isna().sum())} missing value(s); drop those rows first.")
+    if task == "regression":
+        if positive is not None: raise ValueError("`positive` is for a two-label classification target; drop it.")
+        if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+            raise ValueError(f"task='regression' needs a numeric target; `y` has dtype {y.dtype} "
+                             f"(values like {y.iloc[:3].tolist()}); use task='classification' for labels.")
+        _check_target_values(y, "`y`")
+        return y.to_numpy(dtype=float), None
+    kinds = sorted({type(v).__name__ for v in y}) if y.dtype == object else []
+    if len(kinds) > 1: raise ValueError(f"`y` mixes value types {kinds}; convert it to one type (e.g. all text) first.")
+    kind = type_of_target(y.to_numpy())
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"task='classification' needs class labels, but `y` looks {kind} (values like "
+                         f"{y.iloc[:3].tolist()}); use task='regression' for a numeric target.")
+    given = classes is not None
+    if not given:
+        numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
+        classes = sorted(y.unique().tolist(), key=None if numeric else str)
+    classes = list(classes)
+    unknown = [v for v in y.unique() if v not in set(classes)]
+    if unknown: raise ValueError(f"`y` has label(s) {unknown[:5]} the models do not know (their classes_: {classes}).")
+    if len(classes) < 2:
+        raise ValueError(f"`y` has one class only ({classes[0]!r}); a classification audit needs two or more.")
+    if len(classes) > 2 and positive is not None:
+        raise ValueError(f"`positive` is for a two-label target; `y` has {len(classes)} classes, so drop it.")
+    if len(classes) == 2:
+        pos = positive_label(pd.Series(classes), positive)
+        if pos != classes[1] and given:
+            raise ValueError(f"`positive`={positive!r}, but the models' second class (the column of P(y=1) in "
+                             f"predict_proba) is {classes[1]!r}; drop `positive` (0-1 and log loss do not depend on it).")
+        if pos != classes[1]: classes = classes[::-1]
+        if pd.api.types.is_numeric_dtype(y) and classes == [0, 1]: return y.to_numpy(), classes
+        return (y == classes[1]).to_numpy().astype(int), classes
+    index = {c: i for i, c in enumerate(classes)}
+    return y.map(index).to_numpy(dtype=np.int64), classes
+
 # %% ../nbs/04_pair.ipynb #2f1cb2ab
 def _split_rows(y, task: str = "classification", audit_size: float = 0.3, random_state: int = 0) -> tuple:
     "(train rows, audit rows) as positions, stratified by class for classification: the split `fit_pair` makes, known before fitting."
     if isinstance(audit_size, bool) or not isinstance(audit_size, (int, float)) or not 0 < audit_size < 1:
         raise ValueError(f"`audit_size` must be a fraction in (0, 1), got {audit_size!r}; e.g. audit_size=0.3.")
-    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) or not 0 <= random_state < 2**32:
-        raise ValueError(f"`random_state` (the seed) must be an integer in [0, 2**32), got {random_state!r}.")
+    random_state = _seed(random_state)
     y = np.asarray(y); n = len(y)
     n_audit = int(np.ceil(audit_size * n))
     if n_audit < 2 or n - n_audit < 2:
@@ -124,30 +267,47 @@ def _split_rows(y, task: str = "classification", audit_size: float = 0.3, random
     return tuple(train_test_split(np.arange(n), test_size=audit_size, random_state=random_state, stratify=strat))
 
 # %% ../nbs/04_pair.ipynb #d033cde0
-def fit_pair(estimator, X: pd.DataFrame, S: pd.DataFrame, y, *, task: str = "classification",
-             audit_size: float = 0.3, random_state: int = 0) -> FittedPair:
+def fit_pair(
+    estimator, # scikit-learn-style estimator, or a Pipeline (its steps run after bopfair's encoder); cloned into h0 and hp
+    X, # features: a DataFrame, or an array (columns named x0, x1, ... as scikit-learn names them)
+    S, # personal attributes: a DataFrame, Series, dict of columns or array (columns s0, s1, ...)
+    y, # target: two or more labels (any type) or numbers; pandas inputs are matched by index label
+    *,
+    task: str = "classification", # 'classification' or 'regression'
+    audit_size: float = 0.3, # fraction of the rows kept for the audit (stratified by class for classification)
+    random_state=0, # int seed, None (numpy's global RandomState) or a numpy Generator/RandomState
+    positive=None, # the positive class of a two-label target (default: the larger value, see positive_label)
+) -> FittedPair:
     "Clone `estimator` into h0 (sees X) and hp (sees X and S), fit both on one training split, keep the rest for auditing."
     check_choice(task, "task", PREDICTION_COSTS)    # the tasks are those with prediction costs
     _check_estimator(estimator, task)
-    _check_frames(X, S, y)
+    X, S, y = _inputs(X, S, y)
+    target, classes = _encode_target(y, task, positive)
+    seed = _seed(random_state)
     data = pd.concat([X.reset_index(drop=True), S.reset_index(drop=True)], axis=1)
-    data[_TARGET] = np.asarray(y)
-    rows = _split_rows(y, task, audit_size, random_state)
+    data[_TARGET] = target
+    rows = _split_rows(target, task, audit_size, seed)
     train, audit = data.iloc[rows[0]], data.iloc[rows[1]]
     fx = _feature_encoder(X)
     attr = ("attr", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(S.columns))
     h0, hp = _model_pipeline(estimator, fx), _model_pipeline(estimator, fx + [attr])
     h0.fit(train, train[_TARGET]); hp.fit(train, train[_TARGET])
-    return FittedPair(h0=h0, hp=hp, task=task, features=list(X.columns), attributes=list(S.columns), train=train, audit=audit)
+    return FittedPair(h0=h0, hp=hp, task=task, features=list(X.columns), attributes=list(S.columns),
+                      train=train, audit=audit, classes=classes)
 
 # %% ../nbs/04_pair.ipynb #75d54204
 def _model_output(model, X, task: str) -> np.ndarray:
-    "What a cost is computed from: P(y=1) for classification, the predicted value for regression."
-    return model.predict_proba(X)[:, 1] if task == "classification" else model.predict(X)
+    "What a cost is computed from: P(y=1) for two classes, the (n, k) probability matrix for k > 2, a predict-only classifier's class index; the value for regression."
+    if task != "classification": return model.predict(X)
+    if _has_proba(model):
+        P = np.asarray(model.predict_proba(X))
+        return P[:, 1] if P.shape[1] == 2 else P
+    pred, classes = np.asarray(model.predict(X)), getattr(model, "classes_", None)
+    return (pred if classes is None else pd.Index(list(classes)).get_indexer(pred)).astype(float)
 
 @patch
 def predictions(self: FittedPair, data: pd.DataFrame | None = None) -> tuple:
-    "Predictions of (h0, hp) on `data` (default: the audit split): P(y=1) for classification, values for regression."
+    "Predictions of (h0, hp) on `data` (default: the audit split): P(y=1) (the (n, k) matrix for k > 2 classes), values for regression."
     data = self.audit if data is None else data
     return _model_output(self.h0, data, self.task), _model_output(self.hp, data, self.task)
 
@@ -164,6 +324,142 @@ def groups(self: FittedPair):
     "The audit split's groups, with every level seen in the whole data (a level only in training is an empty group)."
     full = make_groups(pd.concat([self.train[self.attributes], self.audit[self.attributes]]))
     return make_groups(self.S_audit, levels=dict(zip(full.attributes, full.levels)))
+
+# %% ../nbs/04_pair.ipynb #f77f4349
+HP_INPUTS = ("append", "onehot")
+
+class _FittedElsewhere:
+    "A model that is not a scikit-learn estimator, as a Pipeline's last step: predict (predict_proba, classes_, ...) passed through; never refitted."
+    def __init__(self, model): self.model = model
+    def fit(self, *args, **kwargs):
+        raise TypeError("bopfair audits a model fitted elsewhere as it is; it does not refit it.")
+    def predict(self, X): return self.model.predict(X)
+    def __getattr__(self, name):       # predict_proba, classes_, feature_names_in_, ... when the model has them
+        if name.startswith("__") or name == "model": raise AttributeError(name)
+        return getattr(self.model, name)
+    def __sklearn_is_fitted__(self): return True
+
+def _used_columns(model, names: list) -> list:
+    "The columns a Pipeline fitted on a DataFrame reads: those its first ColumnTransformer selects (remainder dropped), else all."
+    ct = model.steps[0][1] if isinstance(model, Pipeline) else None
+    if not isinstance(ct, ColumnTransformer): return names
+    used = set()
+    for nm, trans, cols in ct.transformers_:
+        if isinstance(trans, str) and trans == "drop": continue
+        if nm == "remainder": return names
+        cols = [cols] if isinstance(cols, (str, numbers.Integral)) else cols
+        sel = np.asarray(ct.feature_names_in_, dtype=object)[cols] if not all(isinstance(c, str) for c in cols) else cols
+        used |= {str(c) for c in sel}
+    return [c for c in names if c in used]
+
+def _model_columns(model, columns: list, frame: list, name: str) -> list:
+    "The columns to hand a model fitted elsewhere: its feature_names_in_ (each in `frame`, those it reads in `columns`), or `columns` (checked against n_features_in_)."
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        names = [str(c) for c in names]
+        missing = [c for c in names if c not in (frame if isinstance(model, Pipeline) else columns)]
+        if missing: raise ValueError(f"`{name}` was fitted on column(s) {missing} that its input here lacks "
+                                     f"(it has {columns}); pass the audit rows with the columns it was fitted on.")
+        extra = [c for c in _used_columns(model, names) if c not in columns]
+        if extra: raise ValueError(f"`{name}` reads column(s) {extra}, which are not among its inputs {columns}; "
+                                   "h0 must not see the attributes (nor the target).")
+        return names
+    n = getattr(model, "n_features_in_", None)
+    if n is not None and n != len(columns):
+        raise ValueError(f"`{name}` was fitted on {n} columns but its input here has {len(columns)} ({columns}); "
+                         "pass X (and S, see hp_input) with the columns it was fitted on, in that order.")
+    return list(columns)
+
+def _adapted(model, front, name: str) -> Pipeline:
+    "`model` behind the fitted step `front` that builds its input from the audit frame; a Pipeline's own steps spliced in."
+    if isinstance(model, Pipeline):
+        return Pipeline([(_free_name("input", [n for n, _ in model.steps]), front), *model.steps])
+    return Pipeline([("input", front), ("model", model if isinstance(model, BaseEstimator) else _FittedElsewhere(model))])
+
+def _classes_of(h0, hp) -> list | None:
+    "The classes_ both models share (None if neither has them); a ValueError if they differ."
+    c0, cp = getattr(h0, "classes_", None), getattr(hp, "classes_", None)
+    if c0 is None and cp is None: return None
+    if c0 is None or cp is None or list(c0) != list(cp):
+        raise ValueError(f"`h0` and `hp` have different classes_ ({None if c0 is None else list(c0)} and "
+                         f"{None if cp is None else list(cp)}); audit two models of the same target.")
+    return list(c0)
+
+def _check_fitted_model(model, name: str, task: str):
+    if not callable(getattr(model, "predict", None)):
+        raise TypeError(f"`{name}` ({type(model).__name__}) has no predict method; pass a fitted model.")
+    if task == "classification" and not (_has_proba(model) or getattr(model, "classes_", None) is not None):
+        raise TypeError(f"`{name}` ({type(model).__name__}) has neither predict_proba nor classes_; a classifier "
+                        "needs one of them (or pass task='regression').")
+
+def pair_from_models(
+    h0, # the generic model, fitted elsewhere: an estimator or Pipeline (on a DataFrame or a matrix), or any object with predict (and predict_proba)
+    hp, # the personalized model, fitted on h0's features and the attributes (see hp_input)
+    X, # audit rows' features: a DataFrame, or an array (columns x0, x1, ...)
+    S, # audit rows' attributes: a DataFrame, Series, dict or array (columns s0, s1, ...)
+    y, # audit rows' target; pandas inputs are matched by index label
+    *,
+    hp_input="append", # hp's input: 'append' (X's columns, then S's as they are), 'onehot' (then one column per level, named as pandas.get_dummies names them) or a callable f(X, S) returning it
+    X_train=None, # training rows (all three or none): they give the removal baseline (their mean) and the groups' levels
+    S_train=None, # the training rows' attributes
+    y_train=None, # the training rows' target
+    task: str | None = None, # 'classification', 'regression', or None: classification if h0 has predict_proba or classes_
+    positive=None, # for two classes: must be the models' second class (P(y=1) is its column), or None
+) -> FittedPair:
+    "A FittedPair from two models fitted anywhere: each gets a fitted first step that builds its input from the audit rows; nothing is refitted."
+    if task is None: task = "classification" if (_has_proba(h0) or hasattr(h0, "classes_")) else "regression"
+    check_choice(task, "task", PREDICTION_COSTS)
+    _check_fitted_model(h0, "h0", task); _check_fitted_model(hp, "hp", task)
+    if not (callable(hp_input) or (isinstance(hp_input, str) and hp_input in HP_INPUTS)):
+        raise ValueError(f"`hp_input` must be one of {list(HP_INPUTS)} or a callable f(X, S) building hp's input, "
+                         f"got {hp_input!r}.")
+    X, S, y = _inputs(X, S, y)
+    given = [v is not None for v in (X_train, S_train, y_train)]
+    if any(given) and not all(given):
+        raise TypeError("Pass all of `X_train`, `S_train` and `y_train`, or none (then the audit rows stand in).")
+    Xt, St, yt = _inputs(X_train, S_train, y_train) if all(given) else (X, S, y)
+    if list(Xt.columns) != list(X.columns) or list(St.columns) != list(S.columns):
+        raise ValueError("`X_train`/`S_train` must have the columns of `X`/`S` in the same order.")
+    classes = _classes_of(h0, hp) if task == "classification" else None
+    target, classes = _encode_target(y, task, positive, classes)
+    if all(given): target_t = _encode_target(yt, task, positive, classes)[0]
+    else: target_t = target
+    frame = lambda X_, S_, t: (pd.concat([X_.reset_index(drop=True), S_.reset_index(drop=True)], axis=1)
+                               .assign(**{_TARGET: t}).set_axis(X_.index))      # the rows keep their labels
+    audit, train = frame(X, S, target), frame(Xt, St, target_t)
+    xs, ss = list(X.columns), list(S.columns)
+    c0 = _model_columns(h0, xs, list(audit.columns), "h0")
+    front0 = ColumnTransformer([("x", "passthrough", c0)], verbose_feature_names_out=False)
+    if hp_input == "append":
+        cp = _model_columns(hp, xs + ss, list(audit.columns), "hp")
+        frontp = ColumnTransformer([("x", "passthrough", cp)], verbose_feature_names_out=False)
+    elif hp_input == "onehot":
+        levels = [sorted(pd.concat([St[a], S[a]]).dropna().unique().tolist(),
+                         key=None if pd.api.types.is_numeric_dtype(S[a]) else str) for a in ss]
+        frontp = ColumnTransformer([("x", "passthrough", xs), ("s", OneHotEncoder(categories=levels,
+                                    handle_unknown="ignore", sparse_output=False), ss)], verbose_feature_names_out=False)
+    else:
+        built = hp_input(train[xs], train[ss])
+        names = list(map(str, built.columns)) if isinstance(built, pd.DataFrame) else [f"x{j}" for j in range(np.shape(built)[1])]
+        frontp = FunctionTransformer(lambda F: hp_input(F[xs], F[ss]), validate=False,
+                                     feature_names_out=lambda self, names_in: np.asarray(names, dtype=object))
+    for m, cols, name in ((h0, c0, "h0"), (hp, cp if hp_input == "append" else [], "hp")):
+        text = [c for c in cols if not (pd.api.types.is_numeric_dtype(audit[c]) or pd.api.types.is_bool_dtype(audit[c]))]
+        if text and not isinstance(m, Pipeline):
+            raise ValueError(f"`{name}` is not a Pipeline, so it gets its columns as numbers, but {text} hold text; "
+                             "one-hot them (hp_input='onehot' for attributes) or hand over the model with its "
+                             "encoder as a Pipeline.")
+    for front, m in ((front0, h0), (frontp, hp)):
+        if getattr(m, "feature_names_in_", None) is not None: front.set_output(transform="pandas")
+        front.fit(train)
+    if hp_input == "onehot" and getattr(hp, "feature_names_in_", None) is not None:
+        built, want = list(frontp.get_feature_names_out()), [str(c) for c in hp.feature_names_in_]
+        if built != want:
+            raise ValueError(f"hp_input='onehot' builds columns {built}, but `hp` was fitted on {want}; fit hp on "
+                             "pd.concat([X, pd.get_dummies(S)], axis=1), or pass hp_input as a callable.")
+    return FittedPair(h0=_adapted(h0, front0, "h0"), hp=_adapted(hp, frontp, "hp"), task=task, features=xs,
+                      attributes=ss, train=train, audit=audit, classes=classes, train_is_audit=not all(given))
+
 
 # %% ../nbs/04_pair.ipynb #fdfed94d
 _ESTIMATORS = {   # task -> short name -> estimator for a seed (a new one is one line here)
@@ -184,18 +480,6 @@ def make_estimator(name: str, task: str = "classification", random_state: int = 
 
 # %% ../nbs/04_pair.ipynb #26244377
 MAX_LEVELS = 64
-
-# %% ../nbs/04_pair.ipynb #8ae8b835
-def positive_label(y: pd.Series, # a two-valued classification target
-                   positive=None, # the positive class, or None: the larger value (by value, not text)
-                  ):
-    "The positive class of a binary target: `positive` (matched as given or as text), else the larger value."
-    numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
-    values = sorted(y.dropna().unique().tolist(), key=None if numeric else str)
-    if positive is None: return values[-1] if values else None
-    match = [v for v in values if v == positive or str(v) == str(positive)]
-    if not match: raise ValueError(f"`positive`={positive!r} is not a value of the target ({values}).")
-    return match[0]
 
 # %% ../nbs/04_pair.ipynb #e2eaa673
 def _missing_columns(df: pd.DataFrame, names, what: str):

@@ -80,17 +80,20 @@ class ChunkSpec:
     attribution_inputs: tuple = ({}, {})  # per model: what `attributions` gets from training
     column_groups: tuple = (None, None)  # original column of each encoded column, per model
     options: dict = field(default_factory=dict)  # rank_by, delta, chunk_size for explanation_costs
+    n_classes: int | None = None  # classification with k > 2 classes: k (checked by prediction_cost)
 
 # %% ../nbs/12_scaling.ipynb #6377f5f8
 def _predict(model, Z: np.ndarray, task: str) -> np.ndarray:
     "The model's output on transformed rows `Z`, as FittedPair.predictions gives it on raw rows."
     return _model_output(model, _model_input(model, Z), task)
 
-def _prediction_costs(y, pred, task: str, costs) -> dict:
+def _prediction_costs(y, pred, task: str, costs, n_classes: int | None = None) -> dict:
     "Per-person prediction costs by name (prediction_cost applies the label rule itself)."
-    return {c: prediction_cost(y, pred, task, c) for c in costs}
+    return {c: prediction_cost(y, pred, task, c, n_classes=n_classes) for c in costs}
 
 # %% ../nbs/12_scaling.ipynb #bc853373
+_PREDICTIONS = "__predictions__"   # the key of the models' outputs in a chunk's result
+
 def chunk_costs(
     h0, # fitted pipeline of the generic model
     hp, # fitted pipeline of the personalized model
@@ -98,20 +101,21 @@ def chunk_costs(
     spec: ChunkSpec, # the settings shared by all chunks
     seed: int, # seed of this chunk (random attribution methods)
 ) -> dict:
-    "Per-person costs of one chunk: {cost: (cost_h0, cost_hp)}, prediction costs and, if spec.explain, explanations."
+    "Per-person costs of one chunk: {cost: (cost_h0, cost_hp)}, prediction costs and, if spec.explain, explanations; the models' outputs under `_PREDICTIONS`."
     y = chunk["__y__"].to_numpy()
     per_model = []
     for m, (pipe, J, method) in enumerate(zip((h0, hp), spec.top_j, spec.methods)):
         est, Zf = transformed_inputs(pipe, chunk)
         Z = Zf.to_numpy()        # column-major, as pandas hands it over
         # row-major for the predictions, as the Pipeline hands them over (BLAS rounds the layouts differently)
-        out = _prediction_costs(y, _predict(est, np.ascontiguousarray(Z), spec.task), spec.task,
-                                spec.prediction_costs)
+        pred = _predict(est, np.ascontiguousarray(Z), spec.task)
+        out = _prediction_costs(y, pred, spec.task, spec.prediction_costs, spec.n_classes)
         if spec.explain:
             A = attributions(est, Z, method, random_state=seed, **spec.attribution_inputs[m])
             out.update(explanation_costs(est, Z, A, J, baseline=spec.baselines[m], task=spec.task,
                                          random_state=seed, column_groups=spec.column_groups[m],
                                          **spec.options))
+        out[_PREDICTIONS] = pred
         per_model.append(out)
     return {k: (per_model[0][k], per_model[1][k]) for k in per_model[0]}
 
@@ -127,16 +131,18 @@ class PairCosts:
     methods: tuple = field(default=(None, None))
     top_j: tuple = field(default=(None, None))    # (J0, Jp) in original columns; None without explanations
     columns: tuple = field(default=(None, None))  # names of the original columns explained, per model
+    predictions: tuple = field(default=(None, None))  # (h0, hp) outputs: P(y=1), the (n, k) matrix, or values
 
     @property
     def j_differs(self) -> bool:
         "True when h0 and hp were explained with different J (a pair top_j): not like for like."
         return self.top_j[0] != self.top_j[1]
 
-    def bop(self, groups=None) -> dict:
-        "{cost name: BoPResult} by the groups of `S` (or the given `groups`)."
+    def bop(self, groups=None, sample_weight=None) -> dict:
+        "{cost name: BoPResult} by the groups of `S` (or the given `groups`), weighted by `sample_weight` (one per row) if given."
         g = make_groups(self.S) if groups is None else groups
-        return {k: benefit_of_personalization(c0, cp, g, cost=self.labels[k]) for k, (c0, cp) in self.costs.items()}
+        return {k: benefit_of_personalization(c0, cp, g, cost=self.labels[k], sample_weight=sample_weight)
+                for k, (c0, cp) in self.costs.items()}
 
 # %% ../nbs/12_scaling.ipynb #5301d419
 EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "chunk_size")
@@ -147,6 +153,20 @@ def _resolve_costs(prediction_costs, task: str) -> tuple:
         (prediction_costs,) if isinstance(prediction_costs, str) else tuple(prediction_costs))
     for c in costs: check_choice(c, f"cost for task={task!r}", PREDICTION_COSTS[task])
     return costs
+
+def _check_proba(pair, costs, explain: bool):
+    "A cost of probabilities, or explanations, need predict_proba of a classifier; a predict-only one gives labels only."
+    if pair.task != "classification": return
+    need = [c for c in costs if PREDICTION_COSTS["classification"][c].takes == "proba"] + (["explanations"] if explain else [])
+    lacking = [m for m, model in (("h0", pair.h0), ("hp", pair.hp)) if not callable(getattr(model, "predict_proba", None))]
+    if need and lacking:
+        raise TypeError(f"{' and '.join(lacking)} predict labels only (no predict_proba), but {need} need probabilities; "
+                        "audit them with the 0-1 loss (costs='zero_one') and explain=False, or pass classifiers with predict_proba.")
+
+def _n_classes(pair) -> int | None:
+    "k for a classification pair with k > 2 classes (prediction_cost checks the matrix against it), else None."
+    k = len(pair.classes) if pair.task == "classification" and getattr(pair, "classes", None) else None
+    return k if k and k > 2 else None
 
 def _chunks(data, chunk_size):
     "Row chunks of a DataFrame (all of it when chunk_size is None), or the frames of an iterable as they come."
@@ -176,7 +196,7 @@ def _shared_spec(pair, costs, explain, top_j, attribution_method, options, rando
     "Everything chunk_costs needs besides the rows, computed once: J, groups, method, baselines per model."
     if not explain:
         return ChunkSpec(task=pair.task, prediction_costs=costs, explain=False, top_j=(None, None),
-                         methods=(None, None), baselines=(None, None))
+                         methods=(None, None), baselines=(None, None), n_classes=_n_classes(pair))
     options = dict(options or {})
     bad = [k for k in options if k not in EXPLAIN_OPTIONS]
     if bad: raise TypeError(f"`explain_options` has unknown key(s) {bad}; allowed: {list(EXPLAIN_OPTIONS)}.")
@@ -194,7 +214,7 @@ def _shared_spec(pair, costs, explain, top_j, attribution_method, options, rando
         bases.append(removal_baseline(baseline, R, R, n_background=n_background, random_state=random_state))
     return ChunkSpec(task=pair.task, prediction_costs=costs, explain=True, top_j=Js, methods=tuple(methods),
                      baselines=tuple(bases), attribution_inputs=tuple(inputs), column_groups=(g0, gp),
-                     options=options)
+                     options=options, n_classes=_n_classes(pair))
 
 # %% ../nbs/12_scaling.ipynb #4420986b
 def pair_costs(
@@ -216,6 +236,7 @@ def pair_costs(
     check_choice(attribution_method, "attribution_method", ("auto", *ATTRIBUTION_METHODS))
     _check_int(random_state, "random_state", "a seed")
     costs = _resolve_costs(prediction_costs, pair.task)
+    _check_proba(pair, costs, explain)
     data = pair.audit if data is None else data
     if isinstance(data, pd.DataFrame):
         _check_columns(pair, data)
@@ -236,8 +257,9 @@ def pair_costs(
     elif backend is None: parts = Parallel(n_jobs=n_jobs)(tasks())
     else:
         with parallel_config(backend=backend): parts = Parallel(n_jobs=n_jobs)(tasks())
-    names = list(parts[0])
-    out = {k: tuple(np.concatenate([p[k][m] for p in parts]) for m in (0, 1)) for k in names}
+    names = [k for k in parts[0] if k != _PREDICTIONS]
+    out = {k: tuple(np.concatenate([p[k][m] for p in parts]) for m in (0, 1)) for k in names + [_PREDICTIONS]}
+    preds = out.pop(_PREDICTIONS)
     J0, Jp = spec.top_j
     kinds = {k: ("explanation" if k in EXPLANATION_COSTS else "prediction") for k in names}
     labels = {k: (explanation_label(k, J0, Jp) if kinds[k] == "explanation" else k) for k in names}
@@ -245,7 +267,7 @@ def pair_costs(
     cols = ((column_groups(pair.h0)[1], _h0_first(*column_groups(pair.hp), column_groups(pair.h0)[1])[1])
             if explain else (None, None))
     return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts), methods=spec.methods,
-                     top_j=spec.top_j, columns=cols)
+                     top_j=spec.top_j, columns=cols, predictions=preds)
 
 # %% ../nbs/12_scaling.ipynb #e46f582b
 def pair_explanation_bop(
