@@ -16,7 +16,9 @@ __all__ = ['CATEGORICAL_VALUES', 'individual_bop', 'is_categorical_bop', 'group_
            'markdown_table', 'BoPResult', 'benefit_of_personalization', 'bop_and_groups']
 
 # %% ../nbs/03_bop.ipynb #debd856f
-def individual_bop(cost_h0, cost_hp) -> np.ndarray:
+def individual_bop(cost_h0, # per-person cost of the generic model h0 (lower is better)
+                   cost_hp, # per-person cost of the personalized model hp
+                  ) -> np.ndarray: # b_i, one per person
     "Individual benefit of personalization b_i = cost_i(h0) - cost_i(hp) (positive: hp is better for person i)."
     cost_h0, cost_hp = as_1d_array(cost_h0, "cost_h0"), as_1d_array(cost_hp, "cost_hp")
     check_same_length(cost_h0=cost_h0, cost_hp=cost_hp)
@@ -25,7 +27,8 @@ def individual_bop(cost_h0, cost_hp) -> np.ndarray:
 # %% ../nbs/03_bop.ipynb #00c359ad
 CATEGORICAL_VALUES = (-1.0, 0.0, 1.0)   # individual BoP of 0-1 costs
 
-def is_categorical_bop(b) -> bool:
+def is_categorical_bop(b, # individual BoP values
+                      ) -> bool: # every value is -1, 0 or 1
     "True when every individual BoP is -1, 0 or 1 (paired 0-1 costs): the exact tests apply."
     return bool(np.isin(np.asarray(b, dtype=float), CATEGORICAL_VALUES).all())
 
@@ -98,14 +101,17 @@ def group_cost_table(cost_h0, # per-person cost of the generic model h0 (lower i
                         index=pd.Index(g.names, name="group"))
 
 # %% ../nbs/03_bop.ipynb #6b83f817
-def minimal_group_benefit(table: pd.DataFrame) -> tuple[float, str]:
+def minimal_group_benefit(table: pd.DataFrame, # a group_cost_table (columns n and bop)
+                         ) -> tuple[float, str]: # gamma and the first group attaining it
     "The minimal group BoP gamma = min_s BoP(s) over non-empty groups, and the first group attaining it."
     bop = table.loc[table["n"] > 0, "bop"]
     if bop.empty: raise ValueError("Every group is empty: there is no one to compare the models on.")
     return float(bop.min()), str(bop.idxmin())
 
 # %% ../nbs/03_bop.ipynb #976148bb
-def markdown_table(t: pd.DataFrame, digits: int = 4) -> str:
+def markdown_table(t: pd.DataFrame, # the table; its index becomes the first column
+                   digits: int = 4, # significant digits of the numbers
+                  ) -> str: # the markdown text
     "A DataFrame as a markdown table (numbers to `digits` significant digits, NaN blank)."
     cell = lambda v: str(v).replace("|", "\\|")                 # a literal | would split the cell
     fmt = lambda v: (f"{v:.{digits}g}" if isinstance(v, (float, np.floating)) and np.isfinite(v) else
@@ -184,7 +190,9 @@ def to_markdown(self: BoPResult, digits: int = 4) -> str:
     return markdown_table(self.summary(), digits) + f"\n\n{gamma}\n"
 
 # %% ../nbs/03_bop.ipynb #4ea0d4ac
-def bop_and_groups(b, groups=None) -> tuple[np.ndarray, Groups]:
+def bop_and_groups(b, # a BoPResult, or the individual BoP as a 1-D array
+                   groups=None, # the people's groups (default: those of a BoPResult)
+                  ) -> tuple[np.ndarray, Groups]: # the values and their Groups (weights: `b.weights`)
     "The individual BoP vector and `Groups` from a `BoPResult` (its own groups by default) or a 1-D array `b` and `groups`."
     if groups is None and isinstance(b, BoPResult) and b.groups is not None: groups = b.groups
     if groups is None:

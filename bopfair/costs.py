@@ -136,14 +136,18 @@ def log_loss_cost(y_true, # true classes: 0/1 with P(y=1), or class indices 0..k
     return -(xlogy(y_true, p) + xlogy(1 - y_true, 1 - p))
 
 # %% ../nbs/02_costs.ipynb #39bd5b34
-def squared_error_cost(y_true, y_pred) -> np.ndarray:
+def squared_error_cost(y_true, # true values
+                       y_pred, # predicted values
+                      ) -> np.ndarray: # (y_pred - y_true)^2 per person
     "Per-person squared error."
     y_true, y_pred = as_1d_array(y_true, "y_true"), as_1d_array(y_pred, "y_pred")
     check_same_length(y_true=y_true, y_pred=y_pred)
     return (y_pred - y_true) ** 2
 
 # %% ../nbs/02_costs.ipynb #9c7aa8b2
-def absolute_error_cost(y_true, y_pred) -> np.ndarray:
+def absolute_error_cost(y_true, # true values
+                        y_pred, # predicted values
+                       ) -> np.ndarray: # |y_pred - y_true| per person
     "Per-person absolute error."
     y_true, y_pred = as_1d_array(y_true, "y_true"), as_1d_array(y_pred, "y_pred")
     check_same_length(y_true=y_true, y_pred=y_pred)

@@ -437,8 +437,12 @@ def intersection_union_test(b=None, # individual BoP or a `BoPResult` (not neede
 # %% ../nbs/10_inference.ipynb #68168b57
 FEW_VALUES = 32   # at most this many distinct values: resample by multinomial counts
 
-def bootstrap_means(x: np.ndarray, n_boot: int, rng: np.random.Generator, few_values: int = FEW_VALUES,
-                    max_cells: int = 2**21) -> np.ndarray:
+def bootstrap_means(x: np.ndarray, # one group's values
+                    n_boot: int, # replicates
+                    rng: np.random.Generator, # the random stream
+                    few_values: int = FEW_VALUES, # at most this many distinct values: multinomial counts
+                    max_cells: int = 2**21, # draws held in memory at once
+                   ) -> np.ndarray: # the n_boot resample means
     "`n_boot` means of `x` resampled with replacement; vectorized over replicates in chunks of <= `max_cells` draws."
     m = len(x)
     values, counts = np.unique(x, return_counts=True)
