@@ -12,6 +12,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.collections import LineCollection
 from matplotlib.ticker import FuncFormatter, NullFormatter
 from scipy import stats
 from .checks import as_1d_array, check_choice, check_count
@@ -161,22 +162,28 @@ def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
         v = (verdicts[cost].set_axis(verdicts[cost].index.astype(str)).reindex(rows) if cost in verdicts
              else pd.Series("", index=rows))
         const = _constant_bop(r) if r.groups is not None else pd.Series(np.nan, index=rows)
+        segs, seg_c, pts, cons = [], [], {"s": [], "o": []}, []   # one artist per kind, not per row
         for yi, g in zip(y, rows):
             if n[g] == 0 or not np.isfinite(bop[g]):
                 ax.text(0, yi, "no data", ha="center", va="center", fontsize=8, color="0.45"); continue
-            col = _verdict_colour(v[g]) if isinstance(v[g], str) and v[g] else "0.2"
+            col = _verdict_colour(v[g]) if isinstance(v[g], str) and v[g] else "#333333"
             seen.setdefault(v[g] if isinstance(v[g], str) and v[g] else "", col)
             lo, hi = iv.loc[g, "lower"], iv.loc[g, "upper"]
             if np.isfinite(const.get(g, np.nan)):                 # every b_i the same: no spread to show
-                ax.plot([bop[g]], [yi], "D", mfc="white", mec=col, ms=6, gid=f"const:{cost}:{g}")
+                cons.append((bop[g], yi, col))
                 ax.annotate(f"all b = {const[g]:g}", (bop[g], yi), xytext=(6, 0),
                             textcoords="offset points", va="center", fontsize=8, color="0.35")
                 continue
-            if np.isfinite(lo) and np.isfinite(hi):
-                ax.plot([lo, hi], [yi, yi], color=col, lw=1.6, solid_capstyle="butt",
-                        gid=f"ci:{cost}:{g}")
-            ax.plot([bop[g]], [yi], "o" if g != "all" else "s", color=col, ms=5.5,
-                    gid=f"point:{cost}:{g}")
+            if np.isfinite(lo) and np.isfinite(hi): segs.append([(lo, yi), (hi, yi)]); seg_c.append(col)
+            pts["s" if g == "all" else "o"].append((bop[g], yi, col))
+        if segs: ax.add_collection(LineCollection(segs, colors=seg_c, linewidths=1.6, capstyle="butt",
+                                                  gid=f"ci:{cost}"))
+        for mk, what in (("s", "population"), ("o", "points")):
+            if pts[mk]: ax.scatter(*zip(*[(x, yy) for x, yy, _ in pts[mk]]), c=[c for *_, c in pts[mk]],
+                                   marker=mk, s=32, linewidths=0, zorder=3, gid=f"{what}:{cost}")
+        if cons: ax.scatter(*zip(*[(x, yy) for x, yy, _ in cons]), marker="D", s=36, facecolors="white",
+                            edgecolors=[c for *_, c in cons], zorder=3, gid=f"const:{cost}")
+        ax.autoscale_view()
         ax.axvline(0, color="0.3", lw=0.8, gid="zero")
         ax.axhline(y[0] - 0.5, color="0.75", lw=0.6)                 # population above, groups below
         ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -296,16 +303,16 @@ def plot_bop_ridges(result: BoPResult, # a continuous individual BoP with its gr
     for row, j in enumerate(keep):                          # loop over groups, not people
         name, base = str(g.names[j]), H - 1 - row
         dens, _ = np.histogram(np.clip(b[g.codes == j], lo, hi), edges, density=True)
-        top = dens.max()
+        r = sel[sel["group"].astype(str) == name] if sel is not None else ()
+        pdf = _PDF[r.iloc[0]["family"]](r.iloc[0]).pdf(grid) if len(r) else np.zeros(1)
+        top = max(dens.max(), pdf.max())                    # steps and curve both stay within the row
         scale = 0.85 / top if top > 0 else 0.0
         ax.stairs(base + dens * scale, edges, baseline=base, fill=True, color="0.85", gid=f"hist:{name}")
         ax.stairs(base + dens * scale, edges, baseline=base, color="0.4", lw=0.6)
-        r = sel[sel["group"].astype(str) == name] if sel is not None else ()
         if len(r):
-            r = r.iloc[0]
-            used[r["family"]] = palette[r["family"]]
-            ax.plot(grid, base + _PDF[r["family"]](r).pdf(grid) * scale, color=palette[r["family"]], lw=1.1,
-                    gid=f"fit:{name}:{r['family']}")
+            fam = r.iloc[0]["family"]
+            used[fam] = palette[fam]
+            ax.plot(grid, base + pdf * scale, color=palette[fam], lw=1.1, gid=f"fit:{name}:{fam}")
     ax.axvline(0, color="0.3", lw=0.8, gid="zero")
     ax.set_yticks(np.arange(H)[::-1] + 0.35, labels, fontsize=7.5)
     ax.set_ylim(-0.15, H)
@@ -358,6 +365,7 @@ def plot_bound_vs_epsilon(m, # group sizes, or a fit_families table (the audit's
                           tau: float = 0.5, # reliability threshold, drawn as a dashed line
                           mixture: str | None = None, # 'equal' or 'optimal' (None: optimal for a table)
                           title: str | None = None, # what the figure belongs to, e.g. the cost's name
+                          epsilon_star: float | None = None, # eps* if already known (e.g. CostAudit.epsilon_star)
                           ax=None, # draw into this Axes (default: a new Figure)
                          ) -> Axes:
     "LB vs epsilon (log x) for group sizes `m` (or a fit_families table) with epsilon, tau and epsilon* marked; returns the Axes."
@@ -370,12 +378,15 @@ def plot_bound_vs_epsilon(m, # group sizes, or a fit_families table (the audit's
     lb_sum, eps_star, d, N, cap = _bound_curve(m, sigma, family, mixture)
     if epsilon is not None and epsilon > cap:
         raise ValueError(f"`epsilon`={epsilon} exceeds the largest margin {cap} of family={family!r}.")
-    e_star = eps_star(tau)
+    if epsilon_star is not None and (isinstance(epsilon_star, bool) or
+                                     not isinstance(epsilon_star, (int, float, np.floating))):
+        raise TypeError(f"`epsilon_star` must be a number (e.g. CostAudit.epsilon_star) or None, got {epsilon_star!r}.")
+    e_star = eps_star(tau) if epsilon_star is None else float(epsilon_star)
     lb = (lambda e: lb_sum(e) / 2) if convention == "half" else lb_sum
     centre = e_star if 0 < e_star < np.inf else (epsilon or min(cap, 1.0) / 10)
     lo, hi = centre / 30, min(centre * 4, cap)
     if epsilon is not None: lo, hi = min(lo, epsilon / 3), min(max(hi, epsilon * 3), cap)
-    grid = np.geomspace(lo, hi, 160)
+    grid = np.geomspace(lo, hi, 100)
     ax = _axes(ax, margins=(0.65, 0.5, 0.15, 0.3))
     mix = mixture or ("optimal" if isinstance(m, pd.DataFrame) else "equal")
     ax.plot(grid, lb(grid), color="C0", lw=1.5, label=f"LB_{convention} ({mix} mixture)", gid="bound")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64, hashlib, html, io, json, os, shutil, tempfile, uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -87,7 +88,6 @@ _MISSING = ("missing feature values are imputed (median / most frequent, learned
 
 def _versions() -> dict:
     "Versions of bopfair and of the libraries its numbers depend on."
-    from importlib.metadata import version, PackageNotFoundError
     out = {}
     for p in ("bopfair", "scikit-learn", "shap", "numpy", "pandas", "scipy", "matplotlib"):
         try: out[p] = version(p)
@@ -219,7 +219,8 @@ def figures(self: AuditReport) -> dict:
                                      verdicts={n: ca.verdicts for n, ca in self.costs.items()})}
     for n, ca in self.costs.items():
         figs[f"bound_{_slug(n)}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
-                                                          title=f"bound for {n}").figure
+                                                          title=f"bound for {n}",
+                                                          epsilon_star=ca.epsilon_star).figure
     for n, ca in self.costs.items():
         if not _categorical(ca): figs[f"histograms_{_slug(n)}"] = plot_bop_ridges(ca.bop, ca.fit)
     for n, e in self.envy.items(): figs[f"envy_{_slug(n)}"] = plot_envy_heatmap(e).figure
