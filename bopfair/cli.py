@@ -172,12 +172,9 @@ def _audit_kwargs(args, df: pd.DataFrame) -> dict:
     if args.group_metrics: kw["group_metrics"] = _names(args.group_metrics, "--group-metrics")
     return kw
 
-def _finish(rep: AuditReport, args, df: pd.DataFrame, out: Path, say) -> AuditReport:
-    "Record DATA, the positive class and the weight column in the settings, then write the report."
-    from bopfair.audit import positive_label
+def _finish(rep: AuditReport, args, out: Path, say) -> AuditReport:
+    "Record DATA and the weight column in the settings, then write the report."
     rep.settings["dataset"] = str(args.data)
-    if rep.settings.get("task") == "classification" and df[args.target].nunique() == 2:
-        rep.settings["positive class"] = f"{args.target} = {positive_label(df[args.target], args.positive)!r}"
     if args.weight: rep.settings["sample_weight"] = args.weight
     say(f"writing the report to {out}")
     rep.save(out, force=True)
@@ -185,7 +182,7 @@ def _finish(rep: AuditReport, args, df: pd.DataFrame, out: Path, say) -> AuditRe
 
 def _run_audit_command(args) -> AuditReport:
     "The `bopfair audit` command: check everything, run the audit, then write the report."
-    from bopfair.audit import audit, split_audit_data
+    from bopfair.audit import audit, split_audit_data, positive_label
     out = _check_out(args.out, args.force)
     say = _Progress(args.quiet)
     attrs = _names(args.attributes, "--attributes", required=True)
@@ -197,9 +194,25 @@ def _run_audit_command(args) -> AuditReport:
     rep = audit(X, S, y, estimator=args.estimator, task=args.task, top_j=_parse_top_j(args.top_j),
                 explain=not args.no_explain, progress=say, title=Path(args.data).name, envy=args.envy,
                 **_threads(args), **kw)
-    return _finish(rep, args, df, out, say)
+    if args.task == "classification":               # y was coded 0/1 above: say which label is 1
+        rep.settings["positive class"] = f"{args.target} = {positive_label(df[args.target], args.positive)!r}"
+    return _finish(rep, args, out, say)
 
 # %% ../nbs/17_cli.ipynb #f1ceab85
+def _check_score_columns(df: pd.DataFrame, args):
+    "Numeric prediction columns: finite, and for classification P(positive) in [0, 1] unless they are the target's labels."
+    import numpy as np
+    import pandas as pd
+    from bopfair.checks import as_1d_array
+    from bopfair.costs import _in_unit_interval
+    labels = set(df[args.target].dropna().unique())
+    for name, col in (("pred_h0", args.pred_h0), ("pred_hp", args.pred_hp)):
+        v = df[col]
+        if not pd.api.types.is_numeric_dtype(v) or pd.api.types.is_bool_dtype(v): continue   # labels: the door's
+        p = as_1d_array(v, name)
+        if args.task == "classification" and not set(np.unique(p)) <= labels:
+            _in_unit_interval(p, name, "pass P(positive class) per row, or the predicted labels.")
+
 def _run_audit_predictions_command(args) -> AuditReport:
     "The `bopfair audit-predictions` command: a table of the target, both models' predictions and the attributes."
     from bopfair.audit import audit_predictions
@@ -209,10 +222,11 @@ def _run_audit_predictions_command(args) -> AuditReport:
     df = _read_data(args, {"--target": [args.target], "--pred-h0": [args.pred_h0], "--pred-hp": [args.pred_hp],
                            "--attributes": attrs}, "audit-predictions")
     say(f"read {args.data}: {df.shape[0]} rows, {df.shape[1]} columns")
+    _check_score_columns(df, args)
     rep = audit_predictions(df[args.target], df[args.pred_h0], df[args.pred_hp], df[attrs], task=args.task,
                             title=Path(args.data).name, **_audit_kwargs(args, df))
     say("audit done")
-    return _finish(rep, args, df, out, say)
+    return _finish(rep, args, out, say)
 
 # %% ../nbs/17_cli.ipynb #bc6b3dc4
 def _load_model(path, # the model file: skops (.skops), or pickle/joblib with `trust_pickle`
@@ -281,10 +295,10 @@ def _run_audit_models_command(args) -> AuditReport:
         if lacks: raise UsageError(f"--train {args.train!r} lacks the columns {lacks} of DATA; give it DATA's columns.")
         train = dict(zip(("X_train", "S_train", "y_train"), split(tr[list(df.columns)])))
     rep = audit_models(h0, hp, X, S, y, hp_input=args.hp_input, task=args.task, explain=not args.no_explain,
-                       top_j=_parse_top_j(args.top_j), title=Path(args.data).name, **train, **_threads(args),
+                       top_j=_parse_top_j(args.top_j), title=Path(args.data).name, progress=say, **train, **_threads(args),
                        **_audit_kwargs(args, df))
     say("audit done")
-    return _finish(rep, args, df, out, say)
+    return _finish(rep, args, out, say)
 
 # %% ../nbs/17_cli.ipynb #5dcf56af
 def _bounds_words(k_star: float, k: float, unreliable: bool) -> str:
@@ -325,12 +339,19 @@ _CLI_WORDS = {   # how an API argument is spelt on the command line, for the mes
     "pred_h0": "--pred-h0", "pred_hp": "--pred-hp", "h0": "--h0", "hp": "--hp", "hp_input": "--hp-input",
     "X_train": "--train", "y": "--target", "S": "--attributes"}
 
+def _cli_option(m) -> str:
+    "name=value of the API (e.g. costs='zero_one', random_state=0, explain=False) as the command's option."
+    name, value = m[1], m[2] if m[2] is not None else m[3]
+    if name == "explain" and value == "False": return "--no-explain"
+    if name not in _CLI_WORDS: return m[0]
+    return _CLI_WORDS[name] if value == "True" else f"{_CLI_WORDS[name]} {value}"
+
 def _cli_words(e: Exception) -> str:
     "The message of `e` on one line, with the API's `name` and name=value written as the command's options."
     import re
     msg = " ".join(str(e).split())
+    msg = re.sub(r"(?<![\w(`-])(\w+)=(?:'([^']*)'|(\d+(?:\.\d+)?|[\w-]+))(?!=)", _cli_option, msg)   # not P(y=1)
     msg = re.sub(r"`(\w+)`", lambda m: _CLI_WORDS.get(m[1], m[0]), msg)
-    msg = re.sub(r"\be\.g\. (\w+)=", lambda m: f"e.g. {_CLI_WORDS[m[1]]} " if m[1] in _CLI_WORDS else m[0], msg)
     msg = re.sub(r"e\.g\. S\['[^']*'\]\.fillna\(('[^']*')\)", r"e.g. write \1 in those cells of DATA", msg)
     msg = re.sub(r"; drop it, or declare its levels with levels=\{.*?\}\.", "; drop it from --attributes.", msg)
     return (msg.replace("a larger audit_size, or allow_empty_groups=True", "or pass --allow-empty-groups")
@@ -370,7 +391,7 @@ def _shared_options(a: argparse.ArgumentParser, task_required: bool = True, seed
     a.add_argument("--attributes", required=True, help="personal attribute columns, comma-separated (e.g. sex,race)")
     if task_required: a.add_argument("--task", choices=["classification", "regression"], required=True)
     else: a.add_argument("--task", choices=["classification", "regression"], default=None,
-                         help="default: from the models (classification if hp has predict_proba or classes_)")
+                         help="default: from the models (classification if h0 has predict_proba or classes_)")
     a.add_argument("--positive", default=None,
                    help="the positive class of a two-valued classification target (default: the larger value)")
     a.add_argument("--weight", default=None, metavar="COL",
@@ -412,14 +433,13 @@ def _audit_options(a: argparse.ArgumentParser):
                    help="also test envy-freeness and opting out (d extra passes of hp)")
 
 def _audit_predictions_options(a: argparse.ArgumentParser):
-    _shared_options(a, seed_help="the bootstraps of the group metrics")
     a.add_argument("--pred-h0", required=True, metavar="COL",
                    help="column of the generic model's predictions: P(positive class) for classification, the value "
                         "for regression")
     a.add_argument("--pred-hp", required=True, metavar="COL", help="column of the personalized model's predictions")
+    _shared_options(a, seed_help="the bootstraps of the group metrics")
 
 def _audit_models_options(a: argparse.ArgumentParser):
-    _shared_options(a, task_required=False)
     a.add_argument("--h0", required=True, metavar="FILE", help="the generic model (skops file; features only)")
     a.add_argument("--hp", required=True, metavar="FILE", help="the personalized model (skops file; features and attributes)")
     a.add_argument("--hp-input", choices=["append", "onehot"], default="append",
@@ -431,6 +451,7 @@ def _audit_models_options(a: argparse.ArgumentParser):
     a.add_argument("--train", default=None, metavar="CSV",
                    help="the training rows, DATA's columns (optional: the removal baseline of the explanations uses "
                         "them; default: the audit rows)")
+    _shared_options(a, task_required=False, seed_help="random attributions and the bootstraps")
     _explain_options(a)
 
 def _bounds_options(b: argparse.ArgumentParser):

@@ -282,3 +282,48 @@ def test_audit_models_passes_features_attributes_and_options_on(tmp_path, monkey
     rc, so, se = _main(argv + ["--train", str(tmp_path / "t2.csv")])
     _one_line_exit_2(rc, se, "--train", "lacks the columns ['x2']")
     assert not (tmp_path / "out").exists()
+
+def _hand_bop(df, p0, p1, w=None):
+    "Group BoP of the 0-1 loss by hand: the group's (weighted) error rate under h0 minus under hp."
+    wrong = lambda p: ((df[p] >= 0.5).astype(int) != df.y).astype(float)
+    w = pd.Series(1.0, index=df.index) if w is None else df[w]
+    rate = lambda c: (c * w).groupby([df.sex, df.site]).sum() / w.groupby([df.sex, df.site]).sum()
+    return {f"sex={s}, site={t}": v for (s, t), v in (rate(wrong(p0)) - rate(wrong(p1))).items()}
+
+def test_audit_predictions_writes_the_report_and_matches_a_hand_computation(tmp_path):
+    "The console script on a predictions table: the report's files, and its BoP-P = the hand computation."
+    df = _scores()
+    df.to_csv(tmp_path / "s.csv", index=False)
+    r = run("audit-predictions", str(tmp_path / "s.csv"), *PRED, "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert {"report.html", "report.md", "summary.csv", "settings.json"} <= {p.name for p in (tmp_path / "out").iterdir()}
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", index_col=[0, 1]).loc["zero_one"]
+    for g, v in _hand_bop(df, "p0", "p1").items(): assert abs(summary.loc[g, "bop"] - v) < 1e-12, g
+    assert "## Verdicts" in r.stdout
+
+def test_audit_models_writes_a_report_equal_to_audit_predictions_of_its_scores(tmp_path):
+    "The console script on two skops files; its BoP-P is audit-predictions' on the models' exported scores."
+    argv = _models(tmp_path)
+    r = run(*argv, "--no-explain")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "report.md").is_file()
+    import skops.io as sio
+    df = pd.read_csv(tmp_path / "d.csv")
+    h0, hp = (sio.load(tmp_path / f"{m}.skops", trusted=[]) for m in ("h0", "hp"))
+    df["p0"] = h0.predict_proba(df[["x1", "x2"]])[:, 1]
+    df["p1"] = hp.predict_proba(df[["x1", "x2", "sex"]])[:, 1]
+    df.to_csv(tmp_path / "s.csv", index=False)
+    r = run("audit-predictions", str(tmp_path / "s.csv"), "--target", "y", "--pred-h0", "p0", "--pred-hp", "p1",
+            "--attributes", "sex", "--task", "classification", "--quiet", "--out", str(tmp_path / "pred"))
+    assert r.returncode == 0, r.stderr
+    a, b = (pd.read_csv(tmp_path / o / "summary.csv", index_col=[0, 1]).loc["zero_one"] for o in ("out", "pred"))
+    pd.testing.assert_series_equal(a["bop"], b["bop"])
+
+def test_the_doors_help_lists_their_options():
+    for cmd, opts in [("audit-predictions", ["--pred-h0 COL", "--pred-hp COL", "--weight COL", "--group-metrics"]),
+                      ("audit-models", ["--h0 FILE", "--hp FILE", "--hp-input {append,onehot}", "--trusted TYPES",
+                                        "--trust-pickle", "--n-threads N", "--train CSV"]),
+                      ("audit", ["--weight COL", "--n-threads N", "--cost"])]:
+        r = run(cmd, "--help")
+        assert r.returncode == 0
+        for o in opts: assert o in r.stdout, (cmd, o)
