@@ -45,7 +45,8 @@ def _run_demo(task: str = "classification", attributes=("sex", "race"), seed: in
     say = _Progress(quiet)
     ds = load_doctor_contacts(task, attributes)
     say(f"loaded {ds!r}")
-    rep = audit(ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say, envy=envy, **(threads or {}),
+    rep = audit(ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say, envy=envy,
+                **(threads or {}),
                 title=f"RAND doctor contacts ({'2+ visits' if task == 'classification' else 'log(1 + visits)'})")
     rep.settings["dataset"] = "doctor_contacts (Ecdat::DoctorContacts)"
     say("audit done")
@@ -73,7 +74,7 @@ def _numeric_looking_text(df: pd.DataFrame) -> dict:
 def _read_csv_checked(path, # the CSV file
                       na_values=None, # extra strings to read as missing, e.g. ['?', 'NA']
                       warn=None, # called with a message for each column that looks numeric but is text
-                      what: str = "DATA", # how the messages name the file: DATA, or the option that names it
+                      what: str = "DATA", # the file's name in the messages: DATA, or its option
                      ) -> pd.DataFrame:
     "Read a CSV, turning a missing, unparsable or ambiguous file into a UsageError that says so."
     import pandas as pd
@@ -111,16 +112,18 @@ def _check_columns(df: pd.DataFrame, roles: dict):
         if twice: raise UsageError(f"{opt} lists {twice} twice; name each column once.")
         missing = [c for c in names if c not in df.columns]
         if missing:
-            raise UsageError(f"{opt} names {missing} not in the data; its columns are {list(df.columns)}.")
+            raise UsageError(f"{opt} names {missing} not in the data; its columns are "
+                             f"{list(df.columns)}.")
     seen = {}
     for opt, names in roles.items():
         for c in names:
             if c in seen:
-                raise UsageError(f"column {c!r} is named by both {seen[c]} and {opt}; give each column one role.")
+                raise UsageError(f"column {c!r} is named by both {seen[c]} and {opt}; give each column "
+                                 "one role.")
             seen[c] = opt
 
 def _read_data(args, roles: dict, command: str) -> pd.DataFrame:
-    "Read DATA (see `_read_csv_checked`) and check the columns that `roles` (option -> names) and --weight name."
+    "Read DATA (`_read_csv_checked`); check the columns `roles` (option -> names) and --weight name."
     na = [v for v in args.na_values.split(",") if v] if args.na_values else None
     df = _read_csv_checked(args.data, na_values=na,
                            warn=lambda m: print(f"bopfair {command}: warning: {m}", file=sys.stderr))
@@ -163,12 +166,12 @@ def _check_out(out, force: bool) -> Path:
     return out
 
 def _audit_kwargs(args, df: pd.DataFrame) -> dict:
-    "The settings every audit command passes on (its shared options), with --weight as `sample_weight`."
+    "What every audit command passes on (its shared options), with --weight as `sample_weight`."
     kw = dict(costs=_names(args.cost, "--cost") or None, epsilon=_parse_epsilon(args.epsilon),
               alpha=args.alpha, alpha_scope=args.alpha_scope, min_group_size=args.min_group_size,
               tau=args.tau, allow_empty_groups=args.allow_empty_groups, positive=args.positive,
               random_state=args.seed)
-    if args.weight: kw["sample_weight"] = df[args.weight]        # optional keywords: passed only when given
+    if args.weight: kw["sample_weight"] = df[args.weight]     # optional keywords: only when given
     if args.group_metrics: kw["group_metrics"] = _names(args.group_metrics, "--group-metrics")
     return kw
 
@@ -200,7 +203,7 @@ def _run_audit_command(args) -> AuditReport:
 
 # %% ../nbs/17_cli.ipynb #f1ceab85
 def _check_score_columns(df: pd.DataFrame, args):
-    "Numeric prediction columns: finite, and for classification P(positive) in [0, 1] unless they are the target's labels."
+    "Numeric prediction columns: finite; for classification P(positive) in [0, 1], unless the target's labels."
     import numpy as np
     import pandas as pd
     from bopfair.checks import as_1d_array
@@ -208,23 +211,24 @@ def _check_score_columns(df: pd.DataFrame, args):
     labels = set(df[args.target].dropna().unique())
     for name, col in (("pred_h0", args.pred_h0), ("pred_hp", args.pred_hp)):
         v = df[col]
-        if not pd.api.types.is_numeric_dtype(v) or pd.api.types.is_bool_dtype(v): continue   # labels: the door's
+        if not pd.api.types.is_numeric_dtype(v) or pd.api.types.is_bool_dtype(v):
+            continue                                   # text labels: the door checks them
         p = as_1d_array(v, name)
         if args.task == "classification" and not set(np.unique(p)) <= labels:
             _in_unit_interval(p, name, "pass P(positive class) per row, or the predicted labels.")
 
 def _run_audit_predictions_command(args) -> AuditReport:
-    "The `bopfair audit-predictions` command: a table of the target, both models' predictions and the attributes."
+    "The `bopfair audit-predictions` command: the target, both models' predictions, the attributes."
     from bopfair.audit import audit_predictions
     out = _check_out(args.out, args.force)
     say = _Progress(args.quiet)
     attrs = _names(args.attributes, "--attributes", required=True)
-    df = _read_data(args, {"--target": [args.target], "--pred-h0": [args.pred_h0], "--pred-hp": [args.pred_hp],
-                           "--attributes": attrs}, "audit-predictions")
+    df = _read_data(args, {"--target": [args.target], "--pred-h0": [args.pred_h0],
+                           "--pred-hp": [args.pred_hp], "--attributes": attrs}, "audit-predictions")
     say(f"read {args.data}: {df.shape[0]} rows, {df.shape[1]} columns")
     _check_score_columns(df, args)
-    rep = audit_predictions(df[args.target], df[args.pred_h0], df[args.pred_hp], df[attrs], task=args.task,
-                            title=Path(args.data).name, **_audit_kwargs(args, df))
+    rep = audit_predictions(df[args.target], df[args.pred_h0], df[args.pred_hp], df[attrs],
+                            task=args.task, title=Path(args.data).name, **_audit_kwargs(args, df))
     say("audit done")
     return _finish(rep, args, out, say)
 
@@ -233,7 +237,7 @@ def _load_model(path, # the model file: skops (.skops), or pickle/joblib with `t
                 option: str, # the option that names it, for the messages: '--h0' or '--hp'
                 trusted: list, # type names the user trusts beyond skops' defaults (--trusted)
                 trust_pickle: bool = False, # load a pickle/joblib file (it can run any code)
-                warn=None, # called with each warning raised while loading (e.g. another scikit-learn version)
+                warn=None, # called with each warning raised while loading (e.g. another sklearn)
                ):
     "A fitted model from a skops file, refusing types nobody trusted; a pickle only with `trust_pickle`."
     import warnings
@@ -247,25 +251,28 @@ def _load_model(path, # the model file: skops (.skops), or pickle/joblib with `t
             try: needed = sio.get_untrusted_types(file=p)
             except Exception as e:
                 raise UsageError(f"{option} {str(p)!r} cannot be read as a skops file ({type(e).__name__}: "
-                                 f"{' '.join(str(e).split())[:200]}); save the model again with skops.io.dump.") from None
+                                 f"{' '.join(str(e).split())[:200]}); save the model again with "
+                                 "skops.io.dump.") from None
             untrusted = [t for t in needed if t not in trusted]
             if untrusted:
-                raise UsageError(f"{option} {str(p)!r} holds types that skops does not trust by default: {untrusted}; "
-                                 f"if you trust the file, pass --trusted {','.join(untrusted)} to load it.")
+                raise UsageError(f"{option} {str(p)!r} holds types that skops does not trust by default: "
+                                 f"{untrusted}; if you trust the file, pass --trusted {','.join(untrusted)} "
+                                 "to load it.")
             try: model = sio.load(p, trusted=needed)
             except Exception as e:
                 raise UsageError(f"{option} {str(p)!r} cannot be loaded by skops ({type(e).__name__}: "
-                                 f"{' '.join(str(e).split())[:200]}); save the model again with skops.io.dump.") from None
+                                 f"{' '.join(str(e).split())[:200]}); save the model again with "
+                                 "skops.io.dump.") from None
         elif not trust_pickle:
-            raise UsageError(f"{option} {str(p)!r} is not a skops file: a pickle or joblib file runs any code it "
-                             "holds when loaded; pass --trust-pickle only if you trust its maker, or save the model "
-                             "with skops.io.dump.")
+            raise UsageError(f"{option} {str(p)!r} is not a skops file: a pickle or joblib file runs any "
+                             "code it holds when loaded; pass --trust-pickle only if you trust its maker, "
+                             "or save the model with skops.io.dump.")
         else:
             import joblib
             try: model = joblib.load(p)
             except Exception as e:
-                raise UsageError(f"{option} {str(p)!r} cannot be read as a pickle or joblib file ({type(e).__name__}: "
-                                 f"{' '.join(str(e).split())[:200]}).") from None
+                raise UsageError(f"{option} {str(p)!r} cannot be read as a pickle or joblib file "
+                                 f"({type(e).__name__}: {' '.join(str(e).split())[:200]}).") from None
     for w in caught:
         if warn: warn(f"{option} {p.name}: {' '.join(str(w.message).split())}")
     return model
@@ -292,10 +299,12 @@ def _run_audit_models_command(args) -> AuditReport:
     if args.train:
         tr = _read_csv_checked(args.train, warn=warn, what="--train")
         lacks = [c for c in df.columns if c not in tr.columns]
-        if lacks: raise UsageError(f"--train {args.train!r} lacks the columns {lacks} of DATA; give it DATA's columns.")
+        if lacks:
+            raise UsageError(f"--train {args.train!r} lacks the columns {lacks} of DATA; give it DATA's columns.")
         train = dict(zip(("X_train", "S_train", "y_train"), split(tr[list(df.columns)])))
-    rep = audit_models(h0, hp, X, S, y, hp_input=args.hp_input, task=args.task, explain=not args.no_explain,
-                       top_j=_parse_top_j(args.top_j), title=Path(args.data).name, progress=say, **train, **_threads(args),
+    rep = audit_models(h0, hp, X, S, y, hp_input=args.hp_input, task=args.task,
+                       explain=not args.no_explain, top_j=_parse_top_j(args.top_j),
+                       title=Path(args.data).name, progress=say, **train, **_threads(args),
                        **_audit_kwargs(args, df))
     say("audit done")
     return _finish(rep, args, out, say)
@@ -335,7 +344,8 @@ _CLI_WORDS = {   # how an API argument is spelt on the command line, for the mes
     "N": "--n", "k": "--k", "epsilon": "--epsilon", "sigma": "--sigma", "tau": "--tau", "alpha": "--alpha",
     "top_j": "--top-j", "random_state": "--seed", "min_group_size": "--min-group-size", "positive": "--positive",
     "attributes": "--attributes", "target": "--target", "task": "--task", "alpha_scope": "--alpha-scope",
-    "costs": "--cost", "sample_weight": "--weight", "group_metrics": "--group-metrics", "n_threads": "--n-threads",
+    "costs": "--cost", "sample_weight": "--weight", "group_metrics": "--group-metrics",
+    "n_threads": "--n-threads",
     "pred_h0": "--pred-h0", "pred_hp": "--pred-hp", "h0": "--h0", "hp": "--hp", "hp_input": "--hp-input",
     "X_train": "--train", "y": "--target", "S": "--attributes"}
 
@@ -350,7 +360,8 @@ def _cli_words(e: Exception) -> str:
     "The message of `e` on one line, with the API's `name` and name=value written as the command's options."
     import re
     msg = " ".join(str(e).split())
-    msg = re.sub(r"(?<![\w(`-])(\w+)=(?:'([^']*)'|(\d+(?:\.\d+)?|[\w-]+))(?!=)", _cli_option, msg)   # not P(y=1)
+    msg = re.sub(r"(?<![\w(`-])(\w+)=(?:'([^']*)'|(\d+(?:\.\d+)?|[\w-]+))(?!=)", _cli_option,
+                 msg)                                  # name=value, but not P(y=1)
     msg = re.sub(r"`(\w+)`", lambda m: _CLI_WORDS.get(m[1], m[0]), msg)
     msg = re.sub(r"e\.g\. S\['[^']*'\]\.fillna\(('[^']*')\)", r"e.g. write \1 in those cells of DATA", msg)
     msg = re.sub(r"; drop it, or declare its levels with levels=\{.*?\}\.", "; drop it from --attributes.", msg)
@@ -377,13 +388,15 @@ def _demo_options(d: argparse.ArgumentParser):
 
 def _threads_option(a: argparse.ArgumentParser):
     a.add_argument("--n-threads", type=int, default=None, metavar="N",
-                   help="threads each model may use (default: bopfair's choice, which does not oversubscribe the cores)")
+                   help="threads each model may use (default: bopfair's choice, which does not "
+                        "oversubscribe the cores)")
 
 def _threads(args) -> dict:
     "--n-threads as the API's `n_threads`, passed only when given (the API's default otherwise)."
     return {} if args.n_threads is None else {"n_threads": args.n_threads}
 
-def _shared_options(a: argparse.ArgumentParser, task_required: bool = True, seed_help: str = "the split and the model"):
+def _shared_options(a: argparse.ArgumentParser, task_required: bool = True,
+                    seed_help: str = "the split and the model"):
     "The options of every command that audits a CSV: DATA and its columns, the tests, and --out (one home)."
     from bopfair.verdicts import MIN_GROUP_SIZE
     a.add_argument("data", help="CSV file: one row per person")
@@ -441,11 +454,13 @@ def _audit_predictions_options(a: argparse.ArgumentParser):
 
 def _audit_models_options(a: argparse.ArgumentParser):
     a.add_argument("--h0", required=True, metavar="FILE", help="the generic model (skops file; features only)")
-    a.add_argument("--hp", required=True, metavar="FILE", help="the personalized model (skops file; features and attributes)")
+    a.add_argument("--hp", required=True, metavar="FILE",
+                   help="the personalized model (skops file; features and attributes)")
     a.add_argument("--hp-input", choices=["append", "onehot"], default="append",
                    help="how hp sees the attributes: appended columns as they are (default) or one-hot")
     a.add_argument("--trusted", default=None, metavar="TYPES",
-                   help="types to trust in the skops files beyond skops' defaults, comma-separated (a refusal lists them)")
+                   help="types to trust in the skops files beyond skops' defaults, comma-separated "
+                        "(a refusal lists them)")
     a.add_argument("--trust-pickle", action="store_true",
                    help="also load pickle/joblib files: they run any code they hold, so only files you trust")
     a.add_argument("--train", default=None, metavar="CSV",
