@@ -101,7 +101,8 @@ def _group_level(metrics, y, p0, pp, groups, task, weights, alpha, random_state,
 
 
 def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsilon, alpha, alpha_scope, tau,
-                min_group_size, seed, chunk_size, n_jobs, backend, weights, metrics, envy, say, settings) -> AuditReport:
+                min_group_size, seed, chunk_size, n_jobs, backend, weights, metrics, envy, say, settings,
+                given=None) -> AuditReport:
     "The audit of a FittedPair on its audit rows, shared by `audit` and `audit_models`: engine, tests, verdicts, report."
     _refuse_empty_groups(groups, settings.pop("_allow_empty"))
     say(f"{'predicting and explaining' if explain else 'predicting'} with both models on {len(pair.audit)} audit rows"
@@ -109,13 +110,14 @@ def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsi
         + (f" in chunks of {chunk_size}" if chunk_size else "") + (f", n_jobs={n_jobs}" if n_jobs != 1 else "")
         + (f", backend={backend}" if backend else ""))
     pc = pair_costs(pair, prediction_costs=costs, explain=explain, top_j=top_j, attribution_method=attribution_method,
-                    chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, random_state=seed)
+                    chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, random_state=seed,
+                    attributions=given)
     results = {name: (pc.kinds[name], r) for name, r in pc.bop(groups, sample_weight=weights).items()}
     say(f"testing and bounding {', '.join(results)}")
     report = audit_results(results, epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau,
                            min_group_size=min_group_size)
     settings.update({"top_j": top_j if explain else None, "J (top features)": _j_setting(pc) if explain else None,
-                     "attribution_method": attribution_method if explain else None})
+                     "attribution_method": (attribution_method if given is None else "given") if explain else None})
     p0, pp = pc.predictions
     group_level = _group_level(metrics, pair.y_audit, p0, pp, groups, pair.task, weights, alpha, seed,
                                min_group_size)
@@ -251,6 +253,7 @@ def audit_models(
     n_threads: int | None = None, # BLAS/OpenMP threads per process; None: cores // n_jobs, never above the current limit
     progress=None, # a callable taking one message per step (e.g. print)
     envy: bool = False, # also test envy-freeness and opting out (hp_input 'append' or 'onehot')
+    attributions=None, # (A0, Ap) computed elsewhere for the audit rows: arrays or shap.Explanation, encoded or original columns
 ) -> AuditReport:
     "Audit two models fitted anywhere on the audit rows: the same report as `audit`, nothing refitted."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
@@ -259,6 +262,8 @@ def audit_models(
     task, costs, metrics = _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size,
                                        attribution_method, envy=envy, group_metrics=group_metrics)
     seed, threads = _seed(random_state), _n_threads(n_threads, n_jobs)
+    if attributions is not None and not explain:
+        raise ValueError("`attributions` are given but explain=False; drop them or explain.")
     if explain and callable(hp_input):
         raise ValueError("With a callable `hp_input`, hp's columns cannot be traced to the original ones for "
                          "explanations; pass explain=False, or hp_input='append' / 'onehot'.")
@@ -293,7 +298,7 @@ def audit_models(
                            attribution_method=attribution_method, epsilon=epsilon, alpha=alpha,
                            alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size, seed=seed,
                            chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, weights=w, metrics=metrics,
-                           envy=envy, say=say, settings=settings)
+                           envy=envy, say=say, settings=settings, given=attributions)
 
 # %% ../nbs/15_audit.ipynb #f8a1c675
 def _as_prediction(v, name: str) -> tuple:

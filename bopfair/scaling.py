@@ -14,7 +14,7 @@ from .costs import prediction_cost, DEFAULT_PREDICTION_COST, PREDICTION_COSTS
 from .bop import benefit_of_personalization, BoPResult
 from .groups import make_groups
 from .pair import _model_output
-from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind,
+from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind, check_attributions,
                                   column_groups, removal_baseline, ATTRIBUTION_METHODS)
 from .explanation_costs import explanation_costs, EXPLANATION_COSTS
 from .explain import pair_top_j, explanation_label
@@ -100,6 +100,7 @@ def chunk_costs(
     chunk: pd.DataFrame, # rows with the pair's features, attributes and the target `__y__`
     spec: ChunkSpec, # the settings shared by all chunks
     seed: int, # seed of this chunk (random attribution methods)
+    given: tuple | None = None, # (A0, Ap): attributions of this chunk's rows computed elsewhere (encoded columns)
 ) -> dict:
     "Per-person costs of one chunk: {cost: (cost_h0, cost_hp)}, prediction costs and, if spec.explain, explanations; the models' outputs under `_PREDICTIONS`."
     y = chunk["__y__"].to_numpy()
@@ -111,7 +112,8 @@ def chunk_costs(
         pred = _predict(est, np.ascontiguousarray(Z), spec.task)
         out = _prediction_costs(y, pred, spec.task, spec.prediction_costs, spec.n_classes)
         if spec.explain:
-            A = attributions(est, Z, method, random_state=seed, **spec.attribution_inputs[m])
+            A = (given[m] if given is not None else
+                 attributions(est, Z, method, random_state=seed, **spec.attribution_inputs[m]))
             out.update(explanation_costs(est, Z, A, J, baseline=spec.baselines[m], task=spec.task,
                                          random_state=seed, column_groups=spec.column_groups[m],
                                          **spec.options))
@@ -167,6 +169,30 @@ def _n_classes(pair) -> int | None:
     "k for a classification pair with k > 2 classes (prediction_cost checks the matrix against it), else None."
     k = len(pair.classes) if pair.task == "classification" and getattr(pair, "classes", None) else None
     return k if k and k > 2 else None
+
+def _given_attributions(pair, given, n: int) -> tuple:
+    "Attributions computed elsewhere as (A0, Ap) on the model's encoded columns: arrays or shap.Explanation, encoded or original columns."
+    if not (isinstance(given, (tuple, list)) and len(given) == 2):
+        raise TypeError("`attributions` must be a pair (A0, Ap): one array or shap.Explanation per model.")
+    out = []
+    for name, pipe, V in (("h0", pair.h0, given[0]), ("hp", pair.hp, given[1])):
+        names = getattr(V, "feature_names", None)
+        V = np.asarray(getattr(V, "values", V), dtype=float)
+        if V.ndim != 2 or len(V) != n:
+            raise ValueError(f"`attributions` of {name} have shape {V.shape}; pass ({n}, columns): one row per "
+                             "audited person (for several classes, the predicted class's values).")
+        enc = list(pipe[:-1].get_feature_names_out())
+        g, orig = column_groups(pipe)
+        names = None if names is None else [str(c) for c in names]
+        if V.shape[1] == len(enc) and names in (None, enc): A = V
+        elif V.shape[1] == len(orig) and names in (None, orig):   # original columns: each on its first child
+            A = np.zeros((n, len(enc)))
+            A[:, [int(np.flatnonzero(g == j)[0]) for j in range(len(orig))]] = V
+        else:
+            raise ValueError(f"`attributions` of {name} have columns {names or V.shape[1]}, but {name} has "
+                             f"encoded columns {enc} and original columns {orig}; pass one of the two, in order.")
+        out.append(check_attributions(A, A))
+    return tuple(out)
 
 def _chunks(data, chunk_size):
     "Row chunks of a DataFrame (all of it when chunk_size is None), or the frames of an iterable as they come."
@@ -230,6 +256,7 @@ def pair_costs(
     backend: str | None = None, # joblib backend, or 'dask' for a running dask.distributed Client
     random_state: int = 0, # seed of random attribution methods (chunk i uses chunk_seed) and draws
     explain_options: dict | None = None, # rank_by, baseline, delta, n_background, chunk_size (model calls)
+    attributions=None, # (A0, Ap) computed elsewhere (arrays or shap.Explanation, encoded or original columns) for `data`'s rows
 ) -> PairCosts:
     "Per-person prediction (and explanation) costs of a fitted pair's h0 and hp, chunk by chunk, on n_jobs or Dask."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
@@ -241,15 +268,24 @@ def pair_costs(
     if isinstance(data, pd.DataFrame):
         _check_columns(pair, data)
         if len(data) == 0: raise ValueError("`data` has no rows; pass the audit rows (default: the pair's audit split).")
+    if attributions is not None:
+        if not explain: raise ValueError("`attributions` are given but explain=False; drop them or explain.")
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError("`attributions` need `data` as one DataFrame (their rows), not an iterable of chunks.")
+        attributions = _given_attributions(pair, attributions, len(data))
     spec = _shared_spec(pair, costs, explain, top_j, attribution_method, explain_options, random_state)
     random = any(ATTRIBUTION_METHODS[m].random for m in spec.methods if m is not None)
     S_parts = []
 
     def tasks():
+        at = 0
         for i, chunk in enumerate(_chunks(data, chunk_size)):
             if not isinstance(data, pd.DataFrame): _check_columns(pair, chunk)
             S_parts.append(chunk[list(pair.attributes)])
-            yield delayed(chunk_costs)(pair.h0, pair.hp, chunk, spec, _chunk_seed(random_state, i) if random else random_state)
+            given = None if attributions is None else tuple(A[at:at + len(chunk)] for A in attributions)
+            at += len(chunk)
+            yield delayed(chunk_costs)(pair.h0, pair.hp, chunk, spec,
+                                       _chunk_seed(random_state, i) if random else random_state, given)
 
     if backend == "dask":
         _dask_client()
@@ -266,7 +302,8 @@ def pair_costs(
     S = S_parts[0] if len(S_parts) == 1 else pd.concat(S_parts)
     cols = ((column_groups(pair.h0)[1], _h0_first(*column_groups(pair.hp), column_groups(pair.h0)[1])[1])
             if explain else (None, None))
-    return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts), methods=spec.methods,
+    methods = spec.methods if attributions is None else ("given", "given")
+    return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts), methods=methods,
                      top_j=spec.top_j, columns=cols, predictions=preds)
 
 # %% ../nbs/12_scaling.ipynb #e46f582b

@@ -325,3 +325,32 @@ def test_n_threads_default_never_oversubscribes():
     X, S, y = data(400)
     rep = audit(X[NUM], S, y, estimator=LogisticRegression(), explain=False, n_threads=1)
     assert rep.settings["n_threads"] == 1
+
+
+# ---- attributions computed elsewhere
+def test_attributions_from_elsewhere_encoded_original_or_shap():
+    import shap
+    from bopfair.attributions import attributions, column_groups, group_attributions, transformed_inputs
+    X, S, y = data(900)
+    rep = audit(X, S, y, estimator=LogisticRegression(), top_j=2)
+    P = rep.pair
+    cols = lambda F: (F[P.features], F[P.attributes], F["__y__"])
+    kw = dict(X_train=cols(P.train)[0], S_train=cols(P.train)[1], y_train=cols(P.train)[2], top_j=2)
+    Z = {m: transformed_inputs(P.__dict__[m], P.audit) for m in ("h0", "hp")}
+    A = tuple(attributions(Z[m][0], Z[m][1].to_numpy(), "linear",
+                           background=transformed_inputs(P.__dict__[m], P.train)[1].to_numpy()) for m in ("h0", "hp"))
+    own = audit_models(P.h0, P.hp, *cols(P.audit), **kw)
+    expl = tuple(shap.Explanation(values=a, feature_names=list(Z[m][1].columns)) for a, m in zip(A, ("h0", "hp")))
+    orig = tuple(group_attributions(a, column_groups(P.__dict__[m])) for a, m in zip(A, ("h0", "hp")))
+    for given in (A, expl, orig):
+        r = audit_models(P.h0, P.hp, *cols(P.audit), attributions=given, **kw)
+        assert r.settings["attribution_method"] == "given"
+        for k in ("sufficiency", "incomprehensiveness"):
+            np.testing.assert_array_equal(r.costs[k].bop.individual, own.costs[k].bop.individual)
+    wrong = (shap.Explanation(values=A[0], feature_names=["a", "b", "c", "d"]), A[1])
+    with pytest.raises(ValueError, match=r"`attributions` of h0 have columns \['a', 'b', 'c', 'd'\]"):
+        audit_models(P.h0, P.hp, *cols(P.audit), attributions=wrong, **kw)
+    with pytest.raises(ValueError, match="have shape"):
+        audit_models(P.h0, P.hp, *cols(P.audit), attributions=(A[0][:5], A[1]), **kw)
+    with pytest.raises(ValueError, match="explain=False"):
+        audit_models(U, U, *cols(P.audit), attributions=A, explain=False)
