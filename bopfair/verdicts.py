@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_verdicts.ipynb #9010bb15
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 import pandas as pd
@@ -38,7 +38,8 @@ def default_epsilon(r: BoPResult, # the cost's BoP (its table carries C(h0) per 
     ok = n > 0
     scale = abs(float(np.sum(n[ok] * c[ok, 0]) / n[ok].sum()))
     if scale == 0:
-        return 0.01, "0.01 in the cost's units (the generic model's mean cost is 0, so no relative scale exists)"
+        return 0.01, ("0.01 in the cost's units (the generic model's mean cost is 0, so no "
+                      "relative scale exists)")
     eps = 0.01 * scale
     return eps, f"{eps:.4g} = 1% of the generic model's mean cost {scale:.4g}"
 
@@ -80,7 +81,8 @@ def cost_tests(r: BoPResult, # the cost's BoP with its groups
     t = dt.table[["n", "bop", "p_benefit", "p_harm", "tested"]].copy()
     pop = Groups(codes=np.zeros(len(r.individual), dtype=np.int64), names=("all",),
                  attributes=("group",), levels=(("all",),))     # one group: no labels to factorize
-    pt = directional_tests(r.individual, pop, method=dt.benefit.method).table
+    everyone = replace(r, table=r.summary().loc[["all"]], groups=pop)   # keeps r's weights, if any
+    pt = directional_tests(everyone, method=dt.benefit.method).table
     pb, ph = float(pt["p_benefit"].iloc[0]), float(pt["p_harm"].iloc[0])
     t.loc["all"] = [len(r.individual), r.population, pb, ph, True]
     t["tested"] = t["tested"].astype(bool)
@@ -264,18 +266,22 @@ def _dask_levels(groups):
     uniq = pd.concat(dask.compute(*[dask.delayed(_distinct)(p) for p in groups.to_delayed()]))
     if groups.ndim == 2:                                          # attribute columns
         return {c: _column_levels(uniq[c].dropna().drop_duplicates(), None) for c in uniq.columns}
-    if uniq.isna().any(): raise ValueError("`groups` has missing labels; every person needs a group.")
+    if uniq.isna().any():
+        raise ValueError("`groups` has missing labels; every person needs a group.")
     return tuple(pd.Categorical(uniq.unique()).categories)
 
 def _partition_bop(part: pd.DataFrame, levels, d: int) -> tuple:
     "One partition (cost_h0, cost_hp, group column(s)): ((3, d) per-group n, sum c0, sum cp; its b; its codes)."
     c0, cp = part["cost_h0"], part["cost_hp"]
     b = individual_bop(c0, cp)                                     # the in-memory checks, per partition
-    g = part.iloc[:, 2:].set_axis(list(levels), axis=1) if isinstance(levels, dict) else part.iloc[:, 2]
+    g = (part.iloc[:, 2:].set_axis(list(levels), axis=1) if isinstance(levels, dict)
+         else part.iloc[:, 2])
     if isinstance(levels, dict): codes = make_groups(g, levels=levels).codes   # declared: same codes
     else:
-        codes = pd.Categorical(np.asarray(g, dtype=object), categories=list(levels)).codes.astype(np.int64)
-        if np.any(codes < 0): raise ValueError("`groups` has missing labels; every person needs a group.")
+        cat = pd.Categorical(np.asarray(g, dtype=object), categories=list(levels))
+        codes = cat.codes.astype(np.int64)
+        if np.any(codes < 0):
+            raise ValueError("`groups` has missing labels; every person needs a group.")
     sums = np.stack([np.bincount(codes, minlength=d).astype(float),
                      np.bincount(codes, np.asarray(c0, dtype=float), minlength=d),
                      np.bincount(codes, np.asarray(cp, dtype=float), minlength=d)])
@@ -312,13 +318,12 @@ def _bop_from_dask(cost_h0, cost_hp, groups, cost: str) -> BoPResult:
                      argmin_group=argmin, cost=cost, groups=g)
 
 # %% ../nbs/11_verdicts.ipynb #d9b73344
-def audit_costs(cost_h0: ArrayLike, # per-person costs of the generic model (lower is better); or a dask Series
+def audit_costs(cost_h0: ArrayLike, # per-person costs of h0 (lower is better); or a dask Series
                 cost_hp: ArrayLike, # per-person costs of the personalized model, same people and order
-                groups: object, # group labels, a Groups or attribute columns; dask Series/DataFrame with dask costs
+                groups: object, # labels, a Groups or attribute columns (dask ones with dask costs)
                 *, cost: str = "cost", # name of the cost, e.g. 'zero_one'
                 kind: str = "prediction", # 'prediction' or 'explanation'
-                **options: object, # audit_bop's options: epsilon, alpha, tau, min_group_size, method, alpha_scope
-               ) -> CostAudit:
+                **options: object) -> CostAudit:
     "Audit one cost from per-person costs of h0 and hp and the people's groups (see audit_bop); dask columns run by partition."
     if any(map(_is_dask, (cost_h0, cost_hp, groups))):
         check_choice(kind, "kind", ("prediction", "explanation"))      # before any pass over the data
@@ -334,8 +339,7 @@ def audit_results(results: dict, # cost name -> (kind, BoPResult)
                   alpha_scope: str = "cost", # 'cost': a family per cost; 'audit': one for all
                   method: str = "auto", # tests: 't', 'sign' or 'auto'
                   min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
-                  **options: object, # audit_bop's other options: tau
-                 ) -> dict:
+                  **options: object) -> dict:
     "Audit several costs: name -> CostAudit, the error budget spent per cost or per audit."
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     check_epsilon(epsilon, list(results))
