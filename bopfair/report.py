@@ -333,14 +333,17 @@ def _verdict_style(v) -> str:
     "Inline style of a cell whose text is a verdict: a tint and a bar of its colour ('' for other cells)."
     if not isinstance(v, str) or not any(v.startswith(k) for k in VERDICT_COLOURS): return ""
     c = _verdict_colour(v)
-    return f' style="background:{c}22;border-left:5px solid {c};text-align:left;white-space:normal"'
+    return (f' style="background:{c}22;border-left:5px solid {c};text-align:left;white-space:normal;'
+            'min-width:14em"')
 
 def _html_table(t: pd.DataFrame, digits: int = 4) -> str:
     "A DataFrame as an HTML table: one header row (the index name in its corner), numbers to `digits`, verdicts coloured."
     def cell(v, tag="td"):
         if isinstance(v, (float, np.floating)):
             return f"<{tag}>{'' if not np.isfinite(v) else f'{v:.{digits}g}'}</{tag}>"
-        return f"<{tag}{_verdict_style(v)}>{html.escape(str(v))}</{tag}>"
+        style = _verdict_style(v) or (' style="white-space:normal;min-width:12em;text-align:left"'
+                                      if isinstance(v, str) and len(v) > 30 else "")
+        return f"<{tag}{style}>{html.escape(str(v))}</{tag}>"
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [t.index.name or "", *t.columns])
     body = "".join("<tr>" + cell(i, "th") + "".join(cell(v) for v in r) + "</tr>"
                    for i, r in zip(t.index, t.itertuples(index=False)))

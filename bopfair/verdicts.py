@@ -170,7 +170,7 @@ class CostAudit:
     def table(self) -> pd.DataFrame:
         "Rows: groups, 'all', 'gamma'; n, costs, BoP, interval, adjusted p, bound, eps*, verdict."
         t = self.bop.summary()
-        t.loc["gamma"] = [np.nan, np.nan, np.nan, self.bop.gamma]
+        t.loc["gamma"] = np.nan; t.loc["gamma", "bop"] = self.bop.gamma
         ci, gb = self.intervals.table, self.group_bound
         t = t.assign(ci_low=ci["lower"].reindex(t.index), ci_high=ci["upper"].reindex(t.index),
                      p_benefit=self.tests["p_benefit_adj"].reindex(t.index),

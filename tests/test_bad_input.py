@@ -285,6 +285,8 @@ CLI.update({
     "pred: predicted labels, 0-1 loss": (lambda t: _pred(t, _scored(p0=lambda d: (d.p0 > .5).astype(int),
                                                                     p1=lambda d: (d.p1 > .5).astype(int))),
                                          DEFINED, _report_ok),
+    "pred: weighted, group metrics": (lambda t: _pred(t, None, "--weight", "w", "--group-metrics", "auc"), DEFINED,
+                                      _report_ok),
     "models: untrusted type": (lambda t: _models(t, est=_hgb), CLEAR, ["--h0", f"--trusted {_TREE}"]),
     "models: untrusted type trusted": (lambda t: _models(t, "--trusted", _TREE, est=_hgb), DEFINED, _report_ok),
     "models: pickle without --trust-pickle": (lambda t: _models(t, kind="joblib"), CLEAR, ["--h0", "--trust-pickle"]),
@@ -304,10 +306,15 @@ CLI.update({
     "models: a class the models do not know": (lambda t: _models(t, df=lambda d: d.assign(y=d.y + (d.x2 > 1))),
                                                CLEAR, ["--target"]),
     "models: audit": (lambda t: _models(t), DEFINED, _report_ok),
+    "models: weighted, with training rows": (lambda t: _models(t, "--weight", "w", "--train", _csv(
+        t, "tr.csv", _frame()[["x1", "x2", "sex", "race", "y"]].assign(w=1.0)), df=lambda d: d.assign(w=2.0)),
+        DEFINED, _report_ok),
     "audit: weight column missing": (lambda t: _audit(t, None, "--weight", "wt"), CLEAR, ["--weight", "wt"]),
     "audit: negative weights": (lambda t: _audit(t, _csv(t, "w.csv", _with(w=-1.0)), "--weight", "w"), CLEAR,
                                 ["--weight"]),
     "audit: n-threads 0": (lambda t: _audit(t, None, "--n-threads", "0"), CLEAR, ["--n-threads"]),
+    "audit: weighted": (lambda t: _audit(t, _csv(t, "w.csv", _with(w=lambda d: np.linspace(1, 3, len(d)))),
+                                         "--weight", "w"), DEFINED, lambda o, e: _report_ok(o, e)),
 })
 
 WITH_FIGURES = {"'$' and '|' in level names"}   # the other cases are not about figures

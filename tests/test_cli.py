@@ -301,6 +301,19 @@ def test_audit_predictions_writes_the_report_and_matches_a_hand_computation(tmp_
     for g, v in _hand_bop(df, "p0", "p1").items(): assert abs(summary.loc[g, "bop"] - v) < 1e-12, g
     assert "## Verdicts" in r.stdout
 
+def test_audit_predictions_weighted(tmp_path):
+    "--weight: the weighted group BoP by hand, the weight column named in settings.json."
+    df = _scores()
+    df.to_csv(tmp_path / "s.csv", index=False)
+    rc, so, se = _main(["audit-predictions", str(tmp_path / "s.csv"), *PRED, "--weight", "w",
+                        "--out", str(tmp_path / "out")])
+    assert rc == 0, se
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", index_col=[0, 1]).loc["zero_one"]
+    hand, plain = _hand_bop(df, "p0", "p1", "w"), _hand_bop(df, "p0", "p1")
+    for g, v in hand.items(): assert abs(summary.loc[g, "bop"] - v) < 1e-12, g
+    assert max(abs(hand[g] - plain[g]) for g in hand) > 1e-3          # the weights matter here
+    assert json.loads((tmp_path / "out" / "settings.json").read_text())["sample_weight"] == "w"
+
 def test_audit_models_writes_a_report_equal_to_audit_predictions_of_its_scores(tmp_path):
     "The console script on two skops files; its BoP-P is audit-predictions' on the models' exported scores."
     argv = _models(tmp_path)
