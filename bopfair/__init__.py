@@ -14,18 +14,23 @@ import importlib, sys, types
 # %% ../nbs/18_public.ipynb #285cce07
 _FACE = {                                         # public name -> its home module in bopfair
     "audit": "audit",                             # data or a fitted pair -> the report
+    "audit_models": "audit",                      # two models fitted anywhere -> the report
+    "audit_predictions": "audit",                 # a table of scores or labels -> the report
     "AuditReport": "report",                      # the verdict table, summary, HTML/markdown files
     "fit_pair": "pair",                           # fit h0 (X) and hp (X, S) on a training split
     "FittedPair": "pair",                         # a pair of models and its audit set
+    "pair_from_models": "pair",                   # wrap models fitted elsewhere as a pair
     "make_groups": "groups",                      # attribute columns -> groups
     "prediction_cost": "costs",                   # per-person prediction costs
     "benefit_of_personalization": "bop",          # per-person, per-group and population BoP
     "attributions": "attributions",               # feature attributions of one model
+    "fit_removal": "removal",                     # what a removed feature becomes
     "explanation_costs": "explanation_costs",     # sufficiency / incomprehensiveness per person
     "pair_costs": "scaling",                      # a pair's per-person costs, in chunks
     "counterfactual_costs": "fair_use",           # hp's costs under every other group's report
     "envy_tests": "fair_use",                     # would a group do better reporting another's?
     "opting_out": "fair_use",                     # h0 vs own report vs the best other report
+    "group_metric_bop": "group_metrics",          # AUC, ECE, FPR, FNR, R² per group
     "fit_families": "distributions",              # the family of the individual BoP
     "pe_lower_bound": "bounds",                   # lower bound on the error of any test
     "max_attributes": "bounds",                   # how many attributes can be validated

@@ -20,6 +20,7 @@ from .pair import FittedPair, fit_pair, make_estimator, pair_from_models, HP_INP
 from .pair import _inputs, _align, _as_frame, _as_series, _encode_target, _seed, _check_estimator, _has_proba
 from .pair import split_audit_data, positive_label, MAX_LEVELS, _check_frames, _split_rows, _check_target_values
 from .explanation_costs import EXPLANATION_COSTS
+from .removal import REMOVALS
 from .inference import _check_min_group_size
 from .group_metrics import GROUP_METRICS, group_metric_bop
 from .verdicts import audit_bop, audit_results, check_epsilon
@@ -50,7 +51,7 @@ def _j_setting(pc) -> str:
     return f"{J0} for both models" if not pc.j_differs else f"J0={J0} for h0, Jp={Jp} for hp (DIFFERENT: not like for like)"
 
 def _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size, attribution_method="auto",
-                extra_costs=(), envy=False, group_metrics=None) -> tuple:
+                extra_costs=(), envy=False, group_metrics=None, removal="mean", rank_by="abs") -> tuple:
     "The settings every door shares, checked before any model is fitted or called: (task, cost names, group metrics)."
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     _check_min_group_size(min_group_size)
@@ -62,6 +63,8 @@ def _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_grou
     check_epsilon(epsilon, costs + (list(EXPLANATION_COSTS) if explain else []) + list(extra_costs))
     check_open_unit(alpha, "alpha"); check_open_unit(tau, "tau", example=0.5)
     if explain: check_choice(attribution_method, "attribution_method", ("auto", *ATTRIBUTION_METHODS))
+    if explain: check_choice(removal, "removal", (*REMOVALS, "background"))
+    if explain: check_choice(rank_by, "rank_by", ("abs", "signed"))
     metrics = [] if group_metrics is None else ([group_metrics] if isinstance(group_metrics, str) else list(group_metrics))
     for m in metrics:
         check_choice(m, "group metric", GROUP_METRICS)
@@ -102,7 +105,7 @@ def _group_level(metrics, y, p0, pp, groups, task, weights, alpha, random_state,
 
 def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsilon, alpha, alpha_scope, tau,
                 min_group_size, seed, chunk_size, n_jobs, backend, weights, metrics, envy, say, settings,
-                given=None) -> AuditReport:
+                given=None, removal="mean", rank_by="abs") -> AuditReport:
     "The audit of a FittedPair on its audit rows, shared by `audit` and `audit_models`: engine, tests, verdicts, report."
     _refuse_empty_groups(groups, settings.pop("_allow_empty"))
     say(f"{'predicting and explaining' if explain else 'predicting'} with both models on {len(pair.audit)} audit rows"
@@ -111,13 +114,14 @@ def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsi
         + (f", backend={backend}" if backend else ""))
     pc = pair_costs(pair, prediction_costs=costs, explain=explain, top_j=top_j, attribution_method=attribution_method,
                     chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, random_state=seed,
-                    attributions=given)
+                    attributions=given, explain_options={"baseline": removal, "rank_by": rank_by})
     results = {name: (pc.kinds[name], r) for name, r in pc.bop(groups, sample_weight=weights).items()}
     say(f"testing and bounding {', '.join(results)}")
     report = audit_results(results, epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau,
                            min_group_size=min_group_size)
     settings.update({"top_j": top_j if explain else None, "J (top features)": _j_setting(pc) if explain else None,
-                     "attribution_method": (attribution_method if given is None else "given") if explain else None})
+                     "attribution_method": (attribution_method if given is None else "given") if explain else None,
+                     "removal": removal if explain else None, "rank_by": rank_by if explain else None})
     p0, pp = pc.predictions
     group_level = _group_level(metrics, pair.y_audit, p0, pp, groups, pair.task, weights, alpha, seed,
                                min_group_size)
@@ -170,13 +174,15 @@ def audit(
     sample_weight=None, # per-row weights: a column name of X (then not a feature) or one number per row
     group_metrics=None, # group-level metric name(s) of GROUP_METRICS ('auc', 'ece', 'fpr', 'fnr', 'r2')
     n_threads: int | None = None, # BLAS/OpenMP threads per process; None: cores // n_jobs, never above the current limit
+    removal: str = "mean", # what a removed feature becomes in the explanation costs: a name in REMOVALS
+    rank_by: str = "abs", # rank features by |attribution| ('abs') or by the signed attribution ('signed')
 ) -> AuditReport:
     "Audit a personalized model: BoP-P (and BoP-X), fitted families, bounds, tests, CIs and verdicts per cost and group."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     say = progress or (lambda msg: None)
     task_, costs, metrics = _check_door(task if pair is None else pair.task, costs, explain, epsilon, alpha,
                                         alpha_scope, tau, min_group_size, attribution_method, envy=envy,
-                                        group_metrics=group_metrics)
+                                        group_metrics=group_metrics, removal=removal, rank_by=rank_by)
     seed, threads = _seed(random_state), _n_threads(n_threads, n_jobs)
     given_w = sample_weight
     if pair is None:                                       # every check that needs no model, before fitting one
@@ -217,7 +223,7 @@ def audit(
                            attribution_method=attribution_method, epsilon=epsilon, alpha=alpha,
                            alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size, seed=seed,
                            chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, weights=w, metrics=metrics,
-                           envy=envy, say=say, settings=settings)
+                           envy=envy, say=say, settings=settings, removal=removal, rank_by=rank_by)
 
 # %% ../nbs/15_audit.ipynb #616cc2d4
 def audit_models(
@@ -254,13 +260,16 @@ def audit_models(
     progress=None, # a callable taking one message per step (e.g. print)
     envy: bool = False, # also test envy-freeness and opting out (hp_input 'append' or 'onehot')
     attributions=None, # (A0, Ap) computed elsewhere for the audit rows: arrays or shap.Explanation, encoded or original columns
+    removal: str = "mean", # what a removed feature becomes in the explanation costs: a name in REMOVALS
+    rank_by: str = "abs", # rank features by |attribution| ('abs') or by the signed attribution ('signed')
 ) -> AuditReport:
     "Audit two models fitted anywhere on the audit rows: the same report as `audit`, nothing refitted."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     say = progress or (lambda msg: None)
     if task is None: task = "classification" if (_has_proba(h0) or hasattr(h0, "classes_")) else "regression"
     task, costs, metrics = _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size,
-                                       attribution_method, envy=envy, group_metrics=group_metrics)
+                                       attribution_method, envy=envy, group_metrics=group_metrics,
+                                       removal=removal, rank_by=rank_by)
     seed, threads = _seed(random_state), _n_threads(n_threads, n_jobs)
     if attributions is not None and not explain:
         raise ValueError("`attributions` are given but explain=False; drop them or explain.")
@@ -298,7 +307,8 @@ def audit_models(
                            attribution_method=attribution_method, epsilon=epsilon, alpha=alpha,
                            alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size, seed=seed,
                            chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, weights=w, metrics=metrics,
-                           envy=envy, say=say, settings=settings, given=attributions)
+                           envy=envy, say=say, settings=settings, given=attributions, removal=removal,
+                           rank_by=rank_by)
 
 # %% ../nbs/15_audit.ipynb #f8a1c675
 def _as_prediction(v, name: str) -> tuple:

@@ -195,7 +195,7 @@ def _run_audit_command(args) -> AuditReport:
     X, S, y = split_audit_data(df.drop(columns=[args.weight] if args.weight else []), args.target, attrs,
                                args.task, positive=kw.pop("positive"))
     rep = audit(X, S, y, estimator=args.estimator, task=args.task, top_j=_parse_top_j(args.top_j),
-                explain=not args.no_explain, progress=say, title=Path(args.data).name, envy=args.envy,
+                explain=not args.no_explain, removal=args.removal, rank_by=args.rank_by, progress=say, title=Path(args.data).name, envy=args.envy,
                 **_threads(args), **kw)
     if args.task == "classification":               # y was coded 0/1 above: say which label is 1
         rep.settings["positive class"] = f"{args.target} = {positive_label(df[args.target], args.positive)!r}"
@@ -304,7 +304,7 @@ def _run_audit_models_command(args) -> AuditReport:
         train = dict(zip(("X_train", "S_train", "y_train"), split(tr[list(df.columns)])))
     rep = audit_models(h0, hp, X, S, y, hp_input=args.hp_input, task=args.task,
                        explain=not args.no_explain, top_j=_parse_top_j(args.top_j),
-                       title=Path(args.data).name, progress=say, **train, **_threads(args),
+                       removal=args.removal, rank_by=args.rank_by, title=Path(args.data).name, progress=say, **train, **_threads(args),
                        **_audit_kwargs(args, df))
     say("audit done")
     return _finish(rep, args, out, say)
@@ -345,7 +345,7 @@ _CLI_WORDS = {   # how an API argument is spelt on the command line, for the mes
     "top_j": "--top-j", "random_state": "--seed", "min_group_size": "--min-group-size", "positive": "--positive",
     "attributes": "--attributes", "target": "--target", "task": "--task", "alpha_scope": "--alpha-scope",
     "costs": "--cost", "sample_weight": "--weight", "group_metrics": "--group-metrics",
-    "n_threads": "--n-threads",
+    "n_threads": "--n-threads", "removal": "--removal", "rank_by": "--rank-by",
     "pred_h0": "--pred-h0", "pred_hp": "--pred-hp", "h0": "--h0", "hp": "--hp", "hp_input": "--hp-input",
     "X_train": "--train", "y": "--target", "S": "--attributes"}
 
@@ -436,6 +436,10 @@ def _explain_options(a: argparse.ArgumentParser):
     "The options of the commands that call models: explanations and threads."
     a.add_argument("--top-j", default="0.5", help="top features for explanations: an integer or a fraction (default 0.5)")
     a.add_argument("--no-explain", action="store_true", help="audit prediction only (no attributions)")
+    a.add_argument("--removal", default="mean",
+                   help="what a removed feature becomes in the explanation costs: zero, mean (default), median, "
+                        "marginal or conditional")
+    a.add_argument("--rank-by", default="abs", help="rank features by |attribution| (abs, default) or signed")
     _threads_option(a)
 
 def _audit_options(a: argparse.ArgumentParser):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_scaling.ipynb #28fb4bcd
 from __future__ import annotations
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import numbers
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from .groups import make_groups
 from .pair import _model_output
 from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind, check_attributions,
                                   column_groups, removal_baseline, ATTRIBUTION_METHODS)
-from .explanation_costs import explanation_costs, EXPLANATION_COSTS
+from .explanation_costs import explanation_costs, EXPLANATION_COSTS, _removal
 from .explain import pair_top_j, explanation_label
 
 # %% auto #0
@@ -114,7 +114,9 @@ def chunk_costs(
         if spec.explain:
             A = (given[m] if given is not None else
                  attributions(est, Z, method, random_state=seed, **spec.attribution_inputs[m]))
-            out.update(explanation_costs(est, Z, A, J, baseline=spec.baselines[m], task=spec.task,
+            base = spec.baselines[m]
+            if base.kind == "conditional" and base.n_draws > 1: base = replace(base, seed=seed)  # the chunk's draws
+            out.update(explanation_costs(est, Z, A, J, baseline=base, task=spec.task,
                                          random_state=seed, column_groups=spec.column_groups[m],
                                          **spec.options))
         out[_PREDICTIONS] = pred
@@ -147,7 +149,7 @@ class PairCosts:
                 for k, (c0, cp) in self.costs.items()}
 
 # %% ../nbs/12_scaling.ipynb #5301d419
-EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "chunk_size")
+EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "n_draws", "chunk_size")
 
 # %% ../nbs/12_scaling.ipynb #165ccb17
 def _resolve_costs(prediction_costs, task: str) -> tuple:
@@ -227,6 +229,7 @@ def _shared_spec(pair, costs, explain, top_j, attribution_method, options, rando
     bad = [k for k in options if k not in EXPLAIN_OPTIONS]
     if bad: raise TypeError(f"`explain_options` has unknown key(s) {bad}; allowed: {list(EXPLAIN_OPTIONS)}.")
     baseline, n_background = options.pop("baseline", "mean"), options.pop("n_background", 50)
+    n_draws = options.pop("n_draws", 1)
     (g0, names0), (gp, namesp) = column_groups(pair.h0), column_groups(pair.hp)
     gp, namesp = _h0_first(gp, namesp, names0)
     Js = pair_top_j(top_j, len(names0), len(namesp))
@@ -237,7 +240,7 @@ def _shared_spec(pair, costs, explain, top_j, attribution_method, options, rando
         R = R.to_numpy()
         methods.append(method)
         inputs.append(ATTRIBUTION_METHODS[method].audit_inputs(R))
-        bases.append(removal_baseline(baseline, R, R, n_background=n_background, random_state=random_state))
+        bases.append(_removal(baseline, R, R, n_background, n_draws, random_state))   # fitted on training rows
     return ChunkSpec(task=pair.task, prediction_costs=costs, explain=True, top_j=Js, methods=tuple(methods),
                      baselines=tuple(bases), attribution_inputs=tuple(inputs), column_groups=(g0, gp),
                      options=options, n_classes=_n_classes(pair))
@@ -274,7 +277,8 @@ def pair_costs(
             raise TypeError("`attributions` need `data` as one DataFrame (their rows), not an iterable of chunks.")
         attributions = _given_attributions(pair, attributions, len(data))
     spec = _shared_spec(pair, costs, explain, top_j, attribution_method, explain_options, random_state)
-    random = any(ATTRIBUTION_METHODS[m].random for m in spec.methods if m is not None)
+    random = (any(ATTRIBUTION_METHODS[m].random for m in spec.methods if m is not None)
+              or any(b is not None and b.kind == "conditional" and b.n_draws > 1 for b in spec.baselines))
     S_parts = []
 
     def tasks():

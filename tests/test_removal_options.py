@@ -1,0 +1,83 @@
+"The removal operator and the ranking as options of the audit's doors (issue 15)."
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from bopfair.audit import audit, audit_models
+from bopfair.scaling import pair_costs
+from bopfair.pair import fit_pair
+
+
+def _data(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    X = pd.DataFrame({"x1": z + 0.3 * rng.normal(size=n), "x2": z + 0.3 * rng.normal(size=n),
+                      "x3": rng.normal(size=n)})
+    S = pd.DataFrame({"sex": rng.choice(["F", "M"], n)})
+    y = pd.Series((z + 0.5 * (S["sex"] == "F") + rng.normal(size=n) > 0).astype(int))
+    return X, S, y
+
+
+def test_removal_and_rank_by_reach_the_engine():
+    X, S, y = _data()
+    est = HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    reps = {r: audit(X, S, y, estimator=est, removal=r, rank_by="signed", min_group_size=5) for r in
+            ("mean", "conditional")}
+    for r, rep in reps.items():
+        assert rep.settings["removal"] == r and rep.settings["rank_by"] == "signed"
+    pair = fit_pair(est, X, S, y)
+    for r, rep in reps.items():        # the same numbers as the engine with the same options
+        pc = pair_costs(pair, explain_options={"baseline": r, "rank_by": "signed"}, chunk_size=None)
+        got = rep.costs["sufficiency"].bop.table["bop"].to_numpy()
+        want = pc.bop(pair.groups())["sufficiency"].table["bop"].to_numpy()
+        np.testing.assert_array_equal(got, want)
+    a, b = (reps[r].costs["sufficiency"].bop.individual for r in ("mean", "conditional"))
+    assert not np.array_equal(a, b)        # the operator changes the per-person costs here
+
+
+@pytest.mark.parametrize("kw, words", [({"removal": "ROAD"}, "Unknown removal='ROAD'"),
+                                       ({"rank_by": "size"}, "Unknown rank_by='size'")])
+def test_bad_removal_refused_before_fitting(kw, words):
+    X, S, y = _data(200)
+
+    class NoFit(HistGradientBoostingClassifier):
+        def fit(self, *a, **k): raise AssertionError("fitted before the check")
+
+    with pytest.raises(ValueError, match=words.replace("(", r"\(")):
+        audit(X, S, y, estimator=NoFit(), **kw)
+    pair = fit_pair(HistGradientBoostingClassifier(max_iter=5), X, S, y)
+    with pytest.raises(ValueError, match=words):
+        audit_models(pair.h0, pair.hp, X, S, y, **kw)
+
+
+def test_conditional_draws_are_seeded_per_chunk():
+    X, S, y = _data(400)
+    pair = fit_pair(HistGradientBoostingClassifier(max_iter=10, random_state=0), X, S, y)
+    opts = {"baseline": "conditional", "n_draws": 3}
+    one = pair_costs(pair, explain_options=opts, chunk_size=64, random_state=1)
+    again = pair_costs(pair, explain_options=opts, chunk_size=64, random_state=1)
+    other = pair_costs(pair, explain_options=opts, chunk_size=64, random_state=2)
+    np.testing.assert_array_equal(one.costs["sufficiency"][1], again.costs["sufficiency"][1])
+    assert not np.array_equal(one.costs["sufficiency"][1], other.costs["sufficiency"][1])
+
+
+def _csv(tmp_path, n=300):
+    X, S, y = _data(n)
+    path = tmp_path / "d.csv"
+    pd.concat([X, S, y.rename("y")], axis=1).to_csv(path, index=False)
+    return path
+
+
+def test_cli_removal_option(tmp_path, capsys):
+    from bopfair.cli import main
+    data = _csv(tmp_path)
+    base = ["audit", str(data), "--target", "y", "--attributes", "sex", "--task", "classification",
+            "--min-group-size", "5", "--quiet"]
+    rc = main(base + ["--removal", "ROAD", "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "--removal" in err[0] and "ROAD" in err[0], err
+    assert not (tmp_path / "bad").exists()
+    rc = main(base + ["--removal", "conditional", "--rank-by", "signed", "--out", str(tmp_path / "ok")])
+    assert rc == 0, capsys.readouterr().err
+    settings = pd.read_json(tmp_path / "ok" / "settings.json", typ="series")
+    assert settings["removal"] == "conditional" and settings["rank_by"] == "signed"
