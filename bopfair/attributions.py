@@ -39,7 +39,10 @@ def _as_matrix(X, name: str = "X", model=None) -> np.ndarray:
     return X
 
 # %% ../nbs/05_attributions.ipynb #5ed4d18a
-def check_attributions(attributions, X) -> np.ndarray:
+def check_attributions(
+    attributions, # attributions computed elsewhere (e.g. Integrated Gradients), one per cell of X
+    X, # the (n, p) rows they explain
+) -> np.ndarray:
     "Validate user-supplied attributions (e.g. Integrated Gradients): a finite float array with the shape of `X`."
     shape = np.shape(X)
     try: A = np.asarray(attributions, dtype=float)
@@ -55,7 +58,10 @@ def check_attributions(attributions, X) -> np.ndarray:
     return A
 
 # %% ../nbs/05_attributions.ipynb #9359f647
-def transformed_inputs(pipeline, data) -> tuple:
+def transformed_inputs(
+    pipeline, # a fitted scikit-learn Pipeline: preprocessing steps, then the model
+    data, # raw rows the pipeline takes (a DataFrame)
+) -> tuple:
     "The last step of a fitted scikit-learn `pipeline` and `data` transformed by the steps before it, as a named DataFrame."
     if not hasattr(pipeline, "steps") or len(pipeline.steps) < 2:
         raise TypeError(f"`pipeline` must be a fitted sklearn Pipeline with a preprocessing step and a model, got {type(pipeline).__name__}.")
@@ -179,7 +185,14 @@ def group_attributions(
 BASELINES = ("mean", "median", "zero", "background")
 
 # %% ../nbs/05_attributions.ipynb #017b5eaa
-def removal_baseline(baseline, X, reference=None, *, n_background: int = 50, random_state: int = 0) -> np.ndarray:
+def removal_baseline(
+    baseline, # 'mean', 'median', 'zero', 'background', a vector of p values, or (m, p) rows
+    X, # (n, p) rows whose removed features are replaced
+    reference=None, # training rows the mean/median/background come from (default: X)
+    *,
+    n_background: int = 50, # rows drawn for 'background'
+    random_state: int = 0, # seed of that draw
+) -> np.ndarray:
     "Rows (m, p) that replace removed features: m = 1 for 'mean'/'median'/'zero'/a vector; m draws for a background sample."
     X = np.asarray(X, dtype=float)
     p = X.shape[1]
@@ -340,8 +353,16 @@ def _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, ran
     return Xa, base, f, cls, out_x[np.arange(n), cls], out_b[cls]
 
 # %% ../nbs/05_attributions.ipynb #11f8050c
-def occlusion_attributions(model, X, baseline="mean", reference=None, *, n_background: int = 50,
-                           chunk_size: int = 2**17, random_state: int = 0) -> np.ndarray:
+def occlusion_attributions(
+    model, # fitted model: predict (and predict_proba for classifiers)
+    X, # (n, p) rows to explain, in the model's columns
+    baseline="mean", # what an occluded feature becomes (see removal_baseline)
+    reference=None, # training rows for the baseline (default: X)
+    *,
+    n_background: int = 50, # rows drawn for baseline='background'
+    chunk_size: int = 2**17, # most rows per model call
+    random_state: int = 0, # seed of the background draw
+) -> np.ndarray:
     "a[i, j] = h(x_i) - h(x_i with feature j set to the baseline), for the predicted class or the output; n*p rows in chunked calls."
     Xa, base, f, cls, vx, _ = _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, random_state, "occlusion")
     n, p = Xa.shape
@@ -356,8 +377,17 @@ def occlusion_attributions(model, X, baseline="mean", reference=None, *, n_backg
     return A
 
 # %% ../nbs/05_attributions.ipynb #0e8f9461
-def sampling_shapley_attributions(model, X, baseline="mean", reference=None, *, n_permutations: int = 10,
-                                  n_background: int = 50, chunk_size: int = 2**17, random_state: int = 0) -> np.ndarray:
+def sampling_shapley_attributions(
+    model, # fitted model: predict (and predict_proba for classifiers)
+    X, # (n, p) rows to explain, in the model's columns
+    baseline="mean", # what an absent feature becomes (see removal_baseline)
+    reference=None, # training rows for the baseline (default: X)
+    *,
+    n_permutations: int = 10, # random orderings per person
+    n_background: int = 50, # rows drawn for baseline='background'
+    chunk_size: int = 2**17, # most rows per model call
+    random_state: int = 0, # seed of the orderings and the background draw
+) -> np.ndarray:
     "Sampling Shapley values (n, p): `n_permutations` random orderings per person, each walked forward and backward, batched."
     if isinstance(n_permutations, (bool, np.bool_)) or not isinstance(n_permutations, numbers.Integral):
         raise TypeError(f"`n_permutations` must be an int >= 1, got {type(n_permutations).__name__}.")
@@ -440,7 +470,9 @@ ATTRIBUTION_METHODS = {
 }
 
 # %% ../nbs/05_attributions.ipynb #88f27368
-def explainer_kind(model) -> str:
+def explainer_kind(
+    model, # a fitted estimator (the last step of a pipeline, not the pipeline)
+) -> str:
     "The method `attributions(method='auto')` uses: the first in ATTRIBUTION_METHODS that picks `model`."
     if hasattr(model, "steps"):
         raise TypeError("`model` is a Pipeline; explain its last step on the transformed matrix: "
@@ -465,8 +497,18 @@ def _check_method_options(method: str, given: dict):
                          "takes its baseline from `background`.")
 
 # %% ../nbs/05_attributions.ipynb #39d9ccef
-def attributions(model, X, method: str = "auto", background=None, random_state: int = 0, *, baseline=None,
-                 n_permutations=None, n_background: int = 50, chunk_size: int = 2**17) -> np.ndarray:
+def attributions(
+    model, # fitted estimator (explain a Pipeline's last step on transformed_inputs)
+    X, # (n, p) rows to explain, in the model's columns
+    method: str = "auto", # a name in ATTRIBUTION_METHODS, or 'auto' (exact tree/linear SHAP where possible)
+    background=None, # background rows for SHAP explainers (default: a sample of X)
+    random_state: int = 0, # seed of random methods and of background draws
+    *,
+    baseline=None, # occlusion/sampling: what a removed feature becomes (default 'mean')
+    n_permutations=None, # sampling: orderings per person (default 10)
+    n_background: int = 50, # rows drawn for a background sample
+    chunk_size: int = 2**17, # most rows per model call
+) -> np.ndarray:
     "Per-person attributions (n, p) of `model` at rows `X`: of the predicted class (classification) or the output (regression)."
     check_choice(method, "method", ("auto", *ATTRIBUTION_METHODS))
     Xa = _as_matrix(X, "X", model)

@@ -33,7 +33,10 @@ from .report import AuditReport
 __all__ = ['prediction_bop', 'audit', 'audit_models', 'audit_predictions']
 
 # %% ../nbs/15_audit.ipynb #056dff3a
-def prediction_bop(pair: FittedPair, cost: str | None = None) -> BoPResult:
+def prediction_bop(
+    pair: FittedPair, # a fitted pair (fit_pair or pair_from_models)
+    cost: str | None = None, # a prediction cost name (default: 0-1 loss / squared error)
+) -> BoPResult:
     "BoP-P of a fitted pair on its audit split, by the groups of its attribute columns."
     cost = cost or DEFAULT_PREDICTION_COST[pair.task]
     return pair_costs(pair, prediction_costs=cost, explain=False, chunk_size=None).bop()[cost]

@@ -22,7 +22,10 @@ __all__ = ['DELTAS', 'EXPLANATION_COSTS', 'resolve_top_j', 'feature_ranks', 'top
            'CostCurve', 'explanation_cost_curve']
 
 # %% ../nbs/06_explanation_costs.ipynb #a5cfff27
-def resolve_top_j(top_j, p: int) -> int:
+def resolve_top_j(
+    top_j, # an int (a count of features) or a float in (0, 1] (a fraction of p)
+    p: int, # the number of features
+) -> int:
     "J as an integer in [0, p]: an int is a count of features; a float in (0, 1] is a fraction of p, rounded half up into [1, p]."
     if isinstance(top_j, (bool, np.bool_)) or not isinstance(top_j, numbers.Real):
         raise TypeError(f"`top_j` must be an int (a count of features) or a float in (0, 1] (a fraction), got {type(top_j).__name__}.")
@@ -214,12 +217,24 @@ def _single_cost(kind: str, model, X, attributions, top_j, options: dict) -> np.
     res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], (kind,), **options)
     return res[kind][:, 0]
 
-def sufficiency_cost(model, X, attributions, top_j, **options) -> np.ndarray:
+def sufficiency_cost(
+    model, # fitted model: predict (and predict_proba for probabilities)
+    X, # (n, p) rows to explain, in the columns the model reads
+    attributions, # (n, p) attributions of those columns
+    top_j, # J: a count of original columns, or a fraction in (0, 1] of them
+    **options, # as explanation_costs: rank_by, baseline, reference, task, delta, ...
+) -> np.ndarray:
     "Per-person sufficiency cost delta(h(x), h(x_J)): how much keeping only the top-J features changes h (0 is best)."
     return _single_cost("sufficiency", model, X, attributions, top_j, options)
 
 # %% ../nbs/06_explanation_costs.ipynb #065b23ad
-def incomprehensiveness_cost(model, X, attributions, top_j, **options) -> np.ndarray:
+def incomprehensiveness_cost(
+    model, # fitted model: predict (and predict_proba for probabilities)
+    X, # (n, p) rows to explain, in the columns the model reads
+    attributions, # (n, p) attributions of those columns
+    top_j, # J: a count of original columns, or a fraction in (0, 1] of them
+    **options, # as explanation_costs: rank_by, baseline, reference, task, delta, ...
+) -> np.ndarray:
     "Per-person incomprehensiveness cost -delta(h(x), h(x_without_J)): minus how much removing the top J moves h."
     return _single_cost("incomprehensiveness", model, X, attributions, top_j, options)
 

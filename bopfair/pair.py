@@ -473,7 +473,11 @@ _ESTIMATORS = {   # task -> short name -> estimator for a seed (a new one is one
         "linear": lambda seed: LinearRegression()},
 }
 
-def make_estimator(name: str, task: str = "classification", random_state: int = 0):
+def make_estimator(
+    name: str, # 'hgb', 'rf', 'logistic' (classification) or 'linear' (regression)
+    task: str = "classification", # 'classification' or 'regression'
+    random_state: int = 0, # seed of the estimator
+):
     "A scikit-learn estimator by short name: 'hgb' (histogram gradient boosting), 'rf', 'logistic' (classification) or 'linear' (regression)."
     check_choice(task, "task", _ESTIMATORS)
     return _ESTIMATORS[task][check_choice(name, f"estimator for task={task!r}", _ESTIMATORS[task])](random_state)
@@ -506,7 +510,13 @@ def _refuse_copies(X: pd.DataFrame, df: pd.DataFrame, protected: list):
                                  "Drop the copy (or list it as an attribute).")
 
 # %% ../nbs/04_pair.ipynb #a801d402
-def split_audit_data(df: pd.DataFrame, target: str, attributes, task: str = "classification", positive=None) -> tuple:
+def split_audit_data(
+    df: pd.DataFrame, # one table: features, attribute columns and the target
+    target: str, # the target column
+    attributes, # the attribute columns (S)
+    task: str = "classification", # 'classification' (y coded 0/1) or 'regression'
+    positive=None, # the positive label of a two-label target (default: the larger value)
+) -> tuple:
     "Check a DataFrame and split it into features X, attributes S and target y (0/1 for classification)."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"`df` must be a pandas DataFrame, got {type(df).__name__}.")
     check_choice(task, "task", PREDICTION_COSTS)

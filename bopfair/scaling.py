@@ -38,7 +38,11 @@ def _check_int(x, name: str, allowed: str) -> int:
         raise TypeError(f"`{name}` must be an int ({allowed}), got {type(x).__name__}.")
     return int(x)
 
-def check_chunking(chunk_size, n_jobs, backend) -> tuple:
+def check_chunking(
+    chunk_size, # rows per chunk (>= 1), or None for one chunk
+    n_jobs, # chunks in parallel: 1, k processes, or -1 for all cores
+    backend, # None, a joblib backend name, or 'dask'
+) -> tuple:
     "Validated (chunk_size or None, n_jobs, backend); clear errors for chunk_size < 1, n_jobs = 0 or an unknown backend."
     if chunk_size is not None and _check_int(chunk_size, "chunk_size", "rows per chunk, or None for one chunk") < 1:
         raise ValueError(f"`chunk_size` must be >= 1 (rows per chunk) or None (one chunk), got {chunk_size}.")
