@@ -20,40 +20,51 @@ __all__ = ['BASELINES', 'ATTRIBUTION_METHODS', 'check_attributions', 'transforme
 
 # %% ../nbs/05_attributions.ipynb #294d71d1
 def _as_matrix(X, name: str = "X", model=None) -> np.ndarray:
-    "X as a finite 2-D float array; a DataFrame must carry the columns `model` was fitted on, in order."
+    ("X as a finite 2-D float array; a DataFrame must carry the columns `model` was "
+     "fitted on, in order.")
     if isinstance(X, pd.DataFrame):
         names = getattr(model, "feature_names_in_", None)
         if names is not None and list(X.columns) != list(names):
             missing = [c for c in names if c not in set(X.columns)]
             extra = [c for c in X.columns if c not in set(names)]
-            what = f"missing {missing}, unexpected {extra}" if (missing or extra) else "the same columns in another order"
-            raise ValueError(f"`{name}` has columns that differ from those the model was fitted on ({what}); "
+            what = (f"missing {missing}, unexpected {extra}" if (missing or extra)
+                    else "the same columns in another order")
+            raise ValueError(f"`{name}` has columns that differ from those the model "
+                             f"was fitted on ({what}); "
                              f"pass {name}[model.feature_names_in_].")
         X = X.to_numpy()
     try: X = np.asarray(X, dtype=float)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"`{name}` must be a numeric matrix; encode categories first (e.g. transformed_inputs(pipeline, data)): {e}") from None
-    if X.ndim != 2: raise ValueError(f"`{name}` must be 2-D (rows x features), got shape {X.shape}.")
+        raise TypeError(f"`{name}` must be a numeric matrix; encode categories first "
+                        f"(e.g. transformed_inputs(pipeline, data)): {e}") from None
+    if X.ndim != 2:
+        raise ValueError(f"`{name}` must be 2-D (rows x features), got shape {X.shape}.")
     if not np.isfinite(X).all():
-        raise ValueError(f"`{name}` has {int((~np.isfinite(X)).sum())} non-finite value(s); impute them before explaining.")
+        raise ValueError(f"`{name}` has {int((~np.isfinite(X)).sum())} non-finite "
+                         f"value(s); impute them before explaining.")
     return X
 
 # %% ../nbs/05_attributions.ipynb #5ed4d18a
 def check_attributions(
-    attributions, # attributions computed elsewhere (e.g. Integrated Gradients), one per cell of X
+    # attributions computed elsewhere (e.g. Integrated Gradients), one per cell of X
+    attributions,
     X, # the (n, p) rows they explain
 ) -> np.ndarray:
-    "Validate user-supplied attributions (e.g. Integrated Gradients): a finite float array with the shape of `X`."
+    ("Validate user-supplied attributions (e.g. Integrated Gradients): a finite float "
+     "array with the shape of `X`.")
     shape = np.shape(X)
     try: A = np.asarray(attributions, dtype=float)
-    except (TypeError, ValueError) as e: raise TypeError(f"`attributions` must be a numeric array: {e}") from None
+    except (TypeError, ValueError) as e: raise TypeError(f"`attributions` must "
+                                                         f"be a numeric array: {e}") from None
     if A.shape != tuple(shape):
-        raise ValueError(f"`attributions` has shape {A.shape} but `X` has shape {tuple(shape)}; pass one attribution "
+        raise ValueError(f"`attributions` has shape {A.shape} but `X` has shape "
+                         f"{tuple(shape)}; pass one attribution "
                          "per person and feature, in the columns of `X`.")
     bad = ~np.isfinite(A)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ValueError(f"`attributions` has {int(bad.sum())} NaN/inf value(s), the first at row {i}, column {j}; "
+        raise ValueError(f"`attributions` has {int(bad.sum())} NaN/inf value(s), the "
+                         f"first at row {i}, column {j}; "
                          "recompute them or drop those rows.")
     return A
 
@@ -62,17 +73,21 @@ def transformed_inputs(
     pipeline, # a fitted scikit-learn Pipeline: preprocessing steps, then the model
     data, # raw rows the pipeline takes (a DataFrame)
 ) -> tuple:
-    "The last step of a fitted scikit-learn `pipeline` and `data` transformed by the steps before it, as a named DataFrame."
+    ("The last step of a fitted scikit-learn `pipeline` and `data` transformed by the "
+     "steps before it, as a named DataFrame.")
     if not hasattr(pipeline, "steps") or len(pipeline.steps) < 2:
-        raise TypeError(f"`pipeline` must be a fitted sklearn Pipeline with a preprocessing step and a model, got {type(pipeline).__name__}.")
+        raise TypeError(f"`pipeline` must be a fitted sklearn Pipeline with a "
+                        f"preprocessing step and a model, got {type(pipeline).__name__}.")
     pre = pipeline[:-1]
     Z = pre.transform(data)
     Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z, dtype=float)
-    return pipeline[-1], pd.DataFrame(Z, columns=list(pre.get_feature_names_out()), index=getattr(data, "index", None))
+    return pipeline[-1], pd.DataFrame(Z, columns=list(pre.get_feature_names_out()),
+                                      index=getattr(data, "index", None))
 
 # %% ../nbs/05_attributions.ipynb #2037ae99
 def _column_names(ct, cols) -> list:
-    "The input column names one ColumnTransformer entry reads (names, indices, a slice or a mask)."
+    ("The input column names one ColumnTransformer "
+     "entry reads (names, indices, a slice or a mask).")
     names_in = getattr(ct, "feature_names_in_", None)
     names_in = (np.array([f"x{j}" for j in range(ct.n_features_in_)]) if names_in is None
                 else np.asarray(names_in, dtype=object))
@@ -83,7 +98,8 @@ def _column_names(ct, cols) -> list:
     return [str(c) for c in names_in[np.asarray(cols)]]
 
 def _encoded_counts(trans, n_in: int, n_out: int):
-    "Output columns per input column of one fitted entry: 1 each, a OneHotEncoder's categories, or None."
+    ("Output columns per input column of one fitted entry: 1 each, a OneHotEncoder's "
+     "categories, or None.")
     from sklearn.preprocessing import OneHotEncoder
     last = trans.steps[-1][1] if hasattr(trans, "steps") else trans
     if isinstance(last, OneHotEncoder):
@@ -94,19 +110,24 @@ def _encoded_counts(trans, n_in: int, n_out: int):
     return [1] * n_in if n_out == n_in else None
 
 def _ct_owner(ct, owner_in: list) -> list:
-    "Original column of each output of a fitted ColumnTransformer, from the original column of each of its inputs."
+    ("Original column of each output of a fitted ColumnTransformer, from the original "
+     "column of each of its inputs.")
     names_in = _column_names(ct, slice(None))
     pos = {c: i for i, c in enumerate(names_in)}
     out = []
-    for name, trans, cols in sorted(ct.transformers_, key=lambda t: ct.output_indices_[t[0]].start):
+    for name, trans, cols in sorted(ct.transformers_,
+                                    key=lambda t: ct.output_indices_[t[0]].start):
         sl = ct.output_indices_[name]
         if sl.stop == sl.start: continue
         cols = _column_names(ct, cols)
         counts = _encoded_counts(trans, len(cols), sl.stop - sl.start)
         if counts is None:
-            raise ValueError(f"`pipeline`: cannot tell which input column each of the {sl.stop - sl.start} "
-                             f"outputs of transformer {name!r} comes from; pass `column_groups` "
-                             "to the cost functions yourself (one original-column label per column).")
+            raise ValueError(f"`pipeline`: cannot tell which input column each of the "
+                             f"{sl.stop - sl.start} "
+                             f"outputs of transformer {name!r} "
+                             f"comes from; pass `column_groups` "
+                             "to the cost functions yourself (one "
+                             "original-column label per column).")
         out += [owner_in[pos[c]] for c, k in zip(cols, counts) for _ in range(k)]
     return out
 
@@ -118,50 +139,65 @@ def _n_out(step):
 def column_groups(
     pipeline, # fitted sklearn Pipeline: preprocessing steps (ColumnTransformers, steps keeping the columns), then the model
 ) -> tuple:
-    "(groups, names): groups[j] is the original column encoded column j comes from; names in first-appearance order."
+    ("(groups, names): groups[j] is the original column encoded column j comes from; "
+     "names in first-appearance order.")
     from sklearn.compose import ColumnTransformer
     if not hasattr(pipeline, "steps") or len(pipeline.steps) < 2:
-        raise TypeError(f"`pipeline` must be a fitted sklearn Pipeline with a preprocessing step and a "
+        raise TypeError(f"`pipeline` must be a fitted sklearn Pipeline with a "
+                        f"preprocessing step and a "
                         f"model, got {type(pipeline).__name__}.")
     pre = pipeline[:-1]
     p = len(pre.get_feature_names_out())
     first = pre.steps[0][1]
-    owner = (_column_names(first, slice(None)) if isinstance(first, ColumnTransformer) else
-             [str(c) for c in getattr(pre, "feature_names_in_", range(getattr(pre, "n_features_in_", -1)))])
-    for _, step in pre.steps:          # follow the columns step by step: encoders map, the others keep them
+    owner = (_column_names(first, slice(None))
+             if isinstance(first, ColumnTransformer) else
+             [str(c) for c in getattr(pre, "feature_names_in_",
+                                      range(getattr(pre, "n_features_in_", -1)))])
+    # follow the columns step by step: encoders map, the others keep them
+    for _, step in pre.steps:
         if step is None or isinstance(step, str): continue
         if isinstance(step, ColumnTransformer): owner = _ct_owner(step, owner)
         elif _n_out(step) not in (None, len(owner)): break
     if len(owner) != p:
-        raise ValueError(f"`pipeline` maps {len(owner)} input columns to {p} encoded columns in a way "
-                         "bopfair cannot read; pass `column_groups` to the cost functions yourself.")
+        raise ValueError(f"`pipeline` maps {len(owner)} input "
+                         f"columns to {p} encoded columns in a way "
+                         "bopfair cannot read; pass `column_groups` "
+                         "to the cost functions yourself.")
     names = list(dict.fromkeys(owner))
     index = {c: i for i, c in enumerate(names)}
     return np.array([index[c] for c in owner], dtype=np.int64), names
 
 # %% ../nbs/05_attributions.ipynb #e6e57b45
 def _resolve_groups(column_groups, p: int, name: str = "column_groups") -> tuple:
-    "(g, q): integer labels 0..q-1 per encoded column (None for the identity) and the original column count q."
+    ("(g, q): integer labels 0..q-1 per encoded column (None for the identity) and the "
+     "original column count q.")
     if column_groups is None: return None, p
-    if isinstance(column_groups, tuple) and len(column_groups) == 2 and np.ndim(column_groups[0]) == 1:
-        column_groups = column_groups[0]                 # the (groups, names) pair of column_groups()
+    if isinstance(column_groups,
+                  tuple) and len(column_groups) == 2 and np.ndim(column_groups[0]) == 1:
+        # the (groups, names) pair of column_groups()
+        column_groups = column_groups[0]
     g = np.asarray(column_groups)
     if g.ndim != 1 or len(g) != p:
-        raise ValueError(f"`{name}` has {g.size} entries but the matrix has {p} columns; pass one "
-                         "original-column label per encoded column (e.g. column_groups(pipeline)).")
-    if g.dtype.kind in "iu" or (g.dtype.kind == "f" and p and np.array_equal(g, np.round(g))):
+        raise ValueError(f"`{name}` has {g.size} entries but "
+                         f"the matrix has {p} columns; pass one "
+                         "original-column label per encoded column (e.g. "
+                         "column_groups(pipeline)).")
+    if g.dtype.kind in "iu" or (g.dtype.kind == "f" and p
+                                and np.array_equal(g, np.round(g))):
         g = g.astype(np.int64)
         q = int(g.max()) + 1 if p else 0
         missing = sorted(set(range(q)) - set(g.tolist()))
         if p and (g.min() < 0 or missing):
-            raise ValueError(f"`{name}` labels must be 0..q-1 with every label used; got labels from "
+            raise ValueError(f"`{name}` labels must be 0..q-1 with "
+                             f"every label used; got labels from "
                              f"{int(g.min())} to {int(g.max())}, missing {missing[:5]}.")
     elif g.dtype.kind in "USO":
         names = list(dict.fromkeys(g.tolist()))
         g = np.array([names.index(c) for c in g.tolist()], dtype=np.int64)
         q = len(names)
     else:
-        raise TypeError(f"`{name}` must hold integer labels or column names, got dtype {g.dtype}.")
+        raise TypeError(f"`{name}` must hold integer labels "
+                        f"or column names, got dtype {g.dtype}.")
     return (None if np.array_equal(g, np.arange(p)) else g), q
 
 def _sum_groups(A: np.ndarray, g, q: int) -> np.ndarray:
@@ -173,11 +209,15 @@ def _sum_groups(A: np.ndarray, g, q: int) -> np.ndarray:
 
 def group_attributions(
     attributions, # (n, p) attributions of the encoded columns
-    column_groups=None, # original column of each encoded column: labels 0..q-1, names, or column_groups(pipe)
+    # original column of each encoded column: labels 0..q-1, names, or column_groups(pipe)
+    column_groups=None,
 ) -> np.ndarray:
-    "Attributions (n, q) of the original columns: the sum of each column's one-hot children."
+    ("Attributions (n, q) of the original columns: "
+     "the sum of each column's one-hot children.")
     A = np.asarray(attributions, dtype=float)
-    if A.ndim != 2: raise ValueError(f"`attributions` must be 2-D (rows x columns), got shape {A.shape}.")
+    if A.ndim != 2:
+        raise ValueError(f"`attributions` must be 2-D (rows "
+                         f"x columns), got shape {A.shape}.")
     g, q = _resolve_groups(column_groups, A.shape[1])
     return _sum_groups(A, g, q)
 
@@ -186,14 +226,16 @@ BASELINES = ("mean", "median", "zero", "background")
 
 # %% ../nbs/05_attributions.ipynb #017b5eaa
 def removal_baseline(
-    baseline, # 'mean', 'median', 'zero', 'background', a vector of p values, or (m, p) rows
+    # 'mean', 'median', 'zero', 'background', a vector of p values, or (m, p) rows
+    baseline,
     X, # (n, p) rows whose removed features are replaced
     reference=None, # training rows the mean/median/background come from (default: X)
     *,
     n_background: int = 50, # rows drawn for 'background'
     random_state: int = 0, # seed of that draw
 ) -> np.ndarray:
-    "Rows (m, p) that replace removed features: m = 1 for 'mean'/'median'/'zero'/a vector; m draws for a background sample."
+    ("Rows (m, p) that replace removed features: m = 1 for 'mean'/'median'/'zero'/a "
+     "vector; m draws for a background sample.")
     X = np.asarray(X, dtype=float)
     p = X.shape[1]
     if isinstance(baseline, str):
@@ -201,28 +243,37 @@ def removal_baseline(
         if baseline == "zero": return np.zeros((1, p))
         R = X if reference is None else _as_matrix(reference, "reference")
         if R.shape[1] != p:
-            raise ValueError(f"`reference` has {R.shape[1]} columns but `X` has {p}; pass the training matrix of the same features.")
+            raise ValueError(f"`reference` has {R.shape[1]} columns but `X` has {p}; "
+                             f"pass the training matrix of the same features.")
         if baseline == "mean": return R.mean(0, keepdims=True)
         if baseline == "median": return np.median(R, axis=0, keepdims=True)
-        if n_background < 1: raise ValueError(f"`n_background` must be >= 1, got {n_background}.")
+        if n_background < 1:
+            raise ValueError(f"`n_background` must be >= 1, got {n_background}.")
         if len(R) <= n_background: return R.copy()
-        return R[np.random.default_rng(random_state).choice(len(R), n_background, replace=False)]
-    B = _as_matrix(baseline, "baseline") if np.ndim(baseline) == 2 else _as_matrix(np.atleast_2d(baseline), "baseline")
-    if np.ndim(baseline) > 2: raise ValueError(f"`baseline` must be a vector of length p or a 2-D background sample, got {np.ndim(baseline)}-D.")
+        return R[np.random.default_rng(random_state).choice(len(R),
+                                                            n_background, replace=False)]
+    B = (_as_matrix(baseline, "baseline") if np.ndim(baseline) == 2
+         else _as_matrix(np.atleast_2d(baseline), "baseline"))
+    if np.ndim(baseline) > 2:
+        raise ValueError(f"`baseline` must be a vector of length p or a 2-D background "
+                         f"sample, got {np.ndim(baseline)}-D.")
     if B.shape[1] != p or len(B) == 0:
-        raise ValueError(f"`baseline` has length {B.shape[1]} but `X` has p={p} features; pass one value per feature "
+        raise ValueError(f"`baseline` has length {B.shape[1]} but `X` has p={p} "
+                         f"features; pass one value per feature "
                          "(or a background sample with p columns).")
     return B
 
 # %% ../nbs/05_attributions.ipynb #c34c2934
 def _draw_mean(V: np.ndarray, axis: int) -> np.ndarray:
-    "Mean over the draws on `axis`, as the first draw plus the mean deviation: exact when all draws agree."
+    ("Mean over the draws on `axis`, as the first draw plus the mean deviation: exact "
+     "when all draws agree.")
     first = np.take(V, [0], axis=axis)
     return np.squeeze(first, axis) + (V - first).mean(axis)
 
 # %% ../nbs/05_attributions.ipynb #deef0bee
 _TREE_MODULES = ("sklearn.tree", "sklearn.ensemble._forest", "sklearn.ensemble._gb",
-                 "sklearn.ensemble._hist_gradient_boosting", "xgboost", "lightgbm", "catboost")
+                 "sklearn.ensemble._hist_gradient_boosting", "xgboost",
+                 "lightgbm", "catboost")
 
 def _is_classifier(model) -> bool:
     "True for scikit-learn classifiers and anything with predict_proba."
@@ -235,29 +286,35 @@ def _is_classifier(model) -> bool:
     return callable(getattr(model, "predict_proba", None))
 
 def _model_input(model, Z: np.ndarray):
-    "Z as the model expects it: a DataFrame with its `feature_names_in_` if it was fitted on one, else the array."
+    ("Z as the model expects it: a DataFrame with its `feature_names_in_` if it was "
+     "fitted on one, else the array.")
     names = getattr(model, "feature_names_in_", None)
     return pd.DataFrame(Z, columns=list(names), copy=False) if names is not None else Z
 
 def _predicted_class_index(model, X) -> np.ndarray:
-    "Index (into classes_) of the class predicted for each row: P(y=1) >= 0.5 for two classes, argmax otherwise."
+    ("Index (into classes_) of the class predicted for each row: P(y=1) >= 0.5 for two "
+     "classes, argmax otherwise.")
     X = _model_input(model, X)
     if callable(getattr(model, "predict_proba", None)):
         return labels_from_proba(np.asarray(model.predict_proba(X), dtype=float))
     return np.searchsorted(np.asarray(model.classes_), np.asarray(model.predict(X)))
 
 def _select_class(values: np.ndarray, model, X) -> np.ndarray:
-    "Attribution of the predicted class from shap values of shape (n, p) (binary, positive class) or (n, p, k)."
+    ("Attribution of the predicted class from shap values of shape (n, p) (binary, "
+     "positive class) or (n, p, k).")
     c = _predicted_class_index(model, X)
     if values.ndim == 3: return values[np.arange(len(c)), :, c]
     return values * np.where(c == 1, 1.0, -1.0)[:, None]
 
-def _background_rows(background, X: np.ndarray, max_rows: int, random_state) -> np.ndarray:
-    "The background sample: given rows (validated), or up to `max_rows` rows of X drawn with `random_state`."
+def _background_rows(background, X: np.ndarray, max_rows: int,
+                     random_state) -> np.ndarray:
+    ("The background sample: given rows (validated), or up to `max_rows` rows of X "
+     "drawn with `random_state`.")
     if background is not None:
         B = _as_matrix(background, "background")
         if B.shape[1] != X.shape[1]:
-            raise ValueError(f"`background` has {B.shape[1]} columns but `X` has {X.shape[1]}; use rows of the same features.")
+            raise ValueError(f"`background` has {B.shape[1]} columns but `X` has "
+                             f"{X.shape[1]}; use rows of the same features.")
         return B
     if len(X) <= max_rows: return X
     return X[np.random.default_rng(random_state).choice(len(X), max_rows, replace=False)]
@@ -271,12 +328,14 @@ def _shap():
     return shap
 
 def _of_predicted_class(values, model, X: np.ndarray) -> np.ndarray:
-    "shap values as attributions of the predicted class (classifiers) or the output (regressors)."
+    ("shap values as attributions of the predicted "
+     "class (classifiers) or the output (regressors).")
     values = np.asarray(values, dtype=float)
     return _select_class(values, model, X) if _is_classifier(model) else values
 
 def _agnostic_shap_output(model):
-    "What shap's model-agnostic explainers call: P(y=1) (binary), all probabilities, or the output."
+    ("What shap's model-agnostic explainers call: "
+     "P(y=1) (binary), all probabilities, or the output.")
     if _is_classifier(model):
         if len(getattr(model, "classes_", [0, 1])) == 2:
             return lambda Z: model.predict_proba(_model_input(model, Z))[:, 1]
@@ -303,14 +362,16 @@ def _permutation_shap(model, X, *, background=None, random_state=0, **_) -> np.n
     shap = _shap()
     B = _background_rows(background, X, 100, random_state)
     masker = shap.maskers.Independent(B, max_samples=len(B))
-    ex = shap.PermutationExplainer(_agnostic_shap_output(model), masker, seed=random_state)
+    ex = shap.PermutationExplainer(_agnostic_shap_output(model), masker,
+                                   seed=random_state)
     values = ex(X, max_evals=max(500, 2 * X.shape[1] + 1), silent=True).values
     return _of_predicted_class(values, model, X)
 
 def _exact_shap(model, X, *, background=None, random_state=0, **_) -> np.ndarray:
     "ExactExplainer: all 2^p coalitions, p <= 16."
     if X.shape[1] > 16:
-        raise ValueError(f"`method`='exact' evaluates all 2^p coalitions and p={X.shape[1]} > 16; "
+        raise ValueError(f"`method`='exact' evaluates all 2^p coalitions and "
+                         f"p={X.shape[1]} > 16; "
                          "use 'permutation'.")
     shap = _shap()
     B = _background_rows(background, X, 100, random_state)
@@ -323,13 +384,18 @@ def _agnostic_output(model, method: str):
     "f(Z): probabilities (rows, k) of a classifier or outputs (rows,) of a regressor."
     if _is_classifier(model):
         if not callable(getattr(model, "predict_proba", None)):
-            raise TypeError(f"`method`={method!r} explains predicted probabilities but `model` ({type(model).__name__}) has no "
-                            "predict_proba; use method='linear' or a probabilistic classifier.")
-        return lambda Z: np.asarray(model.predict_proba(_model_input(model, Z)), dtype=float)
-    return lambda Z: np.asarray(model.predict(_model_input(model, Z)), dtype=float).reshape(len(Z))
+            raise TypeError(f"`method`={method!r} explains predicted probabilities but "
+                            f"`model` ({type(model).__name__}) has no "
+                            "predict_proba; use method='linear' "
+                            "or a probabilistic classifier.")
+        return lambda Z: np.asarray(model.predict_proba(_model_input(model,
+                                                                     Z)), dtype=float)
+    return lambda Z: np.asarray(model.predict(_model_input(model, Z)),
+                                dtype=float).reshape(len(Z))
 
 def _explained_output(f, Z4: np.ndarray, cls) -> np.ndarray:
-    "Explained output (s, r) for rows Z4 of shape (s, r, m, p): averaged over the m draws, column cls[i] for classifiers."
+    ("Explained output (s, r) for rows Z4 of shape (s, r, m, p): averaged over the m "
+     "draws, column cls[i] for classifiers.")
     s, r, m, p = Z4.shape
     if Z4.size == 0: return np.zeros((s, r))
     out = f(Z4.reshape(-1, p))
@@ -337,12 +403,18 @@ def _explained_output(f, Z4: np.ndarray, cls) -> np.ndarray:
     out = _draw_mean(out.reshape(s, r, m, -1), 2)
     return np.take_along_axis(out, cls[:, None, None], axis=2)[..., 0]
 
-def _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, random_state, method):
-    "Validated rows, baseline rows, output function, predicted classes (or None), h(x) and h(baseline) per person."
+def _agnostic_setup(model, X, baseline, reference, n_background, chunk_size,
+                    random_state, method):
+    ("Validated rows, baseline rows, output function, predicted classes (or None), h(x) "
+     "and h(baseline) per person.")
     Xa = _as_matrix(X, "X", model)
-    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
-        raise ValueError(f"`chunk_size` must be an int >= 1 (rows per model call), got {chunk_size!r}.")
-    base = removal_baseline(baseline, Xa, reference, n_background=n_background, random_state=random_state)
+    if isinstance(chunk_size,
+                  (bool, np.bool_)) or not isinstance(chunk_size,
+                                                      numbers.Integral) or chunk_size < 1:
+        raise ValueError(f"`chunk_size` must be an int >= 1 (rows "
+                         f"per model call), got {chunk_size!r}.")
+    base = removal_baseline(baseline, Xa, reference, n_background=n_background,
+                            random_state=random_state)
     f = _agnostic_output(model, method)
     n = len(Xa)
     if n == 0: return Xa, base, f, None, np.zeros(0), np.zeros(0)
@@ -363,16 +435,20 @@ def occlusion_attributions(
     chunk_size: int = 2**17, # most rows per model call
     random_state: int = 0, # seed of the background draw
 ) -> np.ndarray:
-    "a[i, j] = h(x_i) - h(x_i with feature j set to the baseline), for the predicted class or the output; n*p rows in chunked calls."
-    Xa, base, f, cls, vx, _ = _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, random_state, "occlusion")
+    ("a[i, j] = h(x_i) - h(x_i with feature j set to the baseline), for the predicted "
+     "class or the output; n*p rows in chunked calls.")
+    Xa, base, f, cls, vx, _ = _agnostic_setup(model, X, baseline, reference, n_background,
+                                              chunk_size, random_state, "occlusion")
     n, p = Xa.shape
     m = len(base)
     A = np.zeros((n, p))
     step = max(1, chunk_size // max(1, p * m))
-    removed = np.eye(p, dtype=bool)[None, :, None, :]                  # perturbed row j removes feature j
+    # perturbed row j removes feature j
+    removed = np.eye(p, dtype=bool)[None, :, None, :]
     for s in range(0, n, step):
         sl = slice(s, s + step)
-        Z = np.where(removed, base[None, None], Xa[sl, None, None, :])    # (persons, p, m, p)
+        # (persons, p, m, p)
+        Z = np.where(removed, base[None, None], Xa[sl, None, None, :])
         A[sl] = vx[sl, None] - _explained_output(f, Z, None if cls is None else cls[sl])
     return A
 
@@ -388,29 +464,43 @@ def sampling_shapley_attributions(
     chunk_size: int = 2**17, # most rows per model call
     random_state: int = 0, # seed of the orderings and the background draw
 ) -> np.ndarray:
-    "Sampling Shapley values (n, p): `n_permutations` random orderings per person, each walked forward and backward, batched."
-    if isinstance(n_permutations, (bool, np.bool_)) or not isinstance(n_permutations, numbers.Integral):
-        raise TypeError(f"`n_permutations` must be an int >= 1, got {type(n_permutations).__name__}.")
-    if n_permutations < 1: raise ValueError(f"`n_permutations` must be >= 1 (permutations per person), got {n_permutations}.")
-    Xa, base, f, cls, vx, vb = _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, random_state, "sampling")
+    ("Sampling Shapley values (n, p): `n_permutations` random orderings per person, "
+     "each walked forward and backward, batched.")
+    if isinstance(n_permutations, (bool, np.bool_)) or not isinstance(n_permutations,
+                                                                      numbers.Integral):
+        raise TypeError(f"`n_permutations` must be an int >= 1, got "
+                        f"{type(n_permutations).__name__}.")
+    if n_permutations < 1:
+        raise ValueError(f"`n_permutations` must be >= 1 (permutations "
+                         f"per person), got {n_permutations}.")
+    Xa, base, f, cls, vx, vb = _agnostic_setup(model, X, baseline, reference,
+                                               n_background, chunk_size,
+                                               random_state, "sampling")
     n, p = Xa.shape
     m = len(base)
     A = np.zeros((n, p))
     step = max(1, chunk_size // max(1, 2 * (p - 1) * m))
-    k = np.arange(1, p)[None, :, None]                                   # interior chain positions 1..p-1
+    # interior chain positions 1..p-1
+    k = np.arange(1, p)[None, :, None]
     for ss in np.random.SeedSequence(random_state).spawn(int(n_permutations)):
         rng = np.random.default_rng(ss)
         for s in range(0, n, step):
             sl = slice(s, s + step)
             x = Xa[sl]
-            order = np.argsort(rng.random(x.shape), axis=1)                  # one random ordering per person
-            pos = np.argsort(order, axis=1)[:, None, :]                      # pos[i, 0, j]: place of feature j
-            keep = np.concatenate([pos < k, pos >= p - k], axis=1)           # forward chain, then the reversed one
-            V = _explained_output(f, np.where(keep[:, :, None, :], x[:, None, None, :], base[None, None]),
+            # one random ordering per person
+            order = np.argsort(rng.random(x.shape), axis=1)
+            # pos[i, 0, j]: place of feature j
+            pos = np.argsort(order, axis=1)[:, None, :]
+            # forward chain, then the reversed one
+            keep = np.concatenate([pos < k, pos >= p - k], axis=1)
+            V = _explained_output(f, np.where(keep[:, :, None, :], x[:, None, None, :],
+                                              base[None, None]),
                                   None if cls is None else cls[sl])
             lo, hi = vb[sl, None], vx[sl, None]
-            fwd = np.diff(np.concatenate([lo, V[:, :p - 1], hi], axis=1), axis=1)   # step t adds order[:, t]
-            bwd = np.diff(np.concatenate([lo, V[:, p - 1:], hi], axis=1), axis=1)   # step t adds order[:, p-1-t]
+            # step t adds order[:, t]
+            fwd = np.diff(np.concatenate([lo, V[:, :p - 1], hi], axis=1), axis=1)
+            # step t adds order[:, p-1-t]
+            bwd = np.diff(np.concatenate([lo, V[:, p - 1:], hi], axis=1), axis=1)
             phi = np.empty_like(fwd)
             np.put_along_axis(phi, order, fwd, axis=1)
             A[sl] += phi
@@ -423,32 +513,42 @@ _AUDIT_INPUTS = ("background", "baseline", None)
 
 @dataclass(frozen=True)
 class AttributionMethod:
-    "A registered attribution method: its `compute` function and what its callers must know."
-    compute: Callable    # compute(model, X, *, background, random_state, **options) -> (n, p)
-    random: bool = False # draws random numbers (a chunked audit gives each chunk its own seed)
-    options: tuple = ()  # the keyword options of `attributions` it takes besides `background`
-    audit_input: str | None = "background" # from the training matrix R: R, its mean, or nothing
+    ("A registered attribution method: its `compute` "
+     "function and what its callers must know.")
+    # compute(model, X, *, background, random_state, **options) -> (n, p)
+    compute: Callable
+    # draws random numbers (a chunked audit gives each chunk its own seed)
+    random: bool = False
+    # the keyword options of `attributions` it takes besides `background`
+    options: tuple = ()
+    # from the training matrix R: R, its mean, or nothing
+    audit_input: str | None = "background"
     picks: Callable | None = None # picks(model) -> True when method='auto' chooses it
 
     def __post_init__(self): check_choice(self.audit_input, "audit_input", _AUDIT_INPUTS)
 
     def audit_inputs(self, R: np.ndarray) -> dict:
-        "Keyword arguments of `attributions` an audit passes from the training matrix `R`."
+        ("Keyword arguments of `attributions` an "
+         "audit passes from the training matrix `R`.")
         if self.audit_input == "background": return {"background": R}
         if self.audit_input == "baseline": return {"baseline": R.mean(0, keepdims=True)}
         return {}
 
 # %% ../nbs/05_attributions.ipynb #74692c63
-def _occlusion(model, X, *, background=None, random_state=0, baseline=None, n_background=50,
+def _occlusion(model, X, *, background=None, random_state=0, baseline=None,
+               n_background=50,
                chunk_size=2**17, **_) -> np.ndarray:
     "occlusion_attributions; the baseline defaults to the mean of `background`."
-    return occlusion_attributions(model, X, "mean" if baseline is None else baseline, background,
+    return occlusion_attributions(model, X,
+                                  "mean" if baseline is None else baseline, background,
                                   n_background=n_background, chunk_size=chunk_size,
                                   random_state=random_state)
 
-def _sampling(model, X, *, background=None, random_state=0, baseline=None, n_permutations=None,
+def _sampling(model, X, *, background=None, random_state=0, baseline=None,
+              n_permutations=None,
               n_background=50, chunk_size=2**17, **_) -> np.ndarray:
-    "sampling_shapley_attributions; the mean of `background` as baseline, 10 permutations by default."
+    ("sampling_shapley_attributions; the mean of `background` as baseline, 10 "
+     "permutations by default.")
     return sampling_shapley_attributions(
         model, X, "mean" if baseline is None else baseline, background,
         n_permutations=10 if n_permutations is None else n_permutations,
@@ -456,7 +556,8 @@ def _sampling(model, X, *, background=None, random_state=0, baseline=None, n_per
 
 def _is_tree_model(model) -> bool: return type(model).__module__.startswith(_TREE_MODULES)
 def _is_linear_model(model) -> bool:
-    return type(model).__module__.startswith("sklearn.linear_model") and hasattr(model, "coef_")
+    return (type(model).__module__.startswith("sklearn.linear_model")
+            and hasattr(model, "coef_"))
 def _any_model(model) -> bool: return True
 
 ATTRIBUTION_METHODS = {
@@ -464,8 +565,10 @@ ATTRIBUTION_METHODS = {
     "linear": AttributionMethod(_linear_shap, picks=_is_linear_model),
     "permutation": AttributionMethod(_permutation_shap, random=True, picks=_any_model),
     "exact": AttributionMethod(_exact_shap),
-    "occlusion": AttributionMethod(_occlusion, options=("baseline",), audit_input="baseline"),
-    "sampling": AttributionMethod(_sampling, random=True, options=("baseline", "n_permutations"),
+    "occlusion": AttributionMethod(_occlusion, options=("baseline",),
+                                   audit_input="baseline"),
+    "sampling": AttributionMethod(_sampling, random=True,
+                                  options=("baseline", "n_permutations"),
                                   audit_input="baseline"),
 }
 
@@ -473,9 +576,11 @@ ATTRIBUTION_METHODS = {
 def explainer_kind(
     model, # a fitted estimator (the last step of a pipeline, not the pipeline)
 ) -> str:
-    "The method `attributions(method='auto')` uses: the first in ATTRIBUTION_METHODS that picks `model`."
+    ("The method `attributions(method='auto')` uses: the "
+     "first in ATTRIBUTION_METHODS that picks `model`.")
     if hasattr(model, "steps"):
-        raise TypeError("`model` is a Pipeline; explain its last step on the transformed matrix: "
+        raise TypeError("`model` is a Pipeline; explain its last step on the "
+                        "transformed matrix: "
                         "est, Z = transformed_inputs(pipeline, data).")
     return next(k for k, m in ATTRIBUTION_METHODS.items()
                 if m.picks is not None and m.picks(model))
@@ -488,19 +593,22 @@ def _check_method_options(method: str, given: dict):
     spec = ATTRIBUTION_METHODS[method]
     for name in given:
         if name in spec.options: continue
-        if "baseline" in spec.options:             # a baseline method: the option is another's
+        # a baseline method: the option is another's
+        if "baseline" in spec.options:
             users = [k for k, m in ATTRIBUTION_METHODS.items() if name in m.options]
             raise ValueError(f"`{name}` applies to method={_or(users)} only; "
                              f"drop it for method={method!r}.")
         takers = [k for k, m in ATTRIBUTION_METHODS.items() if "baseline" in m.options]
-        raise ValueError(f"`{name}` applies to method={_or(takers)} only; method={method!r} "
+        raise ValueError(f"`{name}` applies to method={_or(takers)} "
+                         f"only; method={method!r} "
                          "takes its baseline from `background`.")
 
 # %% ../nbs/05_attributions.ipynb #39d9ccef
 def attributions(
     model, # fitted estimator (explain a Pipeline's last step on transformed_inputs)
     X, # (n, p) rows to explain, in the model's columns
-    method: str = "auto", # a name in ATTRIBUTION_METHODS, or 'auto' (exact tree/linear SHAP where possible)
+    # a name in ATTRIBUTION_METHODS, or 'auto' (exact tree/linear SHAP where possible)
+    method: str = "auto",
     background=None, # background rows for SHAP explainers (default: a sample of X)
     random_state: int = 0, # seed of random methods and of background draws
     *,
@@ -509,7 +617,8 @@ def attributions(
     n_background: int = 50, # rows drawn for a background sample
     chunk_size: int = 2**17, # most rows per model call
 ) -> np.ndarray:
-    "Per-person attributions (n, p) of `model` at rows `X`: of the predicted class (classification) or the output (regression)."
+    ("Per-person attributions (n, p) of `model` at rows `X`: of the predicted class "
+     "(classification) or the output (regression).")
     check_choice(method, "method", ("auto", *ATTRIBUTION_METHODS))
     Xa = _as_matrix(X, "X", model)
     method = explainer_kind(model) if method == "auto" else method
@@ -517,5 +626,6 @@ def attributions(
              if v is not None}
     _check_method_options(method, given)
     return ATTRIBUTION_METHODS[method].compute(
-        model, Xa, background=background, random_state=random_state, n_background=n_background,
+        model, Xa, background=background, random_state=random_state,
+        n_background=n_background,
         chunk_size=chunk_size, **given)

@@ -19,7 +19,8 @@ __all__ = ['CATEGORICAL_VALUES', 'individual_bop', 'is_categorical_bop', 'group_
 def individual_bop(cost_h0, # per-person cost of the generic model h0 (lower is better)
                    cost_hp, # per-person cost of the personalized model hp
                   ) -> np.ndarray: # b_i, one per person
-    "Individual benefit of personalization b_i = cost_i(h0) - cost_i(hp) (positive: hp is better for person i)."
+    ("Individual benefit of personalization b_i = cost_i(h0) - cost_i(hp) (positive: hp "
+     "is better for person i).")
     cost_h0, cost_hp = as_1d_array(cost_h0, "cost_h0"), as_1d_array(cost_hp, "cost_hp")
     check_same_length(cost_h0=cost_h0, cost_hp=cost_hp)
     return cost_h0 - cost_hp
@@ -29,48 +30,61 @@ CATEGORICAL_VALUES = (-1.0, 0.0, 1.0)   # individual BoP of 0-1 costs
 
 def is_categorical_bop(b, # individual BoP values
                       ) -> bool: # every value is -1, 0 or 1
-    "True when every individual BoP is -1, 0 or 1 (paired 0-1 costs): the exact tests apply."
+    ("True when every individual BoP is -1, 0 or "
+     "1 (paired 0-1 costs): the exact tests apply.")
     return bool(np.isin(np.asarray(b, dtype=float), CATEGORICAL_VALUES).all())
 
 # %% ../nbs/03_bop.ipynb #7f94cc13
-def _group_means(values: np.ndarray, codes: np.ndarray, d: int, w: np.ndarray | None = None) -> np.ndarray:
-    "(Weighted) mean of `values` within each of `d` groups (NaN where a group has no people or no weight), vectorized."
-    n = np.bincount(codes, minlength=d) if w is None else np.bincount(codes, weights=w, minlength=d)
+def _group_means(values: np.ndarray, codes: np.ndarray, d: int,
+                 w: np.ndarray | None = None) -> np.ndarray:
+    ("(Weighted) mean of `values` within each of `d` groups (NaN where a group has no "
+     "people or no weight), vectorized.")
+    n = (np.bincount(codes, minlength=d) if w is None
+         else np.bincount(codes, weights=w, minlength=d))
     sums = np.bincount(codes, weights=values if w is None else values * w, minlength=d)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, sums / np.where(n > 0, n, 1), np.nan)
 
 def _first_mismatch(a: pd.Index, b: pd.Index):
-    "The first position where two indexes differ (their common length if one is a prefix of the other)."
+    ("The first position where two indexes differ (their common length if one is a "
+     "prefix of the other).")
     k = min(len(a), len(b))
     diff = np.flatnonzero(np.asarray(a[:k] != b[:k]))
     return int(diff[0]) if len(diff) else k
 
 def _check_sample_weight(sample_weight, n: int, **aligned) -> np.ndarray | None:
-    "None, or `sample_weight` as a float array of `n` finite weights >= 0, not all 0, on the rows of the indexed `aligned`."
+    ("None, or `sample_weight` as a float array of `n` finite weights >= 0, not all 0, "
+     "on the rows of the indexed `aligned`.")
     if sample_weight is None: return None
     if np.asarray(sample_weight).dtype == bool:
-        raise TypeError("`sample_weight` is boolean; pass one number per person (how many people the row "
+        raise TypeError("`sample_weight` is boolean; pass one number per person (how "
+                        "many people the row "
                         "stands for). To drop rows, subset the data instead.")
     w = as_1d_array(sample_weight, "sample_weight")
     if len(w) != n:
-        raise ValueError(f"`sample_weight` has {len(w)} values but the costs have {n}; pass one weight per "
+        raise ValueError(f"`sample_weight` has {len(w)} values but the costs have {n}; "
+                         f"pass one weight per "
                          "person, in the order of the costs.")
     if (w < 0).any():
         i = int(np.flatnonzero(w < 0)[0])
-        raise ValueError(f"`sample_weight` must be >= 0, found {w[i]:g} at position {i}; a weight says how "
+        raise ValueError(f"`sample_weight` must be >= 0, found {w[i]:g} at position "
+                         f"{i}; a weight says how "
                          "many people a row stands for.")
     if not (w > 0).any():
-        raise ValueError("`sample_weight` is 0 for every person: nobody counts; give the rows their weights.")
+        raise ValueError("`sample_weight` is 0 for every person: nobody counts; give "
+                         "the rows their weights.")
     wi = getattr(sample_weight, "index", None)
     for name, x in aligned.items():
         xi = getattr(x, "index", None)
         if isinstance(wi, pd.Index) and isinstance(xi, pd.Index) and not wi.equals(xi):
             i = _first_mismatch(wi, xi)
             lab = lambda ix: repr(ix[i:i + 1].tolist()[0]) if i < len(ix) else "(none)"
-            raise ValueError(f"`sample_weight` and `{name}` are indexed differently: at position {i} "
-                             f"`sample_weight` has label {lab(wi)}, `{name}` has {lab(xi)}; align them "
-                             f"(e.g. sample_weight.loc[{name}.index]) or pass plain arrays in the same order.")
+            raise ValueError(f"`sample_weight` and `{name}` are "
+                             f"indexed differently: at position {i} "
+                             f"`sample_weight` has label {lab(wi)}, `{name}` has "
+                             f"{lab(xi)}; align them "
+                             f"(e.g. sample_weight.loc[{name}.index]) or pass plain "
+                             f"arrays in the same order.")
     return w
 
 def _kish(sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
@@ -78,34 +92,44 @@ def _kish(sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(sw2 > 0, sw ** 2 / np.where(sw2 > 0, sw2, 1.0), 0.0)
 
-def group_cost_table(cost_h0, # per-person cost of the generic model h0 (lower is better)
-                     cost_hp, # per-person cost of the personalized model hp
-                     groups, # the people's groups: a Groups, attribute DataFrame/dict or 1-D labels
-                     *,
-                     sample_weight=None, # per-person weights >= 0 (None: every person counts once)
-                    ) -> pd.DataFrame: # index group; n, cost_h0, cost_hp, bop (+ sum_w, n_eff when weighted)
-    "By-group table (index = group) with columns n, cost_h0, cost_hp, bop; empty groups have n=0 and NaN."
+def group_cost_table(
+    cost_h0, # per-person cost of the generic model h0 (lower is better)
+    cost_hp, # per-person cost of the personalized model hp
+    groups, # the people's groups: a Groups, attribute DataFrame/dict or 1-D labels
+    *,
+    sample_weight=None, # per-person weights >= 0 (None: every person counts once)
+) -> pd.DataFrame: # index group; n, cost_h0, cost_hp, bop (+ sum_w, n_eff when weighted)
+    ("By-group table (index = group) with columns n, cost_h0, cost_hp, bop; empty "
+     "groups have n=0 and NaN.")
     cost_h0, cost_hp = as_1d_array(cost_h0, "cost_h0"), as_1d_array(cost_hp, "cost_hp")
     n = check_same_length(cost_h0=cost_h0, cost_hp=cost_hp)
     w = _check_sample_weight(sample_weight, n)
     g = as_groups(groups, n)
-    c0, cp = _group_means(cost_h0, g.codes, g.d, w), _group_means(cost_hp, g.codes, g.d, w)
+    c0, cp = _group_means(cost_h0, g.codes, g.d, w), _group_means(cost_hp,
+                                                                  g.codes, g.d, w)
     if w is None:
-        return pd.DataFrame({"n": np.bincount(g.codes, minlength=g.d), "cost_h0": c0, "cost_hp": cp,
+        return pd.DataFrame({"n": np.bincount(g.codes, minlength=g.d),
+                             "cost_h0": c0, "cost_hp": cp,
                              "bop": c0 - cp}, index=pd.Index(g.names, name="group"))
     top = np.zeros(g.d); np.maximum.at(top, g.codes, w)
-    u = w / np.where(top > 0, top, 1.0)[g.codes]             # Kish's size is scale-free: no underflow of w^2
+    # Kish's size is scale-free: no underflow of w^2
+    u = w / np.where(top > 0, top, 1.0)[g.codes]
     sw, su, su2 = (np.bincount(g.codes, weights=v, minlength=g.d) for v in (w, u, u * u))
-    return pd.DataFrame({"n": np.bincount(g.codes, weights=w > 0, minlength=g.d).astype(np.int64),
-                         "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp, "sum_w": sw, "n_eff": _kish(su, su2)},
+    return pd.DataFrame({"n": np.bincount(g.codes, weights=w > 0,
+                                          minlength=g.d).astype(np.int64),
+                         "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp, "sum_w": sw,
+                         "n_eff": _kish(su, su2)},
                         index=pd.Index(g.names, name="group"))
 
 # %% ../nbs/03_bop.ipynb #6b83f817
 def minimal_group_benefit(table: pd.DataFrame, # a group_cost_table (columns n and bop)
                          ) -> tuple[float, str]: # gamma and the first group attaining it
-    "The minimal group BoP gamma = min_s BoP(s) over non-empty groups, and the first group attaining it."
+    ("The minimal group BoP gamma = min_s BoP(s) over "
+     "non-empty groups, and the first group attaining it.")
     bop = table.loc[table["n"] > 0, "bop"]
-    if bop.empty: raise ValueError("Every group is empty: there is no one to compare the models on.")
+    if bop.empty:
+        raise ValueError("Every group is empty: there is "
+                         "no one to compare the models on.")
     return float(bop.min()), str(bop.idxmin())
 
 # %% ../nbs/03_bop.ipynb #976148bb
@@ -113,10 +137,13 @@ def markdown_table(t: pd.DataFrame, # the table; its index becomes the first col
                    digits: int = 4, # significant digits of the numbers
                   ) -> str: # the markdown text
     "A DataFrame as a markdown table (numbers to `digits` significant digits, NaN blank)."
-    cell = lambda v: str(v).replace("|", "\\|")                 # a literal | would split the cell
-    fmt = lambda v: (f"{v:.{digits}g}" if isinstance(v, (float, np.floating)) and np.isfinite(v) else
+    # a literal | would split the cell
+    cell = lambda v: str(v).replace("|", "\\|")
+    fmt = lambda v: (f"{v:.{digits}g}" if isinstance(v, (float, np.floating))
+                     and np.isfinite(v) else
                      ("" if isinstance(v, (float, np.floating)) else cell(v)))
-    head = "| " + " | ".join([str(t.index.name or "")] + [str(c) for c in t.columns]) + " |"
+    head = ("| " + " | ".join([str(t.index.name or "")]
+                              + [str(c) for c in t.columns]) + " |")
     rule = "|" + "---|" * (t.shape[1] + 1)
     rows = ["| " + " | ".join([cell(i)] + [fmt(v) for v in r]) + " |"
             for i, r in zip(t.index, t.itertuples(index=False))]
@@ -125,39 +152,49 @@ def markdown_table(t: pd.DataFrame, # the table; its index becomes the first col
 # %% ../nbs/03_bop.ipynb #7ed3c255
 @dataclass(frozen=True)
 class BoPResult:
-    "Benefit of personalization for one cost: individual vector, by-group table, population BoP and gamma."
+    ("Benefit of personalization for one cost: individual vector, by-group table, "
+     "population BoP and gamma.")
     individual: np.ndarray   # b_i = cost_i(h0) - cost_i(hp), one per person
-    table: pd.DataFrame      # index group; columns n, cost_h0, cost_hp, bop (+ sum_w, n_eff when weighted)
-    population: float        # (weighted) mean of b_i = (weight-)size-weighted mean of group BoPs
+    # index group; columns n, cost_h0, cost_hp, bop (+ sum_w, n_eff when weighted)
+    table: pd.DataFrame
+    # (weighted) mean of b_i = (weight-)size-weighted mean of group BoPs
+    population: float
     gamma: float             # minimal group BoP over non-empty groups
     argmin_group: str        # group attaining gamma
     cost: str = "cost"       # name of the cost, e.g. 'zero_one'
     groups: Groups | None = None  # the people's groups, for tests and plots downstream
-    weights: np.ndarray | None = None  # the sample weights (aligned with `individual`), None if unweighted
+    # the sample weights (aligned with `individual`), None if unweighted
+    weights: np.ndarray | None = None
 
     def __repr__(self):
         with pd.option_context("display.width", 120, "display.max_columns", 10):
-            return (f"BoPResult(cost={self.cost!r}, population={self.population:.4g}, gamma={self.gamma:.4g} "
+            return (f"BoPResult(cost={self.cost!r}, population={self.population:.4g}, "
+                    f"gamma={self.gamma:.4g} "
                     f"at {self.argmin_group!r}{', weighted' if self.weights is not None else ''})\n"
                     f"{self.summary()}")
 
 # %% ../nbs/03_bop.ipynb #27d8c514
-def benefit_of_personalization(cost_h0, # per-person cost of the generic model h0 (lower is better)
-                               cost_hp, # per-person cost of the personalized model hp
-                               groups, # the people's groups: a Groups, attribute DataFrame/dict or 1-D labels
-                               cost: str = "cost", # name of the cost, carried into tables and reports
-                               *,
-                               sample_weight=None, # per-person weights >= 0 (survey weights); None: unweighted
-                              ) -> BoPResult:
-    "Benefit of personalization of hp over h0 from per-person costs (lower is better) and the people's `groups`."
+def benefit_of_personalization(
+    cost_h0, # per-person cost of the generic model h0 (lower is better)
+    cost_hp, # per-person cost of the personalized model hp
+    groups, # the people's groups: a Groups, attribute DataFrame/dict or 1-D labels
+    cost: str = "cost", # name of the cost, carried into tables and reports
+    *,
+    sample_weight=None, # per-person weights >= 0 (survey weights); None: unweighted
+) -> BoPResult:
+    ("Benefit of personalization of hp over h0 from per-person costs (lower is better) "
+     "and the people's `groups`.")
     b = individual_bop(cost_h0, cost_hp)
-    if len(b) == 0: raise ValueError("`cost_h0` and `cost_hp` are empty; an audit needs at least one person.")
+    if len(b) == 0:
+        raise ValueError("`cost_h0` and `cost_hp` are empty; "
+                         "an audit needs at least one person.")
     w = _check_sample_weight(sample_weight, len(b), cost_h0=cost_h0, groups=groups)
     g = as_groups(groups, len(b))
     table = group_cost_table(cost_h0, cost_hp, g, sample_weight=w)
     gamma, argmin = minimal_group_benefit(table)
     population = float(b.mean()) if w is None else float(np.average(b, weights=w))
-    return BoPResult(individual=b, table=table, population=population, gamma=gamma, argmin_group=argmin,
+    return BoPResult(individual=b, table=table, population=population, gamma=gamma,
+                     argmin_group=argmin,
                      cost=cost, groups=g, weights=w)
 
 # %% ../nbs/03_bop.ipynb #fc29cdeb
@@ -171,7 +208,8 @@ def harmed_groups(self: BoPResult) -> list:
 def summary(self: BoPResult) -> pd.DataFrame:
     "The by-group table with an `all` row (population values) appended."
     n = self.table["n"]
-    size = self.table["sum_w"] if self.weights is not None else n        # what a group's mean is weighted by
+    # what a group's mean is weighted by
+    size = self.table["sum_w"] if self.weights is not None else n
     ok = n > 0
     row = {"n": [int(n.sum())],
            "cost_h0": [np.average(self.table["cost_h0"][ok], weights=size[ok])],
@@ -180,33 +218,43 @@ def summary(self: BoPResult) -> pd.DataFrame:
     if self.weights is not None:
         w, u = self.weights, self.weights / self.weights.max()
         row.update(sum_w=[float(w.sum())], n_eff=[float(_kish(u.sum(), (u * u).sum()))])
-    return pd.concat([self.table, pd.DataFrame(row, index=pd.Index(["all"], name="group"))])
+    return pd.concat([self.table,
+                      pd.DataFrame(row, index=pd.Index(["all"], name="group"))])
 
 # %% ../nbs/03_bop.ipynb #e4a4c971
 @patch
 def to_markdown(self: BoPResult, digits: int = 4) -> str:
     "The summary as a markdown table (`markdown_table`) followed by gamma and its group."
-    gamma = f"minimal group BoP gamma = {self.gamma:.{digits}g} (group: {self.argmin_group})"
+    gamma = (f"minimal group BoP gamma = {self.gamma:.{digits}g} (group: "
+             f"{self.argmin_group})")
     return markdown_table(self.summary(), digits) + f"\n\n{gamma}\n"
 
 # %% ../nbs/03_bop.ipynb #4ea0d4ac
-def bop_and_groups(b, # a BoPResult, or the individual BoP as a 1-D array
-                   groups=None, # the people's groups (default: those of a BoPResult)
-                  ) -> tuple[np.ndarray, Groups]: # the values and their Groups (weights: `b.weights`)
-    "The individual BoP vector and `Groups` from a `BoPResult` (its own groups by default) or a 1-D array `b` and `groups`."
-    if groups is None and isinstance(b, BoPResult) and b.groups is not None: groups = b.groups
+def bop_and_groups(
+    b, # a BoPResult, or the individual BoP as a 1-D array
+    groups=None, # the people's groups (default: those of a BoPResult)
+) -> tuple[np.ndarray, Groups]: # the values and their Groups (weights: `b.weights`)
+    ("The individual BoP vector and `Groups` from a `BoPResult` (its own groups by "
+     "default) or a 1-D array `b` and `groups`.")
+    if groups is None and isinstance(b, BoPResult) and b.groups is not None:
+        groups = b.groups
     if groups is None:
-        raise TypeError("`groups` is required with a plain array `b`: pass the people's group labels "
-                        "(or pass the BoPResult of benefit_of_personalization, which carries them).")
+        raise TypeError("`groups` is required with a plain array "
+                        "`b`: pass the people's group labels "
+                        "(or pass the BoPResult of "
+                        "benefit_of_personalization, which carries them).")
     values = as_1d_array(b.individual if isinstance(b, BoPResult) else b, "b")
     if len(values) == 0:
         raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
     g = as_groups(groups, name="groups")
     if g.n != len(values):
         raise ValueError(f"`groups` describes {g.n} people, not {len(values)}: `b` has "
-                         f"{len(values)}, `groups` has {g.n}; they must be the same people "
+                         f"{len(values)}, `groups` has {g.n}; "
+                         f"they must be the same people "
                          "in the same order.")
     if isinstance(b, BoPResult) and list(b.table.index) != list(g.names):
-        raise ValueError(f"`groups` defines groups {list(g.names)[:4]}... but the BoPResult's table has "
-                         f"{list(b.table.index)[:4]}...; pass the same `groups` you gave benefit_of_personalization.")
+        raise ValueError(f"`groups` defines groups {list(g.names)[:4]}... but the "
+                         f"BoPResult's table has "
+                         f"{list(b.table.index)[:4]}...; pass the same `groups` you "
+                         f"gave benefit_of_personalization.")
     return values, g

@@ -19,34 +19,44 @@ def as_1d_array(
     finite: bool = True, # refuse NaN and infinities
     dtype=float, # dtype of the returned array
 ) -> np.ndarray:
-    "Return `x` as a 1-D numpy array of `dtype`; raise naming `name` if it is not 1-D, not numeric or (with `finite`) has NaN/inf."
+    ("Return `x` as a 1-D numpy array of `dtype`; raise naming `name` if it is not 1-D, "
+     "not numeric or (with `finite`) has NaN/inf.")
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"`{name}` must be a 1-D array of numbers, got {type(x).__name__}.")
+        raise TypeError(f"`{name}` must be a 1-D array of "
+                        f"numbers, got {type(x).__name__}.")
     if isinstance(x, pd.DataFrame):
         if x.shape[1] != 1:
-            raise ValueError(f"`{name}` must be 1-D, got a DataFrame with {x.shape[1]} columns; pass one column, e.g. df['col'].")
+            raise ValueError(f"`{name}` must be 1-D, got a DataFrame with {x.shape[1]} "
+                             f"columns; pass one column, e.g. df['col'].")
         x = x.iloc[:, 0]
     try: arr = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"`{name}` must hold numbers convertible to {np.dtype(dtype).name}: {e}") from None
+        raise TypeError(f"`{name}` must hold numbers convertible to "
+                        f"{np.dtype(dtype).name}: {e}") from None
     if arr.ndim != 1:
-        raise ValueError(f"`{name}` must be 1-D (one value per person), got shape {arr.shape}; use .ravel() only if that is really what you mean.")
+        raise ValueError(f"`{name}` must be 1-D (one value per person), got shape "
+                         f"{arr.shape}; use .ravel() only "
+                         f"if that is really what you mean.")
     if finite and arr.dtype.kind in "fc":
         bad = ~np.isfinite(arr)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"`{name}` has {int(bad.sum())} non-finite value(s) (NaN or inf), the first at position {i}; drop or impute those rows first.")
+            raise ValueError(f"`{name}` has {int(bad.sum())} non-finite value(s) (NaN "
+                             f"or inf), the first at position {i}; "
+                             f"drop or impute those rows first.")
     return arr
 
 # %% ../nbs/00_checks.ipynb #b048c4b3
 def check_same_length(
     **arrays, # name=array pairs, e.g. cost_h0=c0, cost_hp=cp
 ) -> int:
-    "Check that all keyword arrays have the same length; return it. The error names every argument and its length."
+    ("Check that all keyword arrays have the same length; return it. The error names "
+     "every argument and its length.")
     lengths = {k: len(v) for k, v in arrays.items()}
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"`{k}` has {n}" for k, n in lengths.items())
-        raise ValueError(f"Lengths differ: {desc}; they must describe the same people in the same order.")
+        raise ValueError(f"Lengths differ: {desc}; they must "
+                         f"describe the same people in the same order.")
     return next(iter(lengths.values())) if lengths else 0
 
 # %% ../nbs/00_checks.ipynb #7127bfa9
@@ -58,7 +68,8 @@ def check_choice(
     "Check that `value` is one of `choices`; the error lists the valid ones."
     choices = tuple(choices)
     if value not in choices:
-        raise ValueError(f"Unknown {name}={value!r}; choose one of {', '.join(map(repr, choices))}.")
+        raise ValueError(f"Unknown {name}={value!r}; choose one of "
+                         f"{', '.join(map(repr, choices))}.")
     return value
 
 # %% ../nbs/00_checks.ipynb #92e1986e
@@ -89,14 +100,17 @@ def check_count(
     example: int = 1000, # a valid value the error message suggests
     advice: str = "", # extra advice appended to the error message
 ) -> int:
-    "Check that `x` is an integer in [`at_least`, `at_most`]; the errors suggest `example`, end with `advice`."
+    ("Check that `x` is an integer in [`at_least`, `at_most`]; the errors suggest "
+     "`example`, end with `advice`.")
     if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
         raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}; "
                         f"e.g. {name}={example}.")
     if x < at_least:
-        raise ValueError(f"`{name}` must be >= {at_least}, got {x}; {advice}".rstrip("; "))
+        raise ValueError(
+            f"`{name}` must be >= {at_least}, got {x}; {advice}".rstrip("; "))
     if at_most is not None and x > at_most:
-        raise ValueError(f"`{name}` must be <= {at_most:,}, got {x:,}; {advice}".rstrip("; "))
+        raise ValueError(
+            f"`{name}` must be <= {at_most:,}, got {x:,}; {advice}".rstrip("; "))
     return int(x)
 
 # %% ../nbs/00_checks.ipynb #e483ac27

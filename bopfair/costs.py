@@ -21,9 +21,12 @@ def _binary_labels(y, name: str) -> np.ndarray:
     y = as_1d_array(y, name)
     if not np.isin(y, (0.0, 1.0)).all():
         bad = np.unique(y[~np.isin(y, (0.0, 1.0))])[:5]
-        raise ValueError(f"`{name}` must hold binary labels 0/1, found {bad.tolist()}; encode the positive class as 1 "
-                         "(and pass probabilities through labels_from_proba for predicted labels); with more "
-                         "than two classes pass class indices 0..k-1 and the (n, k) matrix predict_proba(X).")
+        raise ValueError(f"`{name}` must hold binary labels 0/1, found {bad.tolist()}; "
+                         f"encode the positive class as 1 "
+                         "(and pass probabilities through labels_from_proba for "
+                         "predicted labels); with more "
+                         "than two classes pass class indices 0..k-1 and the (n, k) "
+                         "matrix predict_proba(X).")
     return y
 
 def _is_index(v: np.ndarray) -> np.ndarray:
@@ -31,18 +34,23 @@ def _is_index(v: np.ndarray) -> np.ndarray:
     return (v >= 0) & (v == np.floor(v))
 
 def _class_indices(y, name: str, k: int | None = None) -> np.ndarray:
-    "1-D float array of class indices (integers 0..k-1; any integer >= 0 without `k`); else a ValueError naming `name`."
+    ("1-D float array of class indices (integers 0..k-1; any integer >= 0 without `k`); "
+     "else a ValueError naming `name`.")
     y = as_1d_array(y, name)
     bad = ~_is_index(y) if k is None else ~_is_index(y) | (y >= k)
     if bad.any():
         span = "0, 1, ..." if k is None else f"0..{k - 1} (k={k} classes)"
-        raise ValueError(f"`{name}` must hold class indices {span}, found {np.unique(y[bad])[:5].tolist()}; "
-                         "encode labels as positions in the model's classes_ (e.g. np.searchsorted("
-                         "model.classes_, y)) and pass probabilities through labels_from_proba.")
+        raise ValueError(f"`{name}` must hold class indices {span}, found "
+                         f"{np.unique(y[bad])[:5].tolist()}; "
+                         "encode labels as positions in the "
+                         "model's classes_ (e.g. np.searchsorted("
+                         "model.classes_, y)) and pass "
+                         "probabilities through labels_from_proba.")
     return y
 
 def _in_unit_interval(p: np.ndarray, name: str, hint: str) -> np.ndarray:
-    "`p` itself if all of it is in [0, 1]; else a ValueError naming `name`, ending with `hint`."
+    ("`p` itself if all of it is in [0, 1]; else a "
+     "ValueError naming `name`, ending with `hint`.")
     if ((p < 0) | (p > 1)).any():
         raise ValueError(f"`{name}` must be probabilities in [0, 1], found values in "
                          f"[{p.min():g}, {p.max():g}]; {hint}")
@@ -51,7 +59,8 @@ def _in_unit_interval(p: np.ndarray, name: str, hint: str) -> np.ndarray:
 def _probabilities(p, name: str) -> np.ndarray:
     "1-D array of probabilities in [0, 1]; else a ValueError naming `name`."
     return _in_unit_interval(as_1d_array(p, name), name,
-                             "pass predict_proba(X)[:, 1], not decision_function or logits.")
+                             "pass predict_proba(X)[:, 1], "
+                             "not decision_function or logits.")
 
 # %% ../nbs/02_costs.ipynb #d76ad5c8
 def _is_matrix(x) -> bool:
@@ -64,48 +73,62 @@ def _probability_matrix(P, name: str) -> np.ndarray:
     except (TypeError, ValueError) as e:
         raise TypeError(f"`{name}` must hold numbers: {e}") from None
     if P.ndim != 2 or P.shape[1] < 2:
-        raise ValueError(f"`{name}` must be P(y=1) per person or an (n, k) matrix with k >= 2 "
+        raise ValueError(f"`{name}` must be P(y=1) per person "
+                         f"or an (n, k) matrix with k >= 2 "
                          f"class columns, got shape {P.shape}; pass predict_proba(X).")
     if not np.isfinite(P).all():
-        raise ValueError(f"`{name}` has {int((~np.isfinite(P)).sum())} non-finite values.")
-    return _in_unit_interval(P, name, "pass predict_proba(X), not decision_function or logits.")
+        raise ValueError(f"`{name}` has {int((~np.isfinite(P)).sum())} "
+                         f"non-finite values.")
+    return _in_unit_interval(P, name,
+                             "pass predict_proba(X), not decision_function or logits.")
 
 def _label_rule(proba, threshold: float, name: str) -> np.ndarray:
     "labels_from_proba with the argument named `name` in errors."
-    if not _is_matrix(proba): return (_probabilities(proba, name) >= threshold).astype(float)
+    if not _is_matrix(proba):
+        return (_probabilities(proba, name) >= threshold).astype(float)
     P = _probability_matrix(proba, name)
     if P.shape[1] == 2: return (P[:, 1] >= threshold).astype(np.int64)
     if threshold != 0.5:
-        raise ValueError(f"`threshold` applies to two classes only; {P.shape[1]} classes take the "
+        raise ValueError(f"`threshold` applies to two classes "
+                         f"only; {P.shape[1]} classes take the "
                          "argmax, so leave threshold=0.5.")
     return P.argmax(1)
 
-def labels_from_proba(proba, # P(y=1) per person, or the (n, k) matrix predict_proba(X)
-                      threshold: float = 0.5, # P(y=1) >= threshold is class 1 (two classes only)
-                     ) -> np.ndarray: # 0/1 labels (float) of P(y=1); class indices (int) of a matrix
-    "0/1 labels where P(y=1) >= `threshold`; of an (n, k) matrix the class index (argmax if k > 2)."
+def labels_from_proba(
+    proba, # P(y=1) per person, or the (n, k) matrix predict_proba(X)
+    threshold: float = 0.5, # P(y=1) >= threshold is class 1 (two classes only)
+) -> np.ndarray: # 0/1 labels (float) of P(y=1); class indices (int) of a matrix
+    ("0/1 labels where P(y=1) >= `threshold`; of an "
+     "(n, k) matrix the class index (argmax if k > 2).")
     return _label_rule(proba, threshold, "proba")
 
 # %% ../nbs/02_costs.ipynb #bc421615
 _ROW_SUM_TOL = 1e-5   # |sum_j P_ij - 1| allowed: float32 predict_proba rounds
 
 def _class_probabilities(P, name: str, n_classes: int | None = None) -> np.ndarray:
-    "(n, k) probability matrix whose rows sum to 1 (k = `n_classes` when given); else a ValueError naming `name`."
+    ("(n, k) probability matrix whose rows sum to 1 (k = `n_classes` when given); else "
+     "a ValueError naming `name`.")
     P = _probability_matrix(P, name)
     if n_classes is not None and P.shape[1] != n_classes:
-        raise ValueError(f"`{name}` has {P.shape[1]} class columns but n_classes={n_classes}; pass "
-                         "predict_proba(X) of the audited model, one column per entry of its classes_.")
+        raise ValueError(f"`{name}` has {P.shape[1]} class columns but "
+                         f"n_classes={n_classes}; pass "
+                         "predict_proba(X) of the audited model, "
+                         "one column per entry of its classes_.")
     off = np.abs(P.sum(1) - 1)
     if (off > _ROW_SUM_TOL).any():
         i = int(np.argmax(off > _ROW_SUM_TOL))
-        raise ValueError(f"`{name}` rows must sum to 1 (within {_ROW_SUM_TOL:g}): row {i} sums to "
-                         f"{P[i].sum():.6g}; pass predict_proba(X), not scores, or divide each row by its sum.")
+        raise ValueError(f"`{name}` rows must sum to 1 (within "
+                         f"{_ROW_SUM_TOL:g}): row {i} sums to "
+                         f"{P[i].sum():.6g}; pass predict_proba(X), not scores, or "
+                         f"divide each row by its sum.")
     return P
 
 def _predicted_classes(y_pred, name: str, n_classes: int | None = None) -> np.ndarray:
-    "Predicted class indices (float): of a matrix by the label rule, of P(y=1) by 1[p >= 0.5], class indices as they are."
+    ("Predicted class indices (float): of a matrix by the label rule, of P(y=1) by 1[p "
+     ">= 0.5], class indices as they are.")
     if _is_matrix(y_pred):
-        return _label_rule(_class_probabilities(y_pred, name, n_classes), 0.5, name).astype(float)
+        return _label_rule(_class_probabilities(y_pred, name, n_classes), 0.5,
+                           name).astype(float)
     v = as_1d_array(y_pred, name)
     if _is_index(v).all(): return _class_indices(v, name, n_classes)
     return _label_rule(v, 0.5, name)
@@ -114,17 +137,21 @@ def _predicted_classes(y_pred, name: str, n_classes: int | None = None) -> np.nd
 def zero_one_cost(y_true, # true classes: 0/1, or class indices 0..k-1
                   y_pred, # predicted classes, the same coding (not probabilities)
                  ) -> np.ndarray: # 1.0 where they differ, else 0.0
-    "Per-person 0-1 loss: 1 if the predicted class differs from the true one (any number of classes)."
+    ("Per-person 0-1 loss: 1 if the predicted class "
+     "differs from the true one (any number of classes).")
     y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
     check_same_length(y_true=y_true, y_pred=y_pred)
     return (y_true != y_pred).astype(float)
 
 # %% ../nbs/02_costs.ipynb #dc0c4152
-def log_loss_cost(y_true, # true classes: 0/1 with P(y=1), or class indices 0..k-1 with a matrix
-                  proba, # P(y=1) per person, or the (n, k) matrix predict_proba(X) (rows sum to 1)
-                  eps: float = 1e-15, # probabilities are clipped to [eps, 1 - eps], as scikit-learn does
-                 ) -> np.ndarray: # -log of the probability of the true class, per person (natural log)
-    "Per-person log-loss (natural log) -log P(true class), of P(y=1)=`proba` or of an (n, k) probability matrix."
+def log_loss_cost(
+    y_true, # true classes: 0/1 with P(y=1), or class indices 0..k-1 with a matrix
+    proba, # P(y=1) per person, or the (n, k) matrix predict_proba(X) (rows sum to 1)
+    # probabilities are clipped to [eps, 1 - eps], as scikit-learn does
+    eps: float = 1e-15,
+) -> np.ndarray: # -log of the probability of the true class, per person (natural log)
+    ("Per-person log-loss (natural log) -log P(true class), of P(y=1)=`proba` or of an "
+     "(n, k) probability matrix.")
     if _is_matrix(proba):
         P = _class_probabilities(proba, "proba")
         y = _class_indices(y_true, "y_true", P.shape[1])
@@ -158,22 +185,29 @@ _TAKES = ("labels", "proba", "values")
 
 @dataclass(frozen=True)
 class PredictionCost:
-    "A registered per-person prediction cost: `fn(y_true, y_pred)` and what its `y_pred` is."
+    ("A registered per-person prediction cost: "
+     "`fn(y_true, y_pred)` and what its `y_pred` is.")
     fn: Callable  # fn(y_true, y_pred) -> per-person costs, lower is better
     takes: str    # 'labels' (class indices; probabilities go through the label rule), 'proba' or 'values'
     def __post_init__(self): check_choice(self.takes, "takes", _TAKES)
     def __call__(self, y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
         if self.takes == "values": return self.fn(y_true, y_pred)
-        k = len(np.asarray(y_pred)[0]) if _is_matrix(y_pred) and len(y_pred) else n_classes
+        k = (len(np.asarray(y_pred)[0]) if _is_matrix(y_pred)
+             and len(y_pred) else n_classes)
         y_true = _class_indices(y_true, "y_true", k)
         if not _is_matrix(y_pred) and len(y_true) and y_true.max() > 1:
             v = as_1d_array(y_pred, "y_pred")
             if self.takes == "proba" or not _is_index(v).all():
-                raise ValueError(f"`y_true` has class index {y_true.max():g}, more than two classes, but "
-                                 "`y_pred` is 1-D P(y=1); pass the (n, k) matrix predict_proba(X)"
-                                 + (" or the predicted class indices." if self.takes == "labels" else "."))
-        if self.takes == "labels": y_pred = _predicted_classes(y_pred, "y_pred", n_classes)
-        elif n_classes is not None and _is_matrix(y_pred): _class_probabilities(y_pred, "y_pred", n_classes)
+                raise ValueError(f"`y_true` has class index {y_true.max():g}, "
+                                 f"more than two classes, but "
+                                 "`y_pred` is 1-D P(y=1); pass the "
+                                 "(n, k) matrix predict_proba(X)"
+                                 + (" or the predicted class indices."
+                                    if self.takes == "labels" else "."))
+        if self.takes == "labels": y_pred = _predicted_classes(y_pred,
+                                                               "y_pred", n_classes)
+        elif n_classes is not None and _is_matrix(y_pred):
+            _class_probabilities(y_pred, "y_pred", n_classes)
         return self.fn(y_true, y_pred)
 
 # %% ../nbs/02_costs.ipynb #02f11cb8
@@ -188,21 +222,26 @@ PREDICTION_COSTS = {
 DEFAULT_PREDICTION_COST = {"classification": "zero_one", "regression": "squared_error"}
 
 # %% ../nbs/02_costs.ipynb #aad992cb
-def prediction_cost(y_true, # true values; for classification 0/1 or class indices 0..k-1
-                    y_pred, # P(y=1), an (n, k) probability matrix, class indices, or regression values
-                    task: str = "classification", # 'classification' or 'regression'
-                    cost: str | None = None, # a name in PREDICTION_COSTS[task]; default 0-1 loss / squared error
-                    *,
-                    n_classes: int | None = None, # classification: the model's number of classes, checked
-                   ) -> np.ndarray: # the per-person costs, lower is better
-    "Per-person prediction cost for `task` ('classification'|'regression'); `cost` defaults to 0-1 loss / squared error."
+def prediction_cost(
+    y_true, # true values; for classification 0/1 or class indices 0..k-1
+    y_pred, # P(y=1), an (n, k) probability matrix, class indices, or regression values
+    task: str = "classification", # 'classification' or 'regression'
+    # a name in PREDICTION_COSTS[task]; default 0-1 loss / squared error
+    cost: str | None = None,
+    *,
+    n_classes: int | None = None, # classification: the model's number of classes, checked
+) -> np.ndarray: # the per-person costs, lower is better
+    ("Per-person prediction cost for `task` ('classification'|'regression'); `cost` "
+     "defaults to 0-1 loss / squared error.")
     check_choice(task, "task", PREDICTION_COSTS)
     cost = DEFAULT_PREDICTION_COST[task] if cost is None else cost
     check_choice(cost, f"cost for task={task!r}", PREDICTION_COSTS[task])
     if n_classes is not None:
         if task != "classification":
-            raise ValueError(f"`n_classes` applies to classification only, not task={task!r}; leave it None.")
+            raise ValueError(f"`n_classes` applies to classification only, not "
+                             f"task={task!r}; leave it None.")
         n_classes = check_count(n_classes, "n_classes", at_least=2, example=3,
                                 advice="pass len(model.classes_).")
     entry = PREDICTION_COSTS[task][cost]
-    return entry(y_true, y_pred) if n_classes is None else entry(y_true, y_pred, n_classes)
+    return (entry(y_true, y_pred) if n_classes is None
+            else entry(y_true, y_pred, n_classes))

@@ -20,8 +20,10 @@ __all__ = ['COLUMNS', 'FIT_FAMILIES', 'fit_gaussian', 'fit_laplace', 'fit_catego
            'degenerate_sigma', 'fit_sample', 'fit_families', 'qq_data', 'qq_from_fit']
 
 # %% ../nbs/08_distributions.ipynb #a108d4e7
-COLUMNS = ["group", "family", "n", "mean", "sigma", "loc", "loc_se", "scale", "scale_se", "df", "df_se", "probs",
-           "n_params", "loglik", "aic", "bic", "gof_test", "gof_stat", "gof_pvalue", "discrete", "selected", "note"]
+COLUMNS = ["group", "family", "n", "mean", "sigma", "loc", "loc_se", "scale", "scale_se",
+           "df", "df_se", "probs",
+           "n_params", "loglik", "aic", "bic", "gof_test", "gof_stat", "gof_pvalue",
+           "discrete", "selected", "note"]
 
 def _row(**kw) -> dict:
     "One table row with every column present (NaN / None where not applicable)."
@@ -38,11 +40,13 @@ def _with_ic(r: dict, n: int) -> dict:
 
 
 # %% ../nbs/08_distributions.ipynb #ab5e681a
-_GOF_MAX_ROWS = 2000     # every GoF test runs on a seeded subsample of at most this many rows
+# every GoF test runs on a seeded subsample of at most this many rows
+_GOF_MAX_ROWS = 2000
 _GOF_N_BOOT = 499        # parametric-bootstrap draws of the Laplace KS statistic
 
 def _gof_sample(x: np.ndarray) -> tuple:
-    "The sample a GoF test runs on: x itself, or a seeded subsample of `_GOF_MAX_ROWS` rows (with the note saying so)."
+    ("The sample a GoF test runs on: x itself, or a seeded subsample of `_GOF_MAX_ROWS` "
+     "rows (with the note saying so).")
     if len(x) <= _GOF_MAX_ROWS: return x, ""
     return x[np.random.default_rng(0).choice(len(x), _GOF_MAX_ROWS, replace=False)], \
         f"GoF on a seeded subsample of {_GOF_MAX_ROWS} rows"
@@ -51,92 +55,118 @@ def fit_gaussian(x: np.ndarray, # one sample of individual BoP (finite numbers)
                 ) -> dict:
     "Gaussian MLE with standard errors, log-likelihood and the Lilliefors KS test."
     n, mu, s = len(x), float(np.mean(x)), float(np.std(x))
-    ll = -0.5 * n * (np.log(2 * np.pi * s * s) + 1)                 # sum of logpdf at the MLE, closed form
+    # sum of logpdf at the MLE, closed form
+    ll = -0.5 * n * (np.log(2 * np.pi * s * s) + 1)
     sub, note = _gof_sample(x)
     try: stat, p = lilliefors(sub, dist="norm", pvalmethod="table")
-    except ValueError: stat, p = np.nan, np.nan                      # lilliefors needs n >= 4
-    return _with_ic(_row(family="gaussian", n=n, mean=mu, sigma=s, loc=mu, loc_se=s / np.sqrt(n), scale=s,
-                         scale_se=s / np.sqrt(2 * n), n_params=2, loglik=ll, gof_test="lilliefors",
+    # lilliefors needs n >= 4
+    except ValueError: stat, p = np.nan, np.nan
+    return _with_ic(_row(family="gaussian", n=n, mean=mu, sigma=s, loc=mu,
+                         loc_se=s / np.sqrt(n), scale=s,
+                         scale_se=s / np.sqrt(2 * n), n_params=2, loglik=ll,
+                         gof_test="lilliefors",
                          gof_stat=float(stat), gof_pvalue=float(p), note=note), n)
 
 # %% ../nbs/08_distributions.ipynb #9634ba80
 def _ks_laplace(X: np.ndarray) -> np.ndarray:
-    "KS distance of each row of X to the Laplace law refitted on that row (median, mean |x - median|)."
+    ("KS distance of each row of X to the Laplace law "
+     "refitted on that row (median, mean |x - median|).")
     loc = np.median(X, axis=1, keepdims=True)
     b = np.mean(np.abs(X - loc), axis=1, keepdims=True)
     z = np.sort((X - loc) / b, axis=1)
-    F = 0.5 - 0.5 * np.sign(z) * np.expm1(-np.abs(z))                # the Laplace cdf, closed form
+    # the Laplace cdf, closed form
+    F = 0.5 - 0.5 * np.sign(z) * np.expm1(-np.abs(z))
     n = X.shape[1]
     i = np.arange(1, n + 1)
     return np.maximum((i / n - F).max(axis=1), (F - (i - 1) / n).max(axis=1))
 
 @functools.lru_cache(maxsize=64)
 def _ks_laplace_null(n: int, n_boot: int = _GOF_N_BOOT, seed: int = 0) -> np.ndarray:
-    "Null draws of the refitted-Laplace KS statistic for samples of size n (pivotal: it does not depend on loc or scale)."
+    ("Null draws of the refitted-Laplace KS statistic for samples of size n (pivotal: "
+     "it does not depend on loc or scale).")
     rng = np.random.default_rng(seed)
     out = np.empty(n_boot)
     step = max(1, 2**20 // n)
-    for s in range(0, n_boot, step):                                 # bounded memory: <= 2^20 cells at once
+    # bounded memory: <= 2^20 cells at once
+    for s in range(0, n_boot, step):
         out[s:s + step] = _ks_laplace(rng.laplace(size=(min(step, n_boot - s), n)))
     return out
 
 def fit_laplace(x: np.ndarray, # one sample of individual BoP (finite numbers)
                ) -> dict:
-    "Laplace MLE (median, mean absolute deviation from it), Fisher-information standard errors, parametric-bootstrap KS p-value."
+    ("Laplace MLE (median, mean absolute deviation from it), Fisher-information "
+     "standard errors, parametric-bootstrap KS p-value.")
     n, loc = len(x), float(np.median(x))
     b = float(np.mean(np.abs(x - loc)))
-    ll = -n * (np.log(2 * b) + 1)                                    # sum of logpdf at the MLE: sum|x - loc| = n b
+    # sum of logpdf at the MLE: sum|x - loc| = n b
+    ll = -n * (np.log(2 * b) + 1)
     sub, note = _gof_sample(x)
     stat = float(_ks_laplace(sub[None, :])[0])
     null = _ks_laplace_null(len(sub))
     p = (1 + np.sum(null >= stat)) / (len(null) + 1)
-    return _with_ic(_row(family="laplace", n=n, mean=loc, sigma=np.sqrt(2) * b, loc=loc, loc_se=b / np.sqrt(n),
-                         scale=b, scale_se=b / np.sqrt(n), n_params=2, loglik=ll, gof_test="ks_parametric_bootstrap",
+    return _with_ic(_row(family="laplace", n=n, mean=loc, sigma=np.sqrt(2) * b, loc=loc,
+                         loc_se=b / np.sqrt(n),
+                         scale=b, scale_se=b / np.sqrt(n), n_params=2, loglik=ll,
+                         gof_test="ks_parametric_bootstrap",
                          gof_stat=stat, gof_pvalue=float(p), note=note), n)
 
 # %% ../nbs/08_distributions.ipynb #c71d01b1
 def fit_categorical(x: np.ndarray, # one sample of individual BoP with few distinct values
                    ) -> dict:
-    "Categorical law on the observed support: relative frequencies, their standard errors, the pmf's mean and std."
+    ("Categorical law on the observed support: relative frequencies, their standard "
+     "errors, the pmf's mean and std.")
     n = len(x)
     vals, counts = np.unique(x, return_counts=True)
     p = counts / n
     mu = float(np.sum(p * vals))
-    return _with_ic(_row(family="categorical", n=n, mean=mu, sigma=float(np.sqrt(np.sum(p * (vals - mu) ** 2))),
+    return _with_ic(_row(family="categorical", n=n, mean=mu,
+                         sigma=float(np.sqrt(np.sum(p * (vals - mu) ** 2))),
                          probs={float(v): float(q) for v, q in zip(vals, p)},
                          n_params=len(vals) - 1, loglik=float(np.sum(counts * np.log(p))),
                          note="saturated on the observed support: no GoF test"), n)
 
 # %% ../nbs/08_distributions.ipynb #cd01b4e0
-_MAX_LOG_DF = 30.0   # df capped at e^30: beyond it the t law is the Gaussian to machine precision (and exp would overflow)
+# df capped at e^30: beyond it the t law is the Gaussian to machine precision (and exp
+# would overflow)
+_MAX_LOG_DF = 30.0
 _MIN_LOG_DF = np.log(1e-3)
 
 def _lgamma_ratio(nu: float) -> tuple:
-    "log G((nu+1)/2) - log G(nu/2) - log(nu/2)/2 and psi((nu+1)/2) - psi(nu/2) - 1/nu; series for nu > 1000 (no cancellation)."
+    ("log G((nu+1)/2) - log G(nu/2) - log(nu/2)/2 and psi((nu+1)/2) - psi(nu/2) - 1/nu; "
+     "series for nu > 1000 (no cancellation).")
     a = nu / 2
     if nu <= 1000:
         return (special.gammaln(a + 0.5) - special.gammaln(a) - 0.5 * np.log(a),
                 special.digamma(a + 0.5) - special.digamma(a) - 1 / nu)
-    return -1 / (8 * a) + 1 / (192 * a**3) + 1 / (640 * a**5), 1 / (8 * a**2) - 1 / (64 * a**4)
+    return -1 / (8 * a) + 1 / (192 * a**3) + 1 / (640
+                                                  * a**5), 1 / (8 * a**2) - 1 / (
+                                                      64 * a**4)
 
 def _t_loglik_grad(theta: np.ndarray, x: np.ndarray) -> tuple:
-    "Mean log-likelihood of the location-scale t at theta = (loc, log scale, log df) and its analytic gradient."
+    ("Mean log-likelihood of the location-scale t at theta = (loc, log scale, log df) "
+     "and its analytic gradient.")
     loc, log_s, log_df = theta
     s, nu = np.exp(log_s), np.exp(min(log_df, _MAX_LOG_DF))
     z = x - loc
     z /= s
     z2 = z * z
-    L = float(np.log1p(z2 / nu).mean())                              # mean log(1 + z^2 / nu)
+    # mean log(1 + z^2 / nu)
+    L = float(np.log1p(z2 / nu).mean())
     q = z2 + nu
-    np.reciprocal(q, out=q)                                          # the EM weights are (nu + 1) / (nu + z^2)
-    wz, wz2 = (nu + 1) * float(np.dot(z, q)) / len(x), (nu + 1) * float(np.dot(z2, q)) / len(x)
+    # the EM weights are (nu + 1) / (nu + z^2)
+    np.reciprocal(q, out=q)
+    wz, wz2 = (nu + 1) * float(np.dot(z, q)) / len(x), (nu
+                                                        + 1) * float(np.dot(z2, q)) / len(
+                                                            x)
     lg, dg = _lgamma_ratio(nu)
     ll = lg - 0.5 * np.log(2 * np.pi) - log_s - (nu + 1) / 2 * L
     d_nu = 0.5 * (dg - L + wz2 / nu)
-    return float(ll), np.array([wz / s, wz2 - 1.0, nu * d_nu if log_df < _MAX_LOG_DF else 0.0])
+    return float(ll), np.array([wz / s, wz2 - 1.0,
+                                nu * d_nu if log_df < _MAX_LOG_DF else 0.0])
 
 def _t_em(x: np.ndarray, loc: float, s: float, nu: float, n_em: int) -> tuple:
-    "`n_em` EM steps for (loc, scale) of the t law at fixed df `nu` (each one raises the likelihood)."
+    ("`n_em` EM steps for (loc, scale) of the t law at "
+     "fixed df `nu` (each one raises the likelihood).")
     for _ in range(n_em):
         w = (nu + 1) / (nu + ((x - loc) / s) ** 2)
         loc = float(np.dot(w, x) / w.sum())
@@ -144,14 +174,16 @@ def _t_em(x: np.ndarray, loc: float, s: float, nu: float, n_em: int) -> tuple:
     return loc, s
 
 def _t_start(x: np.ndarray, nu: float = 5.0, n_em: int = 5) -> np.ndarray:
-    "Robust start (median, 1.4826 MAD) sharpened by `n_em` EM steps for (loc, scale) at df = `nu`."
+    ("Robust start (median, 1.4826 MAD) sharpened by "
+     "`n_em` EM steps for (loc, scale) at df = `nu`.")
     loc = float(np.median(x))
     s = 1.4826 * float(np.median(np.abs(x - loc))) or float(np.std(x))
     loc, s = _t_em(x, loc, s, nu, n_em)
     return np.array([loc, np.log(s), np.log(nu)])
 
 def _t_loglik_grad_hess(theta: np.ndarray, x: np.ndarray) -> tuple:
-    "Mean log-likelihood, gradient and analytic Hessian of the location-scale t at theta = (loc, log scale, log df)."
+    ("Mean log-likelihood, gradient and analytic Hessian of the location-scale t at "
+     "theta = (loc, log scale, log df).")
     loc, log_s, log_df = theta
     s, nu, n = np.exp(log_s), np.exp(min(log_df, _MAX_LOG_DF)), len(x)
     z = x - loc
@@ -161,31 +193,39 @@ def _t_loglik_grad_hess(theta: np.ndarray, x: np.ndarray) -> tuple:
     r = z2 + nu
     np.reciprocal(r, out=r)                                          # r = 1 / (nu + z^2)
     zr, z2r = z * r, z2 * r
-    m_zr, m_z2r, m_zr2, m_z2r2 = zr.mean(), z2r.mean(), np.dot(zr, r) / n, np.dot(z2r, r) / n
+    m_zr, m_z2r, m_zr2, m_z2r2 = zr.mean(), z2r.mean(), np.dot(zr,
+                                                               r) / n, np.dot(z2r, r) / n
     m_r2, m_z3r2, m_z4r2 = np.dot(r, r) / n, np.dot(zr, z2r) / n, np.dot(z2r, z2r) / n
     lg, dg = _lgamma_ratio(nu)
     ll = lg - 0.5 * np.log(2 * np.pi) - log_s - (nu + 1) / 2 * L
     g_nu = 0.5 * (dg - L + (nu + 1) * m_z2r / nu)
-    d_dg = (0.5 * (special.polygamma(1, nu / 2 + 0.5) - special.polygamma(1, nu / 2)) + 1 / nu**2 if nu <= 1000
-            else -1 / nu**3 + 1 / nu**5)                             # d/dnu of dg (series above nu = 1000)
+    d_dg = (0.5 * (special.polygamma(1, nu / 2 + 0.5) - special.polygamma(1, nu / 2)) + 1
+            / nu**2 if nu <= 1000
+            # d/dnu of dg (series above nu = 1000)
+            else -1 / nu**3 + 1 / nu**5)
     h_nu_nu = 0.5 * (d_dg + m_z2r / nu - m_z2r / nu**2 - (nu + 1) / nu * m_z2r2)
-    free = float(log_df < _MAX_LOG_DF)                               # df at its cap: no df direction
+    # df at its cap: no df direction
+    free = float(log_df < _MAX_LOG_DF)
     g = np.array([(nu + 1) * m_zr / s, (nu + 1) * m_z2r - 1.0, free * nu * g_nu])
     h_mt, h_et = free * nu * (m_z3r2 - m_zr2) / s, free * nu * (m_z4r2 - m_z2r2)
-    H = np.array([[-(nu + 1) / s**2 * (nu * m_r2 - m_z2r2), -2 * nu * (nu + 1) / s * m_zr2, h_mt],
+    H = np.array([[-(nu + 1) / s**2 * (nu * m_r2 - m_z2r2),
+                   -2 * nu * (nu + 1) / s * m_zr2, h_mt],
                   [-2 * nu * (nu + 1) / s * m_zr2, -2 * nu * (nu + 1) * m_z2r2, h_et],
                   [h_mt, h_et, free * (nu * g_nu + nu**2 * h_nu_nu)]])
     return float(ll), g, H
 
 def _t_newton(x: np.ndarray, theta: np.ndarray, max_iter: int = 50):
-    "Newton's method with step halving from `theta`; (theta, mean loglik, Hessian) or None if it cannot proceed."
+    ("Newton's method with step halving from `theta`; (theta, mean loglik, Hessian) or "
+     "None if it cannot proceed.")
     ll, g, H = _t_loglik_grad_hess(theta, x)
     for _ in range(max_iter):
         try:
-            np.linalg.cholesky(-H)                                   # concave here: the Newton step is an ascent
+            # concave here: the Newton step is an ascent
+            np.linalg.cholesky(-H)
             step = -np.linalg.solve(H, g)
         except np.linalg.LinAlgError: return None
-        if len(x) * float(g @ step) < 1e-10: return theta, ll, H     # the log-likelihood would gain < 1e-10
+        # the log-likelihood would gain < 1e-10
+        if len(x) * float(g @ step) < 1e-10: return theta, ll, H
         t = 1.0
         while True:
             new = theta + t * step
@@ -198,94 +238,124 @@ def _t_newton(x: np.ndarray, theta: np.ndarray, max_iter: int = 50):
     return None
 
 def _t_lbfgs(x: np.ndarray, theta: np.ndarray) -> tuple:
-    "The fallback: L-BFGS-B with the analytic gradient, then EM for (loc, scale); (theta, mean loglik, Hessian)."
-    res = optimize.minimize(lambda th: tuple(-v for v in _t_loglik_grad(th, x)), theta, jac=True,
-                            method="L-BFGS-B", bounds=[(None, None), (None, None), (_MIN_LOG_DF, _MAX_LOG_DF)],
+    ("The fallback: L-BFGS-B with the analytic gradient, then EM for (loc, scale); "
+     "(theta, mean loglik, Hessian).")
+    res = optimize.minimize(lambda th: tuple(-v for v in _t_loglik_grad(th, x)),
+                            theta, jac=True,
+                            method="L-BFGS-B", bounds=[(None, None), (None, None),
+                                                       (_MIN_LOG_DF, _MAX_LOG_DF)],
                             options=dict(gtol=1e-10, ftol=1e-15, maxiter=500))
-    theta = res.x.copy()                             # polish (loc, scale) by EM: near df = inf the line search
-    theta[0], s = _t_em(x, theta[0], np.exp(theta[1]), np.exp(min(theta[2], _MAX_LOG_DF)), 3)  # stalls on a flat ridge
+    # polish (loc, scale) by EM: near df = inf the line search
+    theta = res.x.copy()
+    # stalls on a flat ridge
+    theta[0], s = _t_em(x, theta[0], np.exp(theta[1]),
+                        np.exp(min(theta[2], _MAX_LOG_DF)), 3)
     theta[1] = np.log(s)
     if _t_loglik_grad(theta, x)[0] < -res.fun: theta = res.x
     ll, _, H = _t_loglik_grad_hess(theta, x)
     return theta, ll, H
 
 def _t_mle(x: np.ndarray) -> tuple:
-    "(theta, standard errors of theta, log-likelihood) of the Student-t MLE of x: Newton, else L-BFGS-B."
+    ("(theta, standard errors of theta, log-likelihood) of the Student-t MLE of x: "
+     "Newton, else L-BFGS-B.")
     start = _t_start(x)
     theta, ll, H = _t_newton(x, start) or _t_lbfgs(x, start)
     with np.errstate(invalid="ignore"):
-        try: bse = np.sqrt(np.diag(np.linalg.inv(-len(x) * H)))      # inverse observed information
+        # inverse observed information
+        try: bse = np.sqrt(np.diag(np.linalg.inv(-len(x) * H)))
         except np.linalg.LinAlgError: bse = np.full(3, np.nan)
     bse = np.where(np.isfinite(bse), bse, np.nan)
     return theta, bse, float(ll) * len(x)
 
 # %% ../nbs/08_distributions.ipynb #3b8e97f5
-def fit_student_t(x: np.ndarray, # one sample of individual BoP (finite numbers, at least 3)
-                 ) -> dict:
-    "Student-t MLE (analytic gradient, L-BFGS-B) with observed-information standard errors and an approximate KS test."
+def fit_student_t(
+    x: np.ndarray, # one sample of individual BoP (finite numbers, at least 3)
+) -> dict:
+    ("Student-t MLE (analytic gradient, L-BFGS-B) with observed-information standard "
+     "errors and an approximate KS test.")
     n = len(x)
     theta, bse, ll = _t_mle(x)
-    loc, s, nu = float(theta[0]), float(np.exp(theta[1])), float(np.exp(min(theta[2], _MAX_LOG_DF)))
+    loc, s, nu = float(theta[0]), float(np.exp(theta[1])), float(
+        np.exp(min(theta[2], _MAX_LOG_DF)))
     sub, sub_note = _gof_sample(x)
     ks = stats.kstest(sub, "t", args=(nu, loc, s))
     return _with_ic(_row(family="student_t", n=n, mean=loc if nu > 1 else np.nan,
                          sigma=s * np.sqrt(nu / (nu - 2)) if nu > 2 else np.inf,
-                         loc=loc, loc_se=bse[0], scale=s, scale_se=s * bse[1], df=nu, df_se=nu * bse[2],
-                         n_params=3, loglik=ll, gof_test="ks_approx", gof_stat=float(ks.statistic),
+                         loc=loc, loc_se=bse[0], scale=s, scale_se=s * bse[1], df=nu,
+                         df_se=nu * bse[2],
+                         n_params=3, loglik=ll, gof_test="ks_approx",
+                         gof_stat=float(ks.statistic),
                          gof_pvalue=float(ks.pvalue),
-                         note="approximate GoF: KS ignores the 3 estimated parameters (p-value too large)"
+                         note="approximate GoF: KS ignores the 3 "
+                              "estimated parameters (p-value too large)"
                          + (f"; {sub_note}" if sub_note else "")), n)
 
 # %% ../nbs/08_distributions.ipynb #2493901f
 class DegenerateSigma(NamedTuple):
-    "Plausible sigma of degenerate samples and the rule that gave it ('clopper_pearson', 'pooled', 'none', 'empty')."
+    ("Plausible sigma of degenerate samples and the rule that gave it "
+     "('clopper_pearson', 'pooled', 'none', 'empty').")
     sigma: np.ndarray
     rule: np.ndarray
 
 # %% ../nbs/08_distributions.ipynb #be3e5fa6
 def _max_variance_categorical(c: np.ndarray, q: np.ndarray) -> np.ndarray:
-    "Largest variance of a law on {-1, 0, 1} with P(b != c) <= q: q at c = 0 (q/2 on each of -1, 1), 4q'(1-q') at c = +-1, q' = min(q, 1/2)."
+    ("Largest variance of a law on {-1, 0, 1} with P(b != c) <= q: q at c = 0 (q/2 on "
+     "each of -1, 1), 4q'(1-q') at c = +-1, q' = min(q, 1/2).")
     qq = np.minimum(q, 0.5)
     return np.where(c == 0, np.minimum(q, 1.0), 4 * qq * (1 - qq))
 
 def degenerate_sigma(
     n: ArrayLike,              # sample size(s) (>= 0)
-    value: ArrayLike,          # the constant value of each sample (NaN if it is not constant, e.g. n < 3)
+    # the constant value of each sample (NaN if it is not constant, e.g. n < 3)
+    value: ArrayLike,
     categorical: bool,         # the BoP is built from 0-1 costs (values in {-1, 0, 1})
     pooled_sigma: float,       # std of the pooled sample (all groups): the fallback scale
-    alpha: float = 0.05,       # one-sided level of the Clopper-Pearson bound on the discordance rate
+    # one-sided level of the Clopper-Pearson bound on the discordance rate
+    alpha: float = 0.05,
 ) -> DegenerateSigma:
-    "The one rule for the sigma of a sample with n < 3 or no variation (table in the notebook); vectorized over n, value."
-    n, value = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(value, dtype=float))
-    if not 0 < alpha < 1: raise ValueError(f"`alpha` must be strictly between 0 and 1, got {alpha!r}; e.g. 0.05.")
+    ("The one rule for the sigma of a sample with n < 3 or no variation (table in the "
+     "notebook); vectorized over n, value.")
+    n, value = np.broadcast_arrays(np.asarray(n, dtype=float),
+                                   np.asarray(value, dtype=float))
+    if not 0 < alpha < 1:
+        raise ValueError(f"`alpha` must be strictly between "
+                         f"0 and 1, got {alpha!r}; e.g. 0.05.")
     ps = float(pooled_sigma) if pooled_sigma is not None else np.nan
     cp = bool(categorical) & np.isin(value, CATEGORICAL_VALUES) & (n >= 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        q_u = -np.expm1(np.log(alpha) / n)              # 0 of n discordant: q_u = 1 - alpha^(1/n)
+        # 0 of n discordant: q_u = 1 - alpha^(1/n)
+        q_u = -np.expm1(np.log(alpha) / n)
         s_cp = np.sqrt(_max_variance_categorical(value, q_u))
     pooled_ok = np.isfinite(ps) and ps > 0
     sigma = np.where(cp, s_cp, ps if pooled_ok else np.nan)
     sigma = np.where(n == 0, np.nan, sigma)
-    rule = np.where(n == 0, "empty", np.where(cp, "clopper_pearson", "pooled" if pooled_ok else "none"))
+    rule = np.where(n == 0, "empty",
+                    np.where(cp, "clopper_pearson", "pooled" if pooled_ok else "none"))
     return DegenerateSigma(sigma[()], rule[()])           # scalars for scalar input
 
 # %% ../nbs/08_distributions.ipynb #11bb7327
 FIT_FAMILIES = ("gaussian", "laplace", "student_t", "categorical")
 
 def _pooled_std(x: np.ndarray) -> float:
-    "Std (ddof 0) of the pooled sample, exactly 0 when every value is equal (np.std can leave 1e-17)."
-    return float(np.std(x)) if len(x) and not np.all(x == x[0]) else (0.0 if len(x) else np.nan)
+    ("Std (ddof 0) of the pooled sample, exactly 0 when "
+     "every value is equal (np.std can leave 1e-17).")
+    return (float(np.std(x)) if len(x) and not np.all(x == x[0])
+            else (0.0 if len(x) else np.nan))
 
 def fit_sample(
     x: ArrayLike,                # one sample of individual BoP
     families: tuple = FIT_FAMILIES,  # families to fit
     max_categories: int = 10,    # at most this many distinct values: a discrete sample
     group: str = "all",          # label for the `group` column
-    pooled_sigma: float | None = None,  # std of the pooled sample (default: of `x`), for degenerate samples
-    categorical: bool | None = None,    # BoP of 0-1 costs (values in {-1, 0, 1}); None: infer from `x`
-    alpha: float = 0.05,         # level of the Clopper-Pearson bound used for constant categorical samples
+    # std of the pooled sample (default: of `x`), for degenerate samples
+    pooled_sigma: float | None = None,
+    # BoP of 0-1 costs (values in {-1, 0, 1}); None: infer from `x`
+    categorical: bool | None = None,
+    # level of the Clopper-Pearson bound used for constant categorical samples
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
-    "Fit one sample to each of `families`; tidy rows with the selected family flagged (see the notebook for the rules)."
+    ("Fit one sample to each of `families`; tidy rows with the selected family flagged "
+     "(see the notebook for the rules).")
     x = as_1d_array(x, "x")
     for f in families: check_choice(f, "families", FIT_FAMILIES)
     n = len(x)
@@ -295,55 +365,78 @@ def fit_sample(
         ps = _pooled_std(x) if pooled_sigma is None else pooled_sigma
         ds = degenerate_sigma(n, x[0] if const else np.nan, cat, ps, alpha)
         why = "fewer than 3 people" if n < 3 else "every value equal"
-        return pd.DataFrame([_row(group=group, family="degenerate", n=n, mean=float(np.mean(x)) if n else np.nan,
+        return pd.DataFrame([_row(group=group, family="degenerate", n=n,
+                                  mean=float(np.mean(x)) if n else np.nan,
                                   sigma=float(ds.sigma), selected=True, discrete=True,
-                                  note=f"degenerate sample ({why}): no fit; sigma rule '{ds.rule}'")])[COLUMNS]
+                                  note=f"degenerate sample ({why}): "
+                                       f"no fit; sigma rule '{ds.rule}'")])[COLUMNS]
     discrete = len(np.unique(x)) <= max_categories
-    fitters = {"gaussian": fit_gaussian, "laplace": fit_laplace, "student_t": fit_student_t, "categorical": fit_categorical}
+    fitters = {"gaussian": fit_gaussian, "laplace": fit_laplace,
+               "student_t": fit_student_t, "categorical": fit_categorical}
     rows = []
     for f in families:
         if f == "student_t" and discrete:
-            rows.append(_row(family=f, n=n, note="not fitted: likelihood unbounded on tied (discrete) data"))
+            rows.append(_row(family=f, n=n,
+                             note="not fitted: likelihood "
+                                  "unbounded on tied (discrete) data"))
         elif f == "categorical" and not discrete:
-            rows.append(_row(family=f, n=n, note=f"not fitted: more than {max_categories} distinct values"))
+            rows.append(_row(family=f, n=n,
+                             note=f"not fitted: more than "
+                                  f"{max_categories} distinct values"))
         else:
             rows.append(fitters[f](x))
     t = pd.DataFrame(rows)
     t["group"], t["discrete"] = group, discrete
-    pool = t[t.family == "categorical"] if discrete and "categorical" in families else t[t.family != "categorical"]
+    pool = (t[t.family == "categorical"] if discrete and "categorical" in families
+            else t[t.family != "categorical"])
     if pool.bic.notna().any(): t.loc[pool.bic.idxmin(), "selected"] = True
     return t[COLUMNS]
 
 # %% ../nbs/08_distributions.ipynb #23e667c3
 def fit_families(
     b: ArrayLike,                # individual BoP, one value per person
-    groups: object = None,                 # the people's groups (labels, Groups, DataFrame of attributes) or None
+    # the people's groups (labels, Groups, DataFrame of attributes) or None
+    groups: object = None,
     families: tuple = FIT_FAMILIES,  # families to fit
     max_categories: int = 10,    # at most this many distinct values: a discrete sample
     pooled: bool = True,         # add the pooled sample as group 'all'
-    categorical: bool | None = None,  # BoP of 0-1 costs; None: values of `b` all in {-1, 0, 1}
-    alpha: float = 0.05,         # level of the Clopper-Pearson bound for constant categorical groups
+    # BoP of 0-1 costs; None: values of `b` all in {-1, 0, 1}
+    categorical: bool | None = None,
+    # level of the Clopper-Pearson bound for constant categorical groups
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
-    "Fit the individual BoP `b` of each non-empty group (and the pooled sample, group 'all') to `families`; one row per group and family."
+    ("Fit the individual BoP `b` of each non-empty group (and the pooled sample, group "
+     "'all') to `families`; one row per group and family.")
     b = as_1d_array(b, "b")
-    if len(b) == 0: raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
-    if isinstance(max_categories, bool) or not isinstance(max_categories, (int, np.integer)) or max_categories < 1:
-        raise ValueError(f"`max_categories` must be a positive integer, got {max_categories!r}.")
+    if len(b) == 0:
+        raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
+    if isinstance(max_categories, bool) or not isinstance(max_categories,
+                                                          (int, np.integer)) or max_categories < 1:
+        raise ValueError(f"`max_categories` must be a positive "
+                         f"integer, got {max_categories!r}.")
     if categorical is not None and not isinstance(categorical, (bool, np.bool_)):
-        raise TypeError(f"`categorical` must be True, False or None (infer), got {categorical!r}.")
-    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
-        raise ValueError(f"`alpha` must be a number strictly between 0 and 1, got {alpha!r}; e.g. 0.05.")
+        raise TypeError(f"`categorical` must be True, False "
+                        f"or None (infer), got {categorical!r}.")
+    if not isinstance(alpha, (int, float)) or isinstance(alpha,
+                                                         bool) or not 0 < alpha < 1:
+        raise ValueError(f"`alpha` must be a number strictly between 0 and 1, got "
+                         f"{alpha!r}; e.g. 0.05.")
     cat = is_categorical_bop(b) if categorical is None else bool(categorical)
     opts = dict(pooled_sigma=_pooled_std(b), categorical=cat, alpha=alpha)
     parts = []
     if groups is not None:
         g = as_groups(groups, len(b))
-        order = np.argsort(g.codes.astype(np.uint16) if g.d < 2**16 else g.codes, kind="stable")  # radix sort
+        # radix sort
+        order = np.argsort(g.codes.astype(np.uint16) if g.d < 2**16
+                           else g.codes, kind="stable")
         bounds = np.searchsorted(g.codes[order], np.arange(g.d + 1))
-        for j, name in enumerate(g.names):                     # loop over groups, not people
+        # loop over groups, not people
+        for j, name in enumerate(g.names):
             if bounds[j + 1] > bounds[j]:
-                parts.append(fit_sample(b[order[bounds[j]:bounds[j + 1]]], families, max_categories, name, **opts))
-    if pooled or groups is None: parts.append(fit_sample(b, families, max_categories, "all", **opts))
+                parts.append(fit_sample(b[order[bounds[j]:bounds[j + 1]]], families,
+                                        max_categories, name, **opts))
+    if pooled or groups is None:
+        parts.append(fit_sample(b, families, max_categories, "all", **opts))
     return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/08_distributions.ipynb #b610a5a6
@@ -353,27 +446,33 @@ def qq_data(x: ArrayLike,               # the sample (any order)
             scale: float = 1.0,         # the fitted scale (> 0)
             df: float | None = None,    # degrees of freedom (student_t only)
            ) -> pd.DataFrame:
-    "Theoretical quantiles of a fitted continuous law against the sorted sample `x` (plotting positions (i-1/2)/n)."
+    ("Theoretical quantiles of a fitted continuous law against the sorted sample `x` "
+     "(plotting positions (i-1/2)/n).")
     x = np.sort(as_1d_array(x, "x"))
     check_choice(family, "family", ("gaussian", "laplace", "student_t"))
     scale = check_positive_scalar(scale, "scale")
-    if family == "student_t" and df is None: raise ValueError("`df` is required for family='student_t'.")
+    if family == "student_t" and df is None:
+        raise ValueError("`df` is required for family='student_t'.")
     q = (np.arange(1, len(x) + 1) - 0.5) / len(x)
-    dist = {"gaussian": stats.norm(loc, scale), "laplace": stats.laplace(loc, scale)}.get(family) \
+    dist = {"gaussian": stats.norm(loc, scale),
+            "laplace": stats.laplace(loc, scale)}.get(family) \
         or stats.t(check_positive_scalar(df, "df"), loc, scale)
     return pd.DataFrame({"theoretical": dist.ppf(q), "sample": x, "family": family})
 
 # %% ../nbs/08_distributions.ipynb #92153fef
-def qq_from_fit(b: ArrayLike,          # individual BoP, one value per person
-                groups: object,        # the people's groups (labels, Groups, attribute DataFrame)
-                fit: pd.DataFrame,     # a fit_families table
-                group: str,            # the group to plot ('all': the pooled sample)
-                family: str,           # the fitted family to compare with
-               ) -> pd.DataFrame:
+def qq_from_fit(
+    b: ArrayLike,          # individual BoP, one value per person
+    groups: object,        # the people's groups (labels, Groups, attribute DataFrame)
+    fit: pd.DataFrame,     # a fit_families table
+    group: str,            # the group to plot ('all': the pooled sample)
+    family: str,           # the fitted family to compare with
+) -> pd.DataFrame:
     "QQ data of `group`'s BoP against its fitted `family` from a `fit_families` table."
     b = as_1d_array(b, "b")
     row = fit[(fit.group == group) & (fit.family == family)]
-    if row.empty or row["loglik"].isna().all(): raise ValueError(f"No fitted {family!r} row for group {group!r} in `fit`.")
+    if row.empty or row["loglik"].isna().all():
+        raise ValueError(f"No fitted {family!r} row for group {group!r} in `fit`.")
     r = row.iloc[0]
     x = b if group == "all" else b[np.asarray(as_groups(groups, len(b)).labels) == group]
-    return qq_data(x, family, r["loc"], r["scale"], None if np.isnan(r["df"]) else r["df"])
+    return qq_data(x, family, r["loc"], r["scale"],
+                   None if np.isnan(r["df"]) else r["df"])

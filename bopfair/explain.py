@@ -16,10 +16,12 @@ __all__ = ['pair_top_j', 'explanation_label', 'explanation_bop']
 from .attributions import (check_attributions, transformed_inputs, column_groups,
                                   group_attributions, BASELINES, removal_baseline,
                                   occlusion_attributions, sampling_shapley_attributions,
-                                  AttributionMethod, ATTRIBUTION_METHODS, explainer_kind, attributions)
+                                  AttributionMethod, ATTRIBUTION_METHODS,
+                                  explainer_kind, attributions)
 from .explanation_costs import (feature_ranks, top_j_mask, DELTAS, ExplanationCost,
                                        sufficiency_cost, incomprehensiveness_cost,
-                                       reference_explanation_costs, CostCurve, explanation_cost_curve,
+                                       reference_explanation_costs, CostCurve,
+                                       explanation_cost_curve,
                                        masked_rows_auc)
 
 # %% ../nbs/07_explain.ipynb #59c78463
@@ -28,14 +30,17 @@ def pair_top_j(
     q0: int, # h0's number of original columns
     qp: int, # hp's number of original columns
 ) -> tuple:
-    "(J0, Jp): one count for both models — an int, or a fraction of h0's columns — or a pair, each for its model."
+    ("(J0, Jp): one count for both models — an int, or a fraction of h0's columns — or "
+     "a pair, each for its model.")
     if isinstance(top_j, (tuple, list)):
         if len(top_j) != 2:
-            raise ValueError(f"`top_j` as a sequence must be a pair (J for h0, J for hp), got {len(top_j)} values.")
+            raise ValueError(f"`top_j` as a sequence must be a pair (J for h0, J for "
+                             f"hp), got {len(top_j)} values.")
         return resolve_top_j(top_j[0], q0), resolve_top_j(top_j[1], qp)
     J = resolve_top_j(top_j, q0)
     if J > qp:
-        raise ValueError(f"`top_j` gives J={J} (of h0's {q0} columns) but hp has only {qp}; pass a smaller "
+        raise ValueError(f"`top_j` gives J={J} (of h0's {q0} columns) but hp has only "
+                         f"{qp}; pass a smaller "
                          "J or a pair (J0, Jp).")
     return J, J
 
@@ -45,7 +50,8 @@ def explanation_label(
     J0: int, # J of h0
     Jp: int, # J of hp
 ) -> str:
-    "Name of a BoP-X cost: 'sufficiency (J=5)' for one J, 'sufficiency (J0=5, Jp=7)' when the Js differ."
+    ("Name of a BoP-X cost: 'sufficiency (J=5)' for one "
+     "J, 'sufficiency (J0=5, Jp=7)' when the Js differ.")
     return f"{kind} (J={J0})" if J0 == Jp else f"{kind} (J0={J0}, Jp={Jp})"
 
 # %% ../nbs/07_explain.ipynb #02726864
@@ -57,15 +63,18 @@ def explanation_bop(
     Xp, # (n, pp) the same people as hp reads them
     attributions_hp, # (n, pp) attributions of hp
     groups, # group of each person (labels, or bopfair.groups.make_groups(S))
-    top_j=0.5, # one J for both: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    # one J for both: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    top_j=0.5,
     *,
     reference_h0=None, # training matrix of h0 (baseline source)
     reference_hp=None, # training matrix of hp
     column_groups_h0=None, # original column of each of h0's columns (None: each its own)
-    column_groups_hp=None, # the same for hp; its attribute columns should come after h0's features
+    # the same for hp; its attribute columns should come after h0's features
+    column_groups_hp=None,
     **options, # the other keyword options of explanation_costs (rank_by, baseline, delta, ...)
 ) -> dict:
-    "BoP-X: {'sufficiency': BoPResult, 'incomprehensiveness': BoPResult} comparing h0 (on X0) and hp (on Xp)."
+    ("BoP-X: {'sufficiency': BoPResult, 'incomprehensiveness': BoPResult} comparing h0 "
+     "(on X0) and hp (on Xp).")
     check_same_length(X0=X0, Xp=Xp)
     X0, Xp = _as_matrix(X0, "X0", h0), _as_matrix(Xp, "Xp", hp)
     q0 = _resolve_groups(column_groups_h0, X0.shape[1], "column_groups_h0")[1]
@@ -75,5 +84,6 @@ def explanation_bop(
                            column_groups=column_groups_h0, **options)
     cp = explanation_costs(hp, Xp, attributions_hp, Jp, reference=reference_hp,
                            column_groups=column_groups_hp, **options)
-    return {k: benefit_of_personalization(c0[k], cp[k], groups, cost=explanation_label(k, J0, Jp))
+    return {k: benefit_of_personalization(c0[k], cp[k], groups,
+                                          cost=explanation_label(k, J0, Jp))
             for k in EXPLANATION_COSTS}

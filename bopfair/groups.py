@@ -38,7 +38,8 @@ class Groups:
     @property
     def sizes(self) -> pd.Series:
         "Number of people in each group, zeros included, indexed by group name."
-        return pd.Series(np.bincount(self.codes, minlength=self.d), index=pd.Index(self.names, name="group"), name="n")
+        return pd.Series(np.bincount(self.codes, minlength=self.d),
+                         index=pd.Index(self.names, name="group"), name="n")
 
     @property
     def empty(self) -> list:
@@ -56,12 +57,15 @@ class Groups:
 
 # %% ../nbs/01_groups.ipynb #966df456
 def _column_levels(col: pd.Series, declared) -> tuple:
-    "Levels of one attribute column: declared, else categorical categories, else sorted observed values."
+    ("Levels of one attribute column: declared, else categorical categories, else "
+     "sorted observed values.")
     if declared is not None:
         levels = tuple(declared)
         unknown = pd.Index(col.unique()).difference(pd.Index(levels))
         if len(unknown):
-            raise ValueError(f"Attribute {col.name!r} has values {list(unknown)[:5]} not in levels[{col.name!r}]={list(levels)}; add them to `levels`.")
+            raise ValueError(f"Attribute {col.name!r} has values {list(unknown)[:5]} "
+                             f"not in levels[{col.name!r}]={list(levels)}; "
+                             f"add them to `levels`.")
         return levels
     if isinstance(col.dtype, pd.CategoricalDtype): return tuple(col.cat.categories)
     return tuple(sorted(col.unique().tolist(), key=lambda v: (str(type(v)), v)))
@@ -70,50 +74,68 @@ def _check_attribute_column(col: pd.Series, levels: tuple, declared: bool):
     "Reject missing values and single-valued attributes, naming the column."
     n_missing = int(col.isna().sum())
     if n_missing:
-        raise ValueError(f"Attribute column {col.name!r} has {n_missing} missing value(s); drop those rows, or encode "
-                         f"missing as its own level, e.g. S[{col.name!r}].fillna('unknown').")
+        raise ValueError(f"Attribute column {col.name!r} has {n_missing} missing "
+                         f"value(s); drop those rows, or encode "
+                         f"missing as its own level, e.g. "
+                         f"S[{col.name!r}].fillna('unknown').")
     if len(levels) < 2 and not declared:
-        raise ValueError(f"Attribute column {col.name!r} takes {len(levels)} distinct value(s) {list(levels)} in the data, so it "
-                         f"defines no groups; drop it, or declare its levels with levels={{{col.name!r}: [...]}}.")
+        raise ValueError(f"Attribute column {col.name!r} takes {len(levels)} distinct "
+                         f"value(s) {list(levels)} in the data, so it "
+                         f"defines no groups; drop it, or declare its levels with "
+                         f"levels={{{col.name!r}: [...]}}.")
 
 # %% ../nbs/01_groups.ipynb #7f7d0970
 def _as_attribute_frame(S) -> pd.DataFrame:
-    "Accept a DataFrame, a named Series or a dict of columns; anything else is a TypeError."
-    if isinstance(S, pd.Series): return S.to_frame(name=S.name if S.name is not None else "group")
+    ("Accept a DataFrame, a named Series or a dict "
+     "of columns; anything else is a TypeError.")
+    if isinstance(S, pd.Series):
+        return S.to_frame(name=S.name if S.name is not None else "group")
     if isinstance(S, dict): return pd.DataFrame(S)
     if isinstance(S, pd.DataFrame): return S
-    raise TypeError(f"`S` must be a pandas DataFrame of attribute columns (or a Series), got {type(S).__name__}; "
+    raise TypeError(f"`S` must be a pandas DataFrame of attribute columns (or a "
+                    f"Series), got {type(S).__name__}; "
                     "wrap arrays as pd.DataFrame(S, columns=['sex', 'race']).")
 
 def make_groups(
     S, # attribute columns: a DataFrame, a Series or a dict of columns; one row per person
-    levels: dict | None = None, # {attribute: levels in order}; default: the levels seen, sorted
+    # {attribute: levels in order}; default: the levels seen, sorted
+    levels: dict | None = None,
     sep: str = ", ", # separator between attributes in a group's label
 ) -> Groups:
-    "Group labels from attribute columns `S`: every combination of levels is a group (empty ones too)."
+    ("Group labels from attribute columns `S`: every "
+     "combination of levels is a group (empty ones too).")
     S = _as_attribute_frame(S)
-    if S.shape[1] == 0: raise ValueError("`S` has no attribute columns; pass at least one.")
+    if S.shape[1] == 0:
+        raise ValueError("`S` has no attribute columns; pass at least one.")
     levels = dict(levels or {})
     extra = set(levels) - set(S.columns)
-    if extra: raise ValueError(f"`levels` names {sorted(extra)}, which are not columns of `S` ({list(S.columns)}).")
+    if extra:
+        raise ValueError(f"`levels` names {sorted(extra)}, which are not columns of `S` "
+                         f"({list(S.columns)}).")
     all_levels, codes = [], np.zeros(len(S), dtype=np.int64)
     for name in S.columns:
         col = S[name]
         lv = _column_levels(col.dropna(), levels.get(name)) if col.notna().any() else ()
         _check_attribute_column(col, lv, name in levels)
-        codes = codes * len(lv) + pd.Categorical(col, categories=list(lv)).codes.astype(np.int64)
+        codes = (codes * len(lv)
+                 + pd.Categorical(col, categories=list(lv)).codes.astype(np.int64))
         all_levels.append(lv)
     d = int(np.prod([len(lv) for lv in all_levels], dtype=float))
     if d > MAX_GROUPS:
-        raise ValueError(f"The attributes define d={d} groups (> {MAX_GROUPS}); group tables that large are not supported. "
+        raise ValueError(f"The attributes define d={d} groups (> {MAX_GROUPS}); group "
+                         f"tables that large are not supported. "
                          "Use fewer attributes or coarser levels.")
-    names = tuple(sep.join(f"{a}={v}" for a, v in zip(S.columns, combo)) for combo in product(*all_levels))
-    return Groups(codes=codes, names=names, attributes=tuple(map(str, S.columns)), levels=tuple(all_levels))
+    names = tuple(sep.join(f"{a}={v}" for a, v in zip(S.columns, combo))
+                  for combo in product(*all_levels))
+    return Groups(codes=codes, names=names, attributes=tuple(map(str, S.columns)),
+                  levels=tuple(all_levels))
 
 # %% ../nbs/01_groups.ipynb #4a5e32aa
 def _groups_from_labels(arr) -> Groups:
-    "Groups whose names are the labels themselves (no `attr=` prefix); a Categorical keeps its unused categories."
-    if pd.isna(arr).any(): raise ValueError("`groups` has missing labels; every person needs a group.")
+    ("Groups whose names are the labels themselves (no `attr=` prefix); a Categorical "
+     "keeps its unused categories.")
+    if pd.isna(arr).any():
+        raise ValueError("`groups` has missing labels; every person needs a group.")
     cat = arr if isinstance(arr, pd.Categorical) else pd.Categorical(arr)
     return Groups(codes=cat.codes.astype(np.int64), names=tuple(map(str, cat.categories)),
                   attributes=("group",), levels=(tuple(cat.categories),))
@@ -123,15 +145,20 @@ def as_groups(
     n: int | None = None, # the number of people it must cover (None: not checked)
     name: str = "groups", # the argument's name, as error messages show it
 ) -> Groups:
-    "Coerce `groups` (a `Groups`, attribute DataFrame/dict, or 1-D labels) to `Groups`, checking it has `n` rows."
+    ("Coerce `groups` (a `Groups`, attribute DataFrame/dict, or 1-D labels) to "
+     "`Groups`, checking it has `n` rows.")
     if not isinstance(groups, Groups):
-        if isinstance(groups, (pd.DataFrame, pd.Series, dict)): groups = make_groups(groups)
+        if isinstance(groups,
+                      (pd.DataFrame, pd.Series, dict)): groups = make_groups(groups)
         elif isinstance(groups, pd.Categorical): groups = _groups_from_labels(groups)
         else:
-            arr = np.asarray(groups, dtype=object) if not isinstance(groups, (str, bytes)) else None
+            arr = (np.asarray(groups, dtype=object)
+                   if not isinstance(groups, (str, bytes)) else None)
             if arr is None or arr.ndim != 1:
-                raise TypeError(f"`{name}` must be a Groups, a DataFrame of attribute columns or 1-D group labels.")
+                raise TypeError(f"`{name}` must be a Groups, a DataFrame of attribute "
+                                f"columns or 1-D group labels.")
             groups = _groups_from_labels(arr)
     if n is not None and groups.n != n:
-        raise ValueError(f"`{name}` describes {groups.n} people but the costs have {n}; they must be the same people in the same order.")
+        raise ValueError(f"`{name}` describes {groups.n} people but the costs have {n}; "
+                         f"they must be the same people in the same order.")
     return groups

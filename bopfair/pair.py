@@ -11,7 +11,8 @@ import pandas as pd
 from fastcore.basics import patch
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import (HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+from sklearn.ensemble import (HistGradientBoostingClassifier,
+                              HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -29,11 +30,13 @@ __all__ = ['HP_INPUTS', 'MAX_LEVELS', 'FittedPair', 'positive_label', 'fit_pair'
            'split_audit_data']
 
 # %% ../nbs/04_pair.ipynb #a4fe4874
-_TARGET = "__y__"   # the target's column in FittedPair.train / .audit (reserved: no input may be named so)
+# the target's column in FittedPair.train / .audit (reserved: no input may be named so)
+_TARGET = "__y__"
 
 @dataclass
 class FittedPair:
-    "A generic model h0 and a personalized model hp, with the rows they were trained on and the audit rows."
+    ("A generic model h0 and a personalized model hp, with the rows they were trained "
+     "on and the audit rows.")
     h0: Pipeline
     hp: Pipeline
     task: str
@@ -41,8 +44,10 @@ class FittedPair:
     attributes: list
     train: pd.DataFrame      # features, attributes and the target column `__y__`
     audit: pd.DataFrame
-    classes: list | None = None   # classification: the label each target code 0, 1, ... stands for
-    train_is_audit: bool = False  # True when no training rows were given (pair_from_models): train is the audit rows
+    # classification: the label each target code 0, 1, ... stands for
+    classes: list | None = None
+    # True when no training rows were given (pair_from_models): train is the audit rows
+    train_is_audit: bool = False
 
     @property
     def y_audit(self) -> np.ndarray:
@@ -55,13 +60,17 @@ class FittedPair:
 
 # %% ../nbs/04_pair.ipynb #ba402dff
 def _feature_encoder(X: pd.DataFrame) -> list:
-    "ColumnTransformer steps for features: median-impute numbers, mode-impute and one-hot the rest."
-    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])]
+    ("ColumnTransformer steps for features: median-impute "
+     "numbers, mode-impute and one-hot the rest.")
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
+               or pd.api.types.is_bool_dtype(X[c])]
     other = [c for c in X.columns if c not in numeric]
-    steps = [("num", SimpleImputer(strategy="median", keep_empty_features=True), numeric)] if numeric else []
+    steps = ([("num", SimpleImputer(strategy="median", keep_empty_features=True),
+               numeric)] if numeric else [])
     if other:
         steps.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                                           OneHotEncoder(handle_unknown="ignore", sparse_output=False)), other))
+                                           OneHotEncoder(handle_unknown="ignore",
+                                                         sparse_output=False)), other))
     return steps
 
 def _free_name(name: str, taken) -> str:
@@ -69,202 +78,277 @@ def _free_name(name: str, taken) -> str:
     return name if name not in set(taken) else f"bopfair_{name}"
 
 def _model_pipeline(estimator, steps: list) -> Pipeline:
-    "Preprocess with `steps` (other columns dropped), then a fresh clone of `estimator` (a Pipeline's steps spliced in)."
+    ("Preprocess with `steps` (other columns dropped), then a fresh clone of "
+     "`estimator` (a Pipeline's steps spliced in).")
     pre = ColumnTransformer(steps, remainder="drop", verbose_feature_names_out=False)
-    if isinstance(estimator, Pipeline):         # its steps after the encoder: explanations reach its last step
+    # its steps after the encoder: explanations reach its last step
+    if isinstance(estimator, Pipeline):
         own = clone(estimator).steps
         return Pipeline([(_free_name("features", [n for n, _ in own]), pre), *own])
     return Pipeline([("features", pre), ("model", clone(estimator))])
 
 # %% ../nbs/04_pair.ipynb #7f8048f2
 def _is_classifier(model) -> bool:
-    "True for a scikit-learn classifier (or a Pipeline ending in one), from its estimator type."
+    ("True for a scikit-learn classifier (or a "
+     "Pipeline ending in one), from its estimator type.")
     try: return is_classifier(model)
     except Exception: return getattr(model, "_estimator_type", None) == "classifier"
 
 def _has_proba(model) -> bool: return callable(getattr(model, "predict_proba", None))
 
 def _check_estimator(estimator, task: str, proba: bool = False):
-    "fit and predict, and for classification predict_proba; a classifier's labels do when `proba` is False."
-    need = ["fit", "predict"] + (["predict_proba"] if task == "classification" and (proba or not _is_classifier(estimator)) else [])
+    ("fit and predict, and for classification predict_proba; a classifier's labels do "
+     "when `proba` is False.")
+    need = (["fit", "predict"] + (["predict_proba"] if task == "classification"
+                                  and (proba or not _is_classifier(estimator)) else []))
     missing = [m for m in need if not callable(getattr(estimator, m, None))]
     if missing:
-        raise TypeError(f"`estimator` ({type(estimator).__name__}) lacks {missing}; pass a scikit-learn-style "
+        raise TypeError(f"`estimator` ({type(estimator).__name__}) lacks {missing}; "
+                        f"pass a scikit-learn-style "
                         f"{'classifier with predict_proba' if task == 'classification' else 'regressor'}.")
 
 def _check_frames(X, S, y):
     "X and S are DataFrames with distinct column names and as many rows as y."
     for name, v in (("X", X), ("S", S)):
         if not isinstance(v, pd.DataFrame):
-            raise TypeError(f"`{name}` must be a pandas DataFrame with named columns, got {type(v).__name__}.")
+            raise TypeError(f"`{name}` must be a pandas DataFrame with named columns, "
+                            f"got {type(v).__name__}.")
     if _TARGET in X.columns or _TARGET in S.columns:
-        raise ValueError(f"A column is named {_TARGET!r}, which bopfair uses for the target; rename it.")
+        raise ValueError(f"A column is named {_TARGET!r}, which "
+                         f"bopfair uses for the target; rename it.")
     overlap = set(X.columns) & set(S.columns)
-    if overlap: raise ValueError(f"Columns {sorted(overlap)} are in both `X` and `S`; an attribute must not also be a feature of h0.")
+    if overlap:
+        raise ValueError(f"Columns {sorted(overlap)} are in both `X` and `S`; an "
+                         f"attribute must not also be a feature of h0.")
     check_same_length(X=X, S=S, y=y)
-    inf = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
+    inf = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
+           and not pd.api.types.is_bool_dtype(X[c])
            and np.isinf(X[c].to_numpy(dtype=float)).any()]
-    if inf: raise ValueError(f"Feature column(s) {inf} hold inf; replace it by a number, or by NaN (missing values are imputed).")
+    if inf:
+        raise ValueError(f"Feature column(s) {inf} hold inf; replace it by a number, or "
+                         f"by NaN (missing values are imputed).")
     for what, F in (("Feature", X), ("Attribute", S)):
         for c in F.columns[F.dtypes == object]:
             kinds = sorted({type(v).__name__ for v in F[c].dropna()})
-            if len(kinds) > 1:   # e.g. 1 and '1': two levels that print the same, and encoders refuse them
-                raise ValueError(f"{what} column {c!r} mixes value types {kinds}; convert it to one type "
+            # e.g. 1 and '1': two levels that print the same, and encoders refuse them
+            if len(kinds) > 1:
+                raise ValueError(f"{what} column {c!r} mixes value types {kinds}; "
+                                 f"convert it to one type "
                                  "(e.g. all text) first.")
 
 def _check_target_values(y, what: str):
-    "A numeric target must be finite, and small enough that squared errors are (|y| < 1e150)."
+    ("A numeric target must be finite, and small "
+     "enough that squared errors are (|y| < 1e150).")
     v = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce")
     if pd.api.types.is_numeric_dtype(pd.Series(np.asarray(y))) and len(v):
         bad = ~np.isfinite(v.to_numpy(dtype=float))
-        if bad.any(): raise ValueError(f"{what} has {int(bad.sum())} missing or infinite value(s); drop those rows first.")
+        if bad.any():
+            raise ValueError(f"{what} has {int(bad.sum())} missing or infinite "
+                             f"value(s); drop those rows first.")
         if np.abs(v).max() >= 1e150:
-            raise ValueError(f"{what} has values up to {np.abs(v).max():.3g}, so squared errors overflow; rescale it "
+            raise ValueError(f"{what} has values up to {np.abs(v).max():.3g}, so "
+                             f"squared errors overflow; rescale it "
                              "(e.g. divide by a power of 10).")
 
 # %% ../nbs/04_pair.ipynb #de23a208
 def _as_frame(v, name: str, prefix: str) -> tuple:
-    "(DataFrame, has an index): a DataFrame as is, a Series as one column, a dict of columns, an array's columns named prefix0, prefix1, ..."
+    ("(DataFrame, has an index): a DataFrame as is, a Series as one column, a dict of "
+     "columns, an array's columns named prefix0, prefix1, ...")
     if isinstance(v, pd.DataFrame): return v, True
-    if isinstance(v, pd.Series): return v.to_frame(v.name if v.name is not None else f"{prefix}0"), True
+    if isinstance(v, pd.Series):
+        return v.to_frame(v.name if v.name is not None else f"{prefix}0"), True
     if isinstance(v, dict):
-        if not v: raise ValueError(f"`{name}` is an empty dict; give it at least one column.")
+        if not v:
+            raise ValueError(f"`{name}` is an empty dict; give it at least one column.")
         return pd.DataFrame(v), any(isinstance(c, pd.Series) for c in v.values())
     if v is None or isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
-        raise TypeError(f"`{name}` must be a DataFrame, a Series, a dict of columns or an array, got {type(v).__name__}.")
+        raise TypeError(f"`{name}` must be a DataFrame, a Series, a dict of columns or "
+                        f"an array, got {type(v).__name__}.")
     a = np.asarray(v)
     if a.ndim == 1: a = a[:, None]
-    if a.ndim != 2: raise ValueError(f"`{name}` must be 2-D (rows, columns), got an array of shape {a.shape}.")
+    if a.ndim != 2:
+        raise ValueError(f"`{name}` must be 2-D (rows, columns), "
+                         f"got an array of shape {a.shape}.")
     return pd.DataFrame(a, columns=[f"{prefix}{j}" for j in range(a.shape[1])]), False
 
 def _as_series(v, name: str) -> tuple:
     "(Series, has an index): a Series or one-column DataFrame as is, else a 1-D array."
     if isinstance(v, pd.DataFrame):
-        if v.shape[1] != 1: raise ValueError(f"`{name}` has {v.shape[1]} columns; pass one column (a Series).")
+        if v.shape[1] != 1:
+            raise ValueError(f"`{name}` has {v.shape[1]} columns; "
+                             f"pass one column (a Series).")
         return v.iloc[:, 0], True
     if isinstance(v, pd.Series): return v, True
     if v is None or isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
-        raise TypeError(f"`{name}` must be a Series or a 1-D array, got {type(v).__name__}.")
+        raise TypeError(f"`{name}` must be a Series or a "
+                        f"1-D array, got {type(v).__name__}.")
     a = np.asarray(v)
-    if a.ndim != 1: raise ValueError(f"`{name}` must be 1-D (one value per row), got shape {a.shape}.")
+    if a.ndim != 1:
+        raise ValueError(f"`{name}` must be 1-D (one value "
+                         f"per row), got shape {a.shape}.")
     return pd.Series(a), False
 
 def _first_difference(a: pd.Index, b: pd.Index):
-    "The first label of `a` not in `b`, else the first of `b` not in `a` (None if the sets agree)."
+    ("The first label of `a` not in `b`, else the "
+     "first of `b` not in `a` (None if the sets agree).")
     sb, sa = set(b), set(a)
     return next((l for l in a if l not in sb), next((l for l in b if l not in sa), None))
 
 def _align(**inputs) -> dict:
-    "Inputs as {name: (pandas object, has an index)} on one row order: labelled ones matched by index label, bare arrays by position."
+    ("Inputs as {name: (pandas object, has an index)} on one row order: labelled ones "
+     "matched by index label, bare arrays by position.")
     check_same_length(**{k: v for k, (v, _) in inputs.items()})
     named = [(k, v.index) for k, (v, has) in inputs.items() if has]
-    ref_name, ref = named[0] if named else (None, pd.RangeIndex(len(next(iter(inputs.values()))[0])))
+    ref_name, ref = (named[0] if named
+                     else (None, pd.RangeIndex(len(next(iter(inputs.values()))[0]))))
     out = {}
     for k, (v, has) in inputs.items():
         if not has: v = v.set_axis(ref)
         elif not v.index.equals(ref):
             first = _first_difference(ref, v.index)
             if first is not None:
-                raise ValueError(f"`{k}` and `{ref_name}` carry different row labels (e.g. {first!r} is in one "
-                                 "only); rows are matched by index label, never by position: pass the same "
-                                 "rows, or .reset_index(drop=True) on each if they are in the same order.")
+                raise ValueError(f"`{k}` and `{ref_name}` carry different row labels "
+                                 f"(e.g. {first!r} is in one "
+                                 "only); rows are matched by index label, never by "
+                                 "position: pass the same "
+                                 "rows, or .reset_index(drop=True) on "
+                                 "each if they are in the same order.")
             if not (ref.is_unique and v.index.is_unique):
-                raise ValueError(f"`{k}` and `{ref_name}` order repeated row labels differently, so rows cannot "
-                                 "be matched; .reset_index(drop=True) on each if they are in the same order.")
-            v = v.loc[ref]                           # the same labels in another order: X's order
+                raise ValueError(f"`{k}` and `{ref_name}` order repeated row labels "
+                                 f"differently, so rows cannot "
+                                 "be matched; .reset_index(drop=True) on each if they "
+                                 "are in the same order.")
+            # the same labels in another order: X's order
+            v = v.loc[ref]
         out[k] = v
     return out
 
 def _inputs(X, S, y, **series) -> tuple:
-    "X, S (DataFrames), y (Series) and more per-row `series` (None stays None) as users pass them, on one row order, checked."
+    ("X, S (DataFrames), y (Series) and more per-row `series` (None stays None) as "
+     "users pass them, on one row order, checked.")
     extra = {k: _as_series(v, k) for k, v in series.items() if v is not None}
-    a = _align(X=_as_frame(X, "X", "x"), S=_as_frame(S, "S", "s"), y=_as_series(y, "y"), **extra)
+    a = _align(X=_as_frame(X, "X", "x"), S=_as_frame(S, "S", "s"),
+               y=_as_series(y, "y"), **extra)
     _check_frames(a["X"], a["S"], a["y"])
     return (a["X"], a["S"], a["y"], *(a.get(k) for k in series))
 
 
 # %% ../nbs/04_pair.ipynb #8ae8b835
-def positive_label(y: pd.Series, # a two-valued classification target
-                   positive=None, # the positive class, or None: the larger value (by value, not text)
-                  ):
-    "The positive class of a binary target: `positive` (matched as given or as text), else the larger value."
+def positive_label(
+    y: pd.Series, # a two-valued classification target
+    positive=None, # the positive class, or None: the larger value (by value, not text)
+):
+    ("The positive class of a binary target: `positive` (matched as given or as text), "
+     "else the larger value.")
     numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
     values = sorted(y.dropna().unique().tolist(), key=None if numeric else str)
     if positive is None: return values[-1] if values else None
     match = [v for v in values if v == positive or str(v) == str(positive)]
-    if not match: raise ValueError(f"`positive`={positive!r} is not a value of the target ({values}).")
+    if not match:
+        raise ValueError(f"`positive`={positive!r} is not "
+                         f"a value of the target ({values}).")
     return match[0]
 
 # %% ../nbs/04_pair.ipynb #4907e856
 def _seed(random_state, name: str = "random_state") -> int:
-    "An int seed as `check_random_state` reads `random_state`: an int is itself, None numpy's global RandomState, a RandomState or Generator a draw from it."
+    ("An int seed as `check_random_state` reads `random_state`: an int is itself, None "
+     "numpy's global RandomState, a RandomState or Generator a draw from it.")
     if isinstance(random_state, (bool, np.bool_)): pass
     elif isinstance(random_state, numbers.Integral):
         if 0 <= random_state < 2**32: return int(random_state)
-    elif isinstance(random_state, np.random.Generator): return int(random_state.integers(2**32))
+    elif isinstance(random_state,
+                    np.random.Generator): return int(random_state.integers(2**32))
     elif random_state is None or isinstance(random_state, np.random.RandomState):
         return int(check_random_state(random_state).randint(2**32, dtype=np.int64))
-    raise ValueError(f"`{name}` must be an int seed in [0, 2**32), None or a numpy Generator/RandomState, "
+    raise ValueError(f"`{name}` must be an int seed in [0, 2**32), None or a numpy "
+                     f"Generator/RandomState, "
                      f"got {random_state!r}; e.g. random_state=0.")
 
 def _encode_target(y, task: str, positive=None, classes=None) -> tuple:
-    "(target as the models learn it, classes): 0/1 with the positive class as 1, indices 0..k-1 into `classes` (default: sorted), or floats."
+    ("(target as the models learn it, classes): 0/1 with the positive class as 1, "
+     "indices 0..k-1 into `classes` (default: sorted), or floats.")
     y = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
-    if y.isna().any(): raise ValueError(f"`y` has {int(y.isna().sum())} missing value(s); drop those rows first.")
+    if y.isna().any():
+        raise ValueError(f"`y` has {int(y.isna().sum())} missing "
+                         f"value(s); drop those rows first.")
     if task == "regression":
-        if positive is not None: raise ValueError("`positive` is for a two-label classification target; drop it.")
+        if positive is not None:
+            raise ValueError("`positive` is for a two-label "
+                             "classification target; drop it.")
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            raise ValueError(f"task='regression' needs a numeric target; `y` has dtype {y.dtype} "
-                             f"(values like {y.iloc[:3].tolist()}); use task='classification' for labels.")
+            raise ValueError(f"task='regression' needs a numeric "
+                             f"target; `y` has dtype {y.dtype} "
+                             f"(values like {y.iloc[:3].tolist()}); use "
+                             f"task='classification' for labels.")
         _check_target_values(y, "`y`")
         return y.to_numpy(dtype=float), None
     kinds = sorted({type(v).__name__ for v in y}) if y.dtype == object else []
-    if len(kinds) > 1: raise ValueError(f"`y` mixes value types {kinds}; convert it to one type (e.g. all text) first.")
+    if len(kinds) > 1:
+        raise ValueError(f"`y` mixes value types {kinds}; convert "
+                         f"it to one type (e.g. all text) first.")
     kind = type_of_target(y.to_numpy())
     if kind not in ("binary", "multiclass"):
-        raise ValueError(f"task='classification' needs class labels, but `y` looks {kind} (values like "
-                         f"{y.iloc[:3].tolist()}); use task='regression' for a numeric target.")
+        raise ValueError(f"task='classification' needs class labels, but `y` looks "
+                         f"{kind} (values like "
+                         f"{y.iloc[:3].tolist()}); use "
+                         f"task='regression' for a numeric target.")
     given = classes is not None
     if not given:
         numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
         classes = sorted(y.unique().tolist(), key=None if numeric else str)
     classes = list(classes)
     unknown = [v for v in y.unique() if v not in set(classes)]
-    if unknown: raise ValueError(f"`y` has label(s) {unknown[:5]} the models do not know (their classes_: {classes}).")
+    if unknown:
+        raise ValueError(f"`y` has label(s) {unknown[:5]} the models do not know (their "
+                         f"classes_: {classes}).")
     if len(classes) < 2:
-        raise ValueError(f"`y` has one class only ({classes[0]!r}); a classification audit needs two or more.")
+        raise ValueError(f"`y` has one class only ({classes[0]!r}); a classification "
+                         f"audit needs two or more.")
     if len(classes) > 2 and positive is not None:
-        raise ValueError(f"`positive` is for a two-label target; `y` has {len(classes)} classes, so drop it.")
+        raise ValueError(f"`positive` is for a two-label target; `y` has {len(classes)} "
+                         f"classes, so drop it.")
     if len(classes) == 2:
         pos = positive_label(pd.Series(classes), positive)
         if pos != classes[1] and given:
-            raise ValueError(f"`positive`={positive!r}, but the models' second class (the column of P(y=1) in "
-                             f"predict_proba) is {classes[1]!r}; drop `positive` (0-1 and log loss do not depend on it).")
+            raise ValueError(f"`positive`={positive!r}, but the models' second class "
+                             f"(the column of P(y=1) in "
+                             f"predict_proba) is {classes[1]!r}; drop `positive` (0-1 "
+                             f"and log loss do not depend on it).")
         if pos != classes[1]: classes = classes[::-1]
-        if pd.api.types.is_numeric_dtype(y) and classes == [0, 1]: return y.to_numpy(), classes
+        if pd.api.types.is_numeric_dtype(y) and classes == [0, 1]:
+            return y.to_numpy(), classes
         return (y == classes[1]).to_numpy().astype(int), classes
     index = {c: i for i, c in enumerate(classes)}
     return y.map(index).to_numpy(dtype=np.int64), classes
 
 # %% ../nbs/04_pair.ipynb #2f1cb2ab
-def _split_rows(y, task: str = "classification", audit_size: float = 0.3, random_state: int = 0) -> tuple:
-    "(train rows, audit rows) as positions, stratified by class for classification: the split `fit_pair` makes, known before fitting."
-    if isinstance(audit_size, bool) or not isinstance(audit_size, (int, float)) or not 0 < audit_size < 1:
-        raise ValueError(f"`audit_size` must be a fraction in (0, 1), got {audit_size!r}; e.g. audit_size=0.3.")
+def _split_rows(y, task: str = "classification", audit_size: float = 0.3,
+                random_state: int = 0) -> tuple:
+    ("(train rows, audit rows) as positions, stratified by class for classification: "
+     "the split `fit_pair` makes, known before fitting.")
+    if isinstance(audit_size, bool) or not isinstance(audit_size,
+                                                      (int, float)) or not 0 < audit_size < 1:
+        raise ValueError(f"`audit_size` must be a fraction in (0, 1), got "
+                         f"{audit_size!r}; e.g. audit_size=0.3.")
     random_state = _seed(random_state)
     y = np.asarray(y); n = len(y)
     n_audit = int(np.ceil(audit_size * n))
     if n_audit < 2 or n - n_audit < 2:
-        raise ValueError(f"{n} rows split at audit_size={audit_size} leave {n_audit} audit and {n - n_audit} "
-                         "training rows; an audit needs at least 2 of each: pass more rows.")
+        raise ValueError(f"{n} rows split at audit_size={audit_size} leave {n_audit} "
+                         f"audit and {n - n_audit} "
+                         "training rows; an audit needs at "
+                         "least 2 of each: pass more rows.")
     strat = None
     if task == "classification":
         values, counts = np.unique(y, return_counts=True)
         if counts.min() < 2:
-            raise ValueError(f"The target's class {values[counts.argmin()].item()!r} has only {counts.min()} row; the split "
-                             "keeps each class in both parts, so each needs at least 2 rows.")
+            raise ValueError(f"The target's class {values[counts.argmin()].item()!r} "
+                             f"has only {counts.min()} row; the split "
+                             "keeps each class in both parts, "
+                             "so each needs at least 2 rows.")
         strat = y
-    return tuple(train_test_split(np.arange(n), test_size=audit_size, random_state=random_state, stratify=strat))
+    return tuple(train_test_split(np.arange(n), test_size=audit_size,
+                                  random_state=random_state, stratify=strat))
 
 # %% ../nbs/04_pair.ipynb #d033cde0
 def fit_pair(
@@ -274,12 +358,16 @@ def fit_pair(
     y, # target: two or more labels (any type) or numbers; pandas inputs are matched by index label
     *,
     task: str = "classification", # 'classification' or 'regression'
-    audit_size: float = 0.3, # fraction of the rows kept for the audit (stratified by class for classification)
-    random_state=0, # int seed, None (numpy's global RandomState) or a numpy Generator/RandomState
+    # fraction of the rows kept for the audit (stratified by class for classification)
+    audit_size: float = 0.3,
+    # int seed, None (numpy's global RandomState) or a numpy Generator/RandomState
+    random_state=0,
     positive=None, # the positive class of a two-label target (default: the larger value, see positive_label)
 ) -> FittedPair:
-    "Clone `estimator` into h0 (sees X) and hp (sees X and S), fit both on one training split, keep the rest for auditing."
-    check_choice(task, "task", PREDICTION_COSTS)    # the tasks are those with prediction costs
+    ("Clone `estimator` into h0 (sees X) and hp (sees X and S), fit both on one "
+     "training split, keep the rest for auditing.")
+    # the tasks are those with prediction costs
+    check_choice(task, "task", PREDICTION_COSTS)
     _check_estimator(estimator, task)
     X, S, y = _inputs(X, S, y)
     target, classes = _encode_target(y, task, positive)
@@ -289,58 +377,74 @@ def fit_pair(
     rows = _split_rows(target, task, audit_size, seed)
     train, audit = data.iloc[rows[0]], data.iloc[rows[1]]
     fx = _feature_encoder(X)
-    attr = ("attr", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(S.columns))
+    attr = ("attr", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+            list(S.columns))
     h0, hp = _model_pipeline(estimator, fx), _model_pipeline(estimator, fx + [attr])
     h0.fit(train, train[_TARGET]); hp.fit(train, train[_TARGET])
-    return FittedPair(h0=h0, hp=hp, task=task, features=list(X.columns), attributes=list(S.columns),
+    return FittedPair(h0=h0, hp=hp, task=task, features=list(X.columns),
+                      attributes=list(S.columns),
                       train=train, audit=audit, classes=classes)
 
 # %% ../nbs/04_pair.ipynb #75d54204
 def _model_output(model, X, task: str) -> np.ndarray:
-    "What a cost is computed from: P(y=1) for two classes, the (n, k) probability matrix for k > 2, a predict-only classifier's class index; the value for regression."
+    ("What a cost is computed from: P(y=1) for two classes, the (n, k) probability "
+     "matrix for k > 2, a predict-only classifier's "
+     "class index; the value for regression.")
     if task != "classification": return model.predict(X)
     if _has_proba(model):
         P = np.asarray(model.predict_proba(X))
         return P[:, 1] if P.shape[1] == 2 else P
     pred, classes = np.asarray(model.predict(X)), getattr(model, "classes_", None)
-    return (pred if classes is None else pd.Index(list(classes)).get_indexer(pred)).astype(float)
+    return (pred if classes is None
+            else pd.Index(list(classes)).get_indexer(pred)).astype(float)
 
 @patch
 def predictions(self: FittedPair, data: pd.DataFrame | None = None) -> tuple:
-    "Predictions of (h0, hp) on `data` (default: the audit split): P(y=1) (the (n, k) matrix for k > 2 classes), values for regression."
+    ("Predictions of (h0, hp) on `data` (default: the audit split): P(y=1) (the (n, k) "
+     "matrix for k > 2 classes), values for regression.")
     data = self.audit if data is None else data
-    return _model_output(self.h0, data, self.task), _model_output(self.hp, data, self.task)
+    return _model_output(self.h0, data, self.task), _model_output(self.hp,
+                                                                  data, self.task)
 
 # %% ../nbs/04_pair.ipynb #67f4b0d2
 @patch
 def prediction_costs(self: FittedPair, cost: str | None = None) -> tuple:
-    "Per-person costs of (h0, hp) on the audit split; 0-1 loss / squared error by default."
-    p0, pp = self.predictions()      # prediction_cost applies the label rule to a cost of labels
-    return (prediction_cost(self.y_audit, p0, self.task, cost), prediction_cost(self.y_audit, pp, self.task, cost))
+    ("Per-person costs of (h0, hp) on the audit "
+     "split; 0-1 loss / squared error by default.")
+    # prediction_cost applies the label rule to a cost of labels
+    p0, pp = self.predictions()
+    return (prediction_cost(self.y_audit, p0, self.task, cost),
+            prediction_cost(self.y_audit, pp, self.task, cost))
 
 # %% ../nbs/04_pair.ipynb #6e45f143
 @patch
 def groups(self: FittedPair):
-    "The audit split's groups, with every level seen in the whole data (a level only in training is an empty group)."
-    full = make_groups(pd.concat([self.train[self.attributes], self.audit[self.attributes]]))
+    ("The audit split's groups, with every level seen in the whole data (a level only "
+     "in training is an empty group).")
+    full = make_groups(pd.concat([self.train[self.attributes],
+                                  self.audit[self.attributes]]))
     return make_groups(self.S_audit, levels=dict(zip(full.attributes, full.levels)))
 
 # %% ../nbs/04_pair.ipynb #f77f4349
 HP_INPUTS = ("append", "onehot")
 
 class _FittedElsewhere:
-    "A model that is not a scikit-learn estimator, as a Pipeline's last step: predict (predict_proba, classes_, ...) passed through; never refitted."
+    ("A model that is not a scikit-learn estimator, as a Pipeline's last step: predict "
+     "(predict_proba, classes_, ...) passed through; never refitted.")
     def __init__(self, model): self.model = model
     def fit(self, *args, **kwargs):
-        raise TypeError("bopfair audits a model fitted elsewhere as it is; it does not refit it.")
+        raise TypeError("bopfair audits a model fitted elsewhere "
+                        "as it is; it does not refit it.")
     def predict(self, X): return self.model.predict(X)
-    def __getattr__(self, name):       # predict_proba, classes_, feature_names_in_, ... when the model has them
+    # predict_proba, classes_, feature_names_in_, ... when the model has them
+    def __getattr__(self, name):
         if name.startswith("__") or name == "model": raise AttributeError(name)
         return getattr(self.model, name)
     def __sklearn_is_fitted__(self): return True
 
 def _used_columns(model, names: list) -> list:
-    "The columns a Pipeline fitted on a DataFrame reads: those its first ColumnTransformer selects (remainder dropped), else all."
+    ("The columns a Pipeline fitted on a DataFrame reads: those its first "
+     "ColumnTransformer selects (remainder dropped), else all.")
     ct = model.steps[0][1] if isinstance(model, Pipeline) else None
     if not isinstance(ct, ColumnTransformer): return names
     used = set()
@@ -348,53 +452,72 @@ def _used_columns(model, names: list) -> list:
         if isinstance(trans, str) and trans == "drop": continue
         if nm == "remainder": return names
         cols = [cols] if isinstance(cols, (str, numbers.Integral)) else cols
-        sel = np.asarray(ct.feature_names_in_, dtype=object)[cols] if not all(isinstance(c, str) for c in cols) else cols
+        sel = (np.asarray(ct.feature_names_in_, dtype=object)[cols]
+               if not all(isinstance(c, str) for c in cols) else cols)
         used |= {str(c) for c in sel}
     return [c for c in names if c in used]
 
 def _model_columns(model, columns: list, frame: list, name: str) -> list:
-    "The columns to hand a model fitted elsewhere: its feature_names_in_ (each in `frame`, those it reads in `columns`), or `columns` (checked against n_features_in_)."
+    ("The columns to hand a model fitted elsewhere: its feature_names_in_ (each in "
+     "`frame`, those it reads in `columns`), or "
+     "`columns` (checked against n_features_in_).")
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         names = [str(c) for c in names]
-        missing = [c for c in names if c not in (frame if isinstance(model, Pipeline) else columns)]
-        if missing: raise ValueError(f"`{name}` was fitted on column(s) {missing} that its input here lacks "
-                                     f"(it has {columns}); pass the audit rows with the columns it was fitted on.")
+        missing = [c for c in names
+                   if c not in (frame if isinstance(model, Pipeline) else columns)]
+        if missing: raise ValueError(f"`{name}` was fitted on column(s) {missing} that "
+                                     f"its input here lacks "
+                                     f"(it has {columns}); pass the audit rows with the "
+                                     f"columns it was fitted on.")
         extra = [c for c in _used_columns(model, names) if c not in columns]
-        if extra: raise ValueError(f"`{name}` reads column(s) {extra}, which are not among its inputs {columns}; "
+        if extra: raise ValueError(f"`{name}` reads column(s) {extra}, which are not "
+                                   f"among its inputs {columns}; "
                                    "h0 must not see the attributes (nor the target).")
         return names
     n = getattr(model, "n_features_in_", None)
     if n is not None and n != len(columns):
-        raise ValueError(f"`{name}` was fitted on {n} columns but its input here has {len(columns)} ({columns}); "
-                         "pass X (and S, see hp_input) with the columns it was fitted on, in that order.")
+        raise ValueError(f"`{name}` was fitted on {n} columns but its input here has "
+                         f"{len(columns)} ({columns}); "
+                         "pass X (and S, see hp_input) with the "
+                         "columns it was fitted on, in that order.")
     return list(columns)
 
 def _adapted(model, front, name: str) -> Pipeline:
-    "`model` behind the fitted step `front` that builds its input from the audit frame; a Pipeline's own steps spliced in."
+    ("`model` behind the fitted step `front` that builds its input from the audit "
+     "frame; a Pipeline's own steps spliced in.")
     if isinstance(model, Pipeline):
-        return Pipeline([(_free_name("input", [n for n, _ in model.steps]), front), *model.steps])
-    return Pipeline([("input", front), ("model", model if isinstance(model, BaseEstimator) else _FittedElsewhere(model))])
+        return Pipeline([(_free_name("input", [n for n, _ in model.steps]),
+                          front), *model.steps])
+    return Pipeline([("input", front), ("model", model if isinstance(model, BaseEstimator)
+                                        else _FittedElsewhere(model))])
 
 def _classes_of(h0, hp) -> list | None:
-    "The classes_ both models share (None if neither has them); a ValueError if they differ."
+    ("The classes_ both models share (None if "
+     "neither has them); a ValueError if they differ.")
     c0, cp = getattr(h0, "classes_", None), getattr(hp, "classes_", None)
     if c0 is None and cp is None: return None
     if c0 is None or cp is None or list(c0) != list(cp):
-        raise ValueError(f"`h0` and `hp` have different classes_ ({None if c0 is None else list(c0)} and "
-                         f"{None if cp is None else list(cp)}); audit two models of the same target.")
+        raise ValueError(f"`h0` and `hp` have different classes_ "
+                         f"({None if c0 is None else list(c0)} and "
+                         f"{None if cp is None else list(cp)}); "
+                         f"audit two models of the same target.")
     return list(c0)
 
 def _check_fitted_model(model, name: str, task: str):
     if not callable(getattr(model, "predict", None)):
-        raise TypeError(f"`{name}` ({type(model).__name__}) has no predict method; pass a fitted model.")
-    if task == "classification" and not (_has_proba(model) or getattr(model, "classes_", None) is not None):
-        raise TypeError(f"`{name}` ({type(model).__name__}) has neither predict_proba nor classes_; a classifier "
+        raise TypeError(f"`{name}` ({type(model).__name__}) has "
+                        f"no predict method; pass a fitted model.")
+    if task == "classification" and not (_has_proba(model)
+                                         or getattr(model, "classes_", None) is not None):
+        raise TypeError(f"`{name}` ({type(model).__name__}) has neither predict_proba "
+                        f"nor classes_; a classifier "
                         "needs one of them (or pass task='regression').")
 
 def pair_from_models(
     h0, # the generic model, fitted elsewhere: an estimator or Pipeline (on a DataFrame or a matrix), or any object with predict (and predict_proba)
-    hp, # the personalized model, fitted on h0's features and the attributes (see hp_input)
+    # the personalized model, fitted on h0's features and the attributes (see hp_input)
+    hp,
     X, # audit rows' features: a DataFrame, or an array (columns x0, x1, ...)
     S, # audit rows' attributes: a DataFrame, Series, dict or array (columns s0, s1, ...)
     y, # audit rows' target; pandas inputs are matched by index label
@@ -404,72 +527,100 @@ def pair_from_models(
     S_train=None, # the training rows' attributes
     y_train=None, # the training rows' target
     task: str | None = None, # 'classification', 'regression', or None: classification if h0 has predict_proba or classes_
-    positive=None, # for two classes: must be the models' second class (P(y=1) is its column), or None
+    # for two classes: must be the models' second class (P(y=1) is its column), or None
+    positive=None,
 ) -> FittedPair:
-    "A FittedPair from two models fitted anywhere: each gets a fitted first step that builds its input from the audit rows; nothing is refitted."
-    if task is None: task = "classification" if (_has_proba(h0) or hasattr(h0, "classes_")) else "regression"
+    ("A FittedPair from two models fitted anywhere: each gets a fitted first step that "
+     "builds its input from the audit rows; nothing is refitted.")
+    if task is None:
+        task = ("classification" if (_has_proba(h0) or hasattr(h0, "classes_"))
+                else "regression")
     check_choice(task, "task", PREDICTION_COSTS)
     _check_fitted_model(h0, "h0", task); _check_fitted_model(hp, "hp", task)
     if not (callable(hp_input) or (isinstance(hp_input, str) and hp_input in HP_INPUTS)):
-        raise ValueError(f"`hp_input` must be one of {list(HP_INPUTS)} or a callable f(X, S) building hp's input, "
+        raise ValueError(f"`hp_input` must be one of {list(HP_INPUTS)} or a callable "
+                         f"f(X, S) building hp's input, "
                          f"got {hp_input!r}.")
     X, S, y = _inputs(X, S, y)
     given = [v is not None for v in (X_train, S_train, y_train)]
     if any(given) and not all(given):
-        raise TypeError("Pass all of `X_train`, `S_train` and `y_train`, or none (then the audit rows stand in).")
+        raise TypeError("Pass all of `X_train`, `S_train` and `y_train`, or none (then "
+                        "the audit rows stand in).")
     Xt, St, yt = _inputs(X_train, S_train, y_train) if all(given) else (X, S, y)
     if list(Xt.columns) != list(X.columns) or list(St.columns) != list(S.columns):
-        raise ValueError("`X_train`/`S_train` must have the columns of `X`/`S` in the same order.")
+        raise ValueError("`X_train`/`S_train` must have the "
+                         "columns of `X`/`S` in the same order.")
     classes = _classes_of(h0, hp) if task == "classification" else None
     target, classes = _encode_target(y, task, positive, classes)
     if all(given): target_t = _encode_target(yt, task, positive, classes)[0]
     else: target_t = target
-    frame = lambda X_, S_, t: (pd.concat([X_.reset_index(drop=True), S_.reset_index(drop=True)], axis=1)
-                               .assign(**{_TARGET: t}).set_axis(X_.index))      # the rows keep their labels
+    frame = lambda X_, S_, t: (pd.concat([X_.reset_index(drop=True),
+                                          S_.reset_index(drop=True)], axis=1)
+                               # the rows keep their labels
+                               .assign(**{_TARGET: t}).set_axis(X_.index))
     audit, train = frame(X, S, target), frame(Xt, St, target_t)
     xs, ss = list(X.columns), list(S.columns)
     c0 = _model_columns(h0, xs, list(audit.columns), "h0")
-    front0 = ColumnTransformer([("x", "passthrough", c0)], verbose_feature_names_out=False)
+    front0 = ColumnTransformer([("x", "passthrough", c0)],
+                               verbose_feature_names_out=False)
     if hp_input == "append":
         cp = _model_columns(hp, xs + ss, list(audit.columns), "hp")
-        frontp = ColumnTransformer([("x", "passthrough", cp)], verbose_feature_names_out=False)
+        frontp = ColumnTransformer([("x", "passthrough", cp)],
+                                   verbose_feature_names_out=False)
     elif hp_input == "onehot":
         levels = [sorted(pd.concat([St[a], S[a]]).dropna().unique().tolist(),
-                         key=None if pd.api.types.is_numeric_dtype(S[a]) else str) for a in ss]
-        frontp = ColumnTransformer([("x", "passthrough", xs), ("s", OneHotEncoder(categories=levels,
-                                    handle_unknown="ignore", sparse_output=False), ss)], verbose_feature_names_out=False)
+                         key=None if pd.api.types.is_numeric_dtype(S[a])
+                         else str) for a in ss]
+        frontp = ColumnTransformer([("x", "passthrough", xs),
+                                    ("s", OneHotEncoder(categories=levels,
+                                    handle_unknown="ignore", sparse_output=False), ss)],
+                                   verbose_feature_names_out=False)
     else:
         built = hp_input(train[xs], train[ss])
-        names = list(map(str, built.columns)) if isinstance(built, pd.DataFrame) else [f"x{j}" for j in range(np.shape(built)[1])]
+        names = (list(map(str, built.columns)) if isinstance(built, pd.DataFrame)
+                 else [f"x{j}" for j in range(np.shape(built)[1])])
         frontp = FunctionTransformer(lambda F: hp_input(F[xs], F[ss]), validate=False,
-                                     feature_names_out=lambda self, names_in: np.asarray(names, dtype=object))
+                                     feature_names_out=lambda self,
+                                     names_in: np.asarray(names, dtype=object))
     for m, cols, name in ((h0, c0, "h0"), (hp, cp if hp_input == "append" else [], "hp")):
-        text = [c for c in cols if not (pd.api.types.is_numeric_dtype(audit[c]) or pd.api.types.is_bool_dtype(audit[c]))]
+        text = [c for c in cols if not (pd.api.types.is_numeric_dtype(audit[c])
+                                        or pd.api.types.is_bool_dtype(audit[c]))]
         if text and not isinstance(m, Pipeline):
-            raise ValueError(f"`{name}` is not a Pipeline, so it gets its columns as numbers, but {text} hold text; "
-                             "one-hot them (hp_input='onehot' for attributes) or hand over the model with its "
+            raise ValueError(f"`{name}` is not a Pipeline, so it gets its columns as "
+                             f"numbers, but {text} hold text; "
+                             "one-hot them (hp_input='onehot' for attributes) or hand "
+                             "over the model with its "
                              "encoder as a Pipeline.")
     for front, m in ((front0, h0), (frontp, hp)):
-        if getattr(m, "feature_names_in_", None) is not None: front.set_output(transform="pandas")
+        if getattr(m, "feature_names_in_", None) is not None:
+            front.set_output(transform="pandas")
         front.fit(train)
     if hp_input == "onehot" and getattr(hp, "feature_names_in_", None) is not None:
-        built, want = list(frontp.get_feature_names_out()), [str(c) for c in hp.feature_names_in_]
+        built, want = list(frontp.get_feature_names_out()), [
+            str(c) for c in hp.feature_names_in_]
         if built != want:
-            raise ValueError(f"hp_input='onehot' builds columns {built}, but `hp` was fitted on {want}; fit hp on "
-                             "pd.concat([X, pd.get_dummies(S)], axis=1), or pass hp_input as a callable.")
-    return FittedPair(h0=_adapted(h0, front0, "h0"), hp=_adapted(hp, frontp, "hp"), task=task, features=xs,
-                      attributes=ss, train=train, audit=audit, classes=classes, train_is_audit=not all(given))
+            raise ValueError(f"hp_input='onehot' builds columns {built}, but `hp` was "
+                             f"fitted on {want}; fit hp on "
+                             "pd.concat([X, pd.get_dummies(S)], axis=1), or pass "
+                             "hp_input as a callable.")
+    return FittedPair(h0=_adapted(h0, front0, "h0"), hp=_adapted(hp, frontp, "hp"),
+                      task=task, features=xs,
+                      attributes=ss, train=train, audit=audit, classes=classes,
+                      train_is_audit=not all(given))
 
 
 # %% ../nbs/04_pair.ipynb #fdfed94d
-_ESTIMATORS = {   # task -> short name -> estimator for a seed (a new one is one line here)
+# task -> short name -> estimator for a seed (a new one is one line here)
+_ESTIMATORS = {
     "classification": {
         "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
-        "rf": lambda seed: RandomForestClassifier(n_estimators=100, min_samples_leaf=5, random_state=seed),
+        "rf": lambda seed: RandomForestClassifier(n_estimators=100, min_samples_leaf=5,
+                                                  random_state=seed),
         "logistic": lambda seed: LogisticRegression(max_iter=2000)},
     "regression": {
         "hgb": lambda seed: HistGradientBoostingRegressor(random_state=seed),
-        "rf": lambda seed: RandomForestRegressor(n_estimators=100, min_samples_leaf=5, random_state=seed),
+        "rf": lambda seed: RandomForestRegressor(n_estimators=100, min_samples_leaf=5,
+                                                 random_state=seed),
         "linear": lambda seed: LinearRegression()},
 }
 
@@ -478,9 +629,11 @@ def make_estimator(
     task: str = "classification", # 'classification' or 'regression'
     random_state: int = 0, # seed of the estimator
 ):
-    "A scikit-learn estimator by short name: 'hgb' (histogram gradient boosting), 'rf', 'logistic' (classification) or 'linear' (regression)."
+    ("A scikit-learn estimator by short name: 'hgb' (histogram gradient boosting), "
+     "'rf', 'logistic' (classification) or 'linear' (regression).")
     check_choice(task, "task", _ESTIMATORS)
-    return _ESTIMATORS[task][check_choice(name, f"estimator for task={task!r}", _ESTIMATORS[task])](random_state)
+    return _ESTIMATORS[task][check_choice(name, f"estimator for task={task!r}",
+                                          _ESTIMATORS[task])](random_state)
 
 # %% ../nbs/04_pair.ipynb #26244377
 MAX_LEVELS = 64
@@ -489,24 +642,30 @@ MAX_LEVELS = 64
 def _missing_columns(df: pd.DataFrame, names, what: str):
     missing = [c for c in names if c not in df.columns]
     if missing:
-        raise ValueError(f"{what} {missing} not in the data; its columns are {list(df.columns)}.")
+        raise ValueError(f"{what} {missing} not in the data; "
+                         f"its columns are {list(df.columns)}.")
 
 def _binary_target(y: pd.Series, positive=None) -> pd.Series:
-    "0/1 target from a two-valued column (positive class: see `positive_label`); error naming the values otherwise."
+    ("0/1 target from a two-valued column (positive class: see `positive_label`); error "
+     "naming the values otherwise.")
     numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
     values = sorted(y.unique().tolist(), key=None if numeric else str)
     if len(values) != 2:
-        raise ValueError(f"task='classification' needs a target with exactly 2 values, found {len(values)} "
-                         f"({values[:6]}{'...' if len(values) > 6 else ''}); use task='regression' for a numeric target.")
+        raise ValueError(f"task='classification' needs a target with exactly 2 values, "
+                         f"found {len(values)} "
+                         f"({values[:6]}{'...' if len(values) > 6 else ''}); use "
+                         f"task='regression' for a numeric target.")
     return (y == positive_label(y, positive)).astype(int)
 
 def _refuse_copies(X: pd.DataFrame, df: pd.DataFrame, protected: list):
-    "A feature that is an exact copy of the target or of an attribute would leak it to h0: refuse it."
+    ("A feature that is an exact copy of the target or "
+     "of an attribute would leak it to h0: refuse it.")
     for c in X.columns:
         for p in protected:
             if X[c].dtype == df[p].dtype and X[c].equals(df[p]):
                 what = "the target" if p == protected[0] else "attribute"
-                raise ValueError(f"Feature column {c!r} is an exact copy of {what} {p!r}; h0 would see it. "
+                raise ValueError(f"Feature column {c!r} is an exact copy of {what} "
+                                 f"{p!r}; h0 would see it. "
                                  "Drop the copy (or list it as an attribute).")
 
 # %% ../nbs/04_pair.ipynb #a801d402
@@ -517,35 +676,53 @@ def split_audit_data(
     task: str = "classification", # 'classification' (y coded 0/1) or 'regression'
     positive=None, # the positive label of a two-label target (default: the larger value)
 ) -> tuple:
-    "Check a DataFrame and split it into features X, attributes S and target y (0/1 for classification)."
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"`df` must be a pandas DataFrame, got {type(df).__name__}.")
+    ("Check a DataFrame and split it into features X, attributes S and target y (0/1 "
+     "for classification).")
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`df` must be a pandas DataFrame, got {type(df).__name__}.")
     check_choice(task, "task", PREDICTION_COSTS)
     attributes = [attributes] if isinstance(attributes, str) else list(attributes)
-    if not attributes: raise ValueError("`attributes` is empty; name at least one personal attribute column.")
+    if not attributes:
+        raise ValueError("`attributes` is empty; name at "
+                         "least one personal attribute column.")
     twice = sorted({a for a in attributes if attributes.count(a) > 1})
-    if twice: raise ValueError(f"`attributes` lists {twice} twice; name each attribute column once.")
-    if _TARGET in df.columns: raise ValueError(f"A column is named {_TARGET!r}, which bopfair uses for the target; rename it.")
-    _missing_columns(df, [target], "Target column"); _missing_columns(df, attributes, "Attribute column(s)")
-    if target in attributes: raise ValueError(f"`target` {target!r} is also listed in `attributes`.")
+    if twice:
+        raise ValueError(f"`attributes` lists {twice} twice; "
+                         f"name each attribute column once.")
+    if _TARGET in df.columns:
+        raise ValueError(f"A column is named {_TARGET!r}, which "
+                         f"bopfair uses for the target; rename it.")
+    _missing_columns(df, [target],
+                     "Target column"); _missing_columns(df, attributes,
+                                                        "Attribute column(s)")
+    if target in attributes:
+        raise ValueError(f"`target` {target!r} is also listed in `attributes`.")
     S = df[attributes]
     for a in attributes:
         L = S[a].nunique(dropna=True)
         if L > MAX_LEVELS:
-            raise ValueError(f"Attribute {a!r} has {L} levels (> {MAX_LEVELS}); band or group it first (e.g. age bands).")
+            raise ValueError(f"Attribute {a!r} has {L} levels (> {MAX_LEVELS}); band or "
+                             f"group it first (e.g. age bands).")
     d = int(np.prod([S[a].nunique(dropna=True) for a in attributes], dtype=float))
     if d > len(df):
-        raise ValueError(f"The attributes {attributes} define d={d} groups but there are only {len(df)} rows; use fewer attributes.")
+        raise ValueError(f"The attributes {attributes} define d={d} groups but there "
+                         f"are only {len(df)} rows; use fewer attributes.")
     y = df[target]
     if y.isna().any():
-        raise ValueError(f"Target column {target!r} has {int(y.isna().sum())} missing value(s); drop those rows first.")
+        raise ValueError(f"Target column {target!r} has {int(y.isna().sum())} missing "
+                         f"value(s); drop those rows first.")
     _check_target_values(y, f"Target column {target!r}")
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            raise ValueError(f"task='regression' needs a numeric target; {target!r} has dtype {y.dtype} "
-                             f"(values like {y.iloc[:3].tolist()}); use task='classification' for labels.")
+            raise ValueError(f"task='regression' needs a numeric "
+                             f"target; {target!r} has dtype {y.dtype} "
+                             f"(values like {y.iloc[:3].tolist()}); use "
+                             f"task='classification' for labels.")
         y = y.astype(float)
     else: y = _binary_target(y, positive)
     X = df.drop(columns=[target] + attributes)
-    if X.shape[1] == 0: raise ValueError("No feature columns are left after removing the target and the attributes.")
+    if X.shape[1] == 0:
+        raise ValueError("No feature columns are left after "
+                         "removing the target and the attributes.")
     _refuse_copies(X, df, [target] + attributes)
     return X, S, y.rename("y")
