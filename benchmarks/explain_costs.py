@@ -9,9 +9,12 @@ and prints b/a (target <= 1.3). It also times the per-row reference on a smaller
 prints the vectorized version's speed-up over it, and
   (c) the same costs with the conditional removal operator (removed features set to their
       conditional mean given the kept ones under a Gaussian model of the training rows),
-and prints c/a (target <= 2).
+and prints c/a (target <= 2); with --draws M also
+  (d) the conditional operator with M draws per person (n_draws=M) against its own unavoidable
+      calls: predict_proba on the original rows and on the two masked matrices of M rows a person,
+and prints d/a_M.
 
-Usage: python benchmarks/explain_costs.py [--rows 100000] [--features 50] [--reference-rows 2000]
+Usage: python benchmarks/explain_costs.py [--rows 100000] [--features 50] [--reference-rows 2000] [--draws 0]
 """
 import argparse
 import os
@@ -23,6 +26,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from bopfair.attributions import attributions, removal_baseline
 from bopfair.explanation_costs import explanation_costs, feature_ranks, reference_explanation_costs, resolve_top_j
+from bopfair.removal import fill_removed, fit_removal
 
 
 def wall(fn) -> float:
@@ -42,6 +46,7 @@ def main(argv=None):
     ap.add_argument("--top-j", type=float, default=0.5, help="J as a fraction of p (default 0.5)")
     ap.add_argument("--reference-rows", type=int, default=2000, help="rows for the per-row reference (default 2,000)")
     ap.add_argument("--repeats", type=int, default=5, help="timing repeats; the best is reported (default 5)")
+    ap.add_argument("--draws", type=int, default=0, help="(d): conditional draws per person (default 0: skip)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -87,6 +92,18 @@ def main(argv=None):
     t_a2, t_c = min(a for a, _ in pairs_c), min(c for _, c in pairs_c)
     ratio_c = float(np.median([c / a for a, c in pairs_c]))
 
+    if args.draws > 0:                              # (d) the draws, against their own model calls
+        rem = fit_removal("conditional", Xtr, n_draws=args.draws)
+        Z_suff, Z_incomp = fill_removed(rem, X, ranks < J), fill_removed(rem, X, ranks >= J)
+        def calls_m():
+            for M in (X, Z_suff, Z_incomp): model.predict_proba(M)
+        def draws():
+            return explanation_costs(model, X, A, J, baseline="conditional", reference=Xtr, n_draws=args.draws)
+        draws()
+        pairs_d = [(wall(calls_m), wall(draws)) for _ in range(args.repeats)]
+        t_am, t_d = min(a for a, _ in pairs_d), min(d for _, d in pairs_d)
+        ratio_d = float(np.median([d / a for a, d in pairs_d]))
+
     res = bopfair()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"data: {n:,} rows x {p} features, HistGradientBoostingClassifier(max_iter=100), J = {J} of {p}, mean baseline, label delta")
@@ -97,6 +114,9 @@ def main(argv=None):
     print(f"per-row reference on {m:,} rows: {t_slow:.2f} s; vectorized: {t_fast * 1e3:.1f} ms; speed-up {t_slow / t_fast:,.0f}x")
     print(f"(c) the same with baseline='conditional':      {t_c:.3f} s (calls in the same run {t_a2:.3f} s)")
     print(f"c/a = {t_c / t_a2:.3f} (best of {args.repeats} each; median of paired ratios {ratio_c:.3f})   (target <= 2)")
+    if args.draws > 0:
+        print(f"(d) n_draws={args.draws}: {t_d:.3f} s (its calls, {args.draws} rows a person: {t_am:.3f} s)")
+        print(f"d/a_M = {t_d / t_am:.3f} (best of {args.repeats} each; median of paired ratios {ratio_d:.3f})")
     print(f"mean costs: sufficiency {res['sufficiency'].mean():.4f}, incomprehensiveness {res['incomprehensiveness'].mean():.4f}")
     return t_b / t_a, t_slow / t_fast
 

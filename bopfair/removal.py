@@ -19,6 +19,8 @@ __all__ = ['REMOVALS', 'Removal', 'fit_removal', 'fill_removed', 'off_distributi
 REMOVALS = ("zero", "mean", "median", "marginal", "conditional")
 _ALIASES = {"background": "marginal"}    # the name the rest of bopfair has used
 _NOISE_BLOCK = 1024                      # rows per seeded block of conditional draws
+_SOLVE_ROWS = 2048                       # rows per stack of conditional solves (bounds memory)
+_MIN_LEVEL_ROWS = 512                    # fewest rows that get their shared columns eliminated once
 
 # %% ../nbs/05a_removal.ipynb #0b25389f
 @dataclass(frozen=True, repr=False)
@@ -89,55 +91,103 @@ def _noise(seed: int, start: int, n: int, m: int, p: int) -> np.ndarray:
     off = start - first * _NOISE_BLOCK
     return np.concatenate(blocks)[off:off + n]
 
-def _removed_index(kept: np.ndarray) -> tuple:
-    "(idx, valid): each row's removed columns in order, padded with p, p+1, ... to the largest count w."
-    n, p = kept.shape
-    removed = ~kept
-    r = removed.sum(1)
-    w = int(r.max())
-    idx = np.broadcast_to(p + np.arange(w), (n, w)).copy()
-    rows, cols = np.nonzero(removed)
-    idx[rows, (np.cumsum(removed, axis=1) - 1)[rows, cols]] = cols
-    return idx, np.arange(w)[None, :] < r[:, None]
+def _index(S: np.ndarray) -> np.ndarray:
+    "(n, w): each row's columns in S in order, then pads p + (its other columns); w = largest count."
+    n, p = S.shape
+    w = int(S.sum(1).max(initial=0))
+    return np.sort(np.where(S, np.arange(p), np.arange(p, 2 * p)), axis=1)[:, :w]
 
-def _unique_masks(kept: np.ndarray):
-    "(masks, inverse) when at most a quarter of the rows have distinct masks, else None (cheap test first)."
-    n = len(kept)
-    packed = np.packbits(kept, axis=1)
-    head = packed[:256]
-    if len(np.unique(head, axis=0)) * 4 > len(head): return None      # mostly distinct: skip
-    u, first, inv = np.unique(packed, axis=0, return_index=True, return_inverse=True)
-    return (kept[first], inv.ravel()) if len(u) * 4 <= n else None
+def _blocks(Q: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    "(n, w, w): each row's block Q[idx, idx] of Q padded to 2p with the identity (pads stay apart)."
+    p = len(Q)
+    Qp = np.eye(2 * p); Qp[:p, :p] = Q
+    return Qp.ravel()[(idx * (2 * p))[:, :, None] + idx[:, None, :]]
+
+def _stacked_solve(Q: np.ndarray, S: np.ndarray, r: np.ndarray) -> np.ndarray:
+    "y (n, p), zero off S: Q[S_i, S_i] y_i = r_i[S_i] for every row i (stacked solves, blocks of rows)."
+    n, p = S.shape
+    y = np.zeros((n, 2 * p))
+    for s in range(0, n, _SOLVE_ROWS):
+        idx = _index(S[s:s + _SOLVE_ROWS])
+        if idx.shape[1] == 0: continue
+        b = np.take_along_axis(r[s:s + _SOLVE_ROWS], idx % p, 1)     # a pad's value is never read
+        x = np.linalg.solve(_blocks(Q, idx), b[..., None])[..., 0]
+        np.put_along_axis(y[s:s + _SOLVE_ROWS], idx, x, 1)
+    return y[:, :p]
+
+def _prefix(S: np.ndarray, order: np.ndarray) -> np.ndarray:
+    "How many leading columns of `order` each row's set S holds."
+    So = S[:, order]
+    return np.where(So.all(1), So.shape[1], np.argmin(So, 1))
+
+def _levels(t: np.ndarray, min_rows: int) -> np.ndarray:
+    "Each row's level ≤ t: the distinct t, a level with fewer than min_rows rows merged into the next lower."
+    vals, counts = np.unique(t, return_counts=True)
+    keep, acc = [], 0
+    for v, c in zip(vals[::-1], counts[::-1]):
+        acc += c
+        if acc >= min_rows or v == vals[0]: keep.append(v); acc = 0
+    keep = np.array(keep[::-1])
+    return keep[np.searchsorted(keep, t, side="right") - 1]
+
+def _eliminated_solve(Q: np.ndarray, S: np.ndarray, r: np.ndarray, E: np.ndarray) -> np.ndarray:
+    "y (n, p), zero off S, Q[S_i, S_i] y_i = r_i[S_i], for rows whose S all hold the columns E:"
+    # Q_EE y_E + Q_EW y_W = r_E and Q_WE y_E + Q_WW y_W = r_W, so (Q_WW - Q_WE Q_EE^-1 Q_EW) y_W =
+    # r_W - Q_WE Q_EE^-1 r_E: the Schur complement of Q_EE is formed once, each row solves only its W
+    if len(E) == 0: return _stacked_solve(Q, S, r)
+    QEE = Q[np.ix_(E, E)]
+    M = np.linalg.solve(QEE, Q[E])                                      # Q_EE^-1 Q_E.
+    W = S.copy(); W[:, E] = False
+    y = _stacked_solve(Q - Q[:, E] @ M, W, r - r[:, E] @ M)
+    y[:, E] = np.linalg.solve(QEE, (r[:, E] - y @ Q[:, E]).T).T
+    return y
+
+def _conditional_mean(rem: Removal, x: np.ndarray, kept: np.ndarray,
+                      min_rows: int = _MIN_LEVEL_ROWS) -> np.ndarray:
+    "(n, p): x where kept, else E[x_R | x_K]; a row solves Λ_RR or Σ_KK, whichever is smaller."
+    n, p = x.shape
+    removed = ~kept
+    orders = [np.argsort(-S.sum(0), kind="stable") for S in (removed, kept)]
+    tR, tK = _prefix(removed, orders[0]), _prefix(kept, orders[1])
+    cov = kept.sum(1) - tK < removed.sum(1) - tR          # the covariance form's system is smaller
+    lev = np.where(cov, tK, tR)
+    for f in (False, True):
+        if (cov == f).any(): lev[cov == f] = _levels(lev[cov == f], min_rows)
+    perm = np.argsort(cov * (p + 1) + lev, kind="stable")   # rows of one form and level together
+    cov, lev, xs, ks = cov[perm], lev[perm], x[perm], kept[perm]
+    d = np.where(ks, xs - rem.mean, 0.0)
+    z = np.empty((n, p))
+    cuts = np.flatnonzero(np.diff(cov * (p + 1) + lev)) + 1
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, n]):
+        E = orders[int(cov[a])][:lev[a]]
+        if cov[a]:                                              # z_R = Σ_RK Σ_KK^-1 d_K
+            z[a:b] = _eliminated_solve(rem.covariance, ks[a:b], d[a:b], E) @ rem.covariance
+        else:                                                   # Λ_RR z_R = -Λ_RK d_K
+            z[a:b] = _eliminated_solve(rem.precision, ~ks[a:b], -(d[a:b] @ rem.precision), E)
+    out = np.empty_like(z)
+    out[perm] = np.where(ks, xs, rem.mean + z)
+    return out
 
 def _conditional_fill(rem: Removal, x: np.ndarray, kept: np.ndarray, start: int) -> np.ndarray:
-    "Rows (n, m, p): x where kept, else the conditional mean (m = 1) or draws; one stacked solve of Λ_RR."
+    "Rows (n, m, p): x where kept, else the conditional mean (m = 1) or m draws from the conditional law."
     n, p = x.shape
     m = rem.n_draws
+    if n == 0 or kept.all(): return np.repeat(x[:, None, :], m, axis=1)
+    if m == 1: return _conditional_mean(rem, x, kept)[:, None, :]
     out = np.repeat(x[:, None, :], m, axis=1)
-    if n == 0 or kept.all(): return out
-    shared = _unique_masks(kept)
-    idx, valid = _removed_index(shared[0] if shared else kept)
-    w = idx.shape[1]
-    P = np.eye(p + w); P[:p, :p] = rem.precision                  # indices p.. pad with the identity
-    sub = P[idx[:, :, None], idx[:, None, :]]
-    d = np.append(np.where(kept, x - rem.mean, 0.0), np.zeros((n, w)), axis=1)
-    if shared:                                                    # B_u = Λ_RR^-1 Λ_RK, once per mask
-        keep_u = np.append(shared[0], np.zeros((len(idx), w), bool), axis=1)
-        B = np.linalg.solve(sub, np.where(keep_u[:, None, :], P[idx], 0.0))    # (u, w, p + w)
-        inv = shared[1]
-        z = -np.einsum("nwp,np->nw", B[inv], d)[..., None]
-        idx, valid = idx[inv], valid[inv]
-        if m > 1: sub = sub[inv]
-    else:
-        z = np.linalg.solve(sub, -np.take_along_axis(d @ P, idx, 1)[..., None])
-    if m > 1:                                                     # + L^-T e with Λ_RR = L L^T
-        L = np.linalg.cholesky(sub)
-        e = np.append(_noise(rem.seed, start, n, m, p).transpose(0, 2, 1), np.zeros((n, w, m)), axis=1)
-        z = z + np.linalg.solve(np.swapaxes(L, 1, 2), np.take_along_axis(e, idx[..., None], 1))
-    vals = np.append(rem.mean, np.zeros(w))[idx][..., None] + z
-    rows = np.broadcast_to(np.arange(n)[:, None], idx.shape)
-    for j in range(m):
-        out[:, j, :][rows[valid], idx[valid]] = vals[..., j][valid]
+    for s in range(0, n, _SOLVE_ROWS):                   # each row on its own: chunking changes nothing
+        i = slice(s, s + _SOLVE_ROWS)
+        idx = _index(~kept[i])
+        if idx.shape[1] == 0: continue
+        L = np.linalg.cholesky(_blocks(rem.precision, idx))                  # Λ_RR = L L^T
+        b = np.take_along_axis(-(np.where(kept[i], x[i] - rem.mean, 0.0) @ rem.precision), idx % p, 1)
+        e = np.take_along_axis(_noise(rem.seed, start + s, len(idx), m, p), idx[:, None, :] % p, 2)
+        z = np.linalg.solve(np.swapaxes(L, 1, 2),                            # L^-T (L^-1 b + e)
+                            np.linalg.solve(L, b[..., None]) + np.swapaxes(e, 1, 2))
+        o = np.concatenate([out[i], np.zeros((len(idx), m, p))], axis=2)
+        mu = np.append(rem.mean, np.zeros(p))[idx][:, None, :]
+        np.put_along_axis(o, idx[:, None, :], mu + np.swapaxes(z, 1, 2), 2)
+        out[i] = o[..., :p]
     return out
 
 # %% ../nbs/05a_removal.ipynb #fbaf0279
