@@ -37,6 +37,7 @@ _FACE = {                                         # public name -> its home modu
     "min_testable_epsilon": "bounds",             # the smallest benefit one can test for
     "audit_costs": "verdicts",                    # the audit of given per-person costs
     "load_dataset": "datasets",                   # bundled real datasets
+    "PAPER_EXPLANATIONS": "audit",                # the explanation settings of the BoP-X paper's code
 }
 __all__ = list(_FACE)
 

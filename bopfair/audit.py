@@ -25,12 +25,12 @@ from .inference import _check_min_group_size
 from .group_metrics import GROUP_METRICS, group_metric_bop
 from .verdicts import audit_bop, audit_results, check_epsilon
 from .verdicts import VERDICTS, MIN_GROUP_SIZE, ALPHA_SCOPES
-from .scaling import pair_costs, check_chunking
+from .scaling import pair_costs, check_chunking, pair_masked_rows_auc, _check_other_removals, EXPLAIN_CLASSES
 from .fair_use import counterfactual_costs, envy_tests, opting_out
 from .report import AuditReport
 
 # %% auto #0
-__all__ = ['prediction_bop', 'audit', 'audit_models', 'audit_predictions']
+__all__ = ['PAPER_EXPLANATIONS', 'prediction_bop', 'audit', 'audit_models', 'audit_predictions']
 
 # %% ../nbs/15_audit.ipynb #056dff3a
 def prediction_bop(
@@ -53,8 +53,18 @@ def _j_setting(pc) -> str:
     J0, Jp = pc.top_j
     return f"{J0} for both models" if not pc.j_differs else f"J0={J0} for h0, Jp={Jp} for hp (DIFFERENT: not like for like)"
 
+def _removals(removal) -> tuple:
+    "The removal operators asked: a name, or a non-empty list of distinct names (the first is the main one)."
+    ops = (removal,) if isinstance(removal, str) else tuple(removal) if isinstance(removal, (list, tuple)) else None
+    if not ops:
+        raise TypeError(f"`removal` must be a name in {list(REMOVALS)} or a non-empty list of them, got "
+                        f"{removal!r}; e.g. removal='mean' or removal=['mean', 'conditional'].")
+    check_choice(ops[0], "removal", (*REMOVALS, "background"))
+    return (ops[0], *_check_other_removals(ops[1:], True, ops[0]))
+
 def _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size, attribution_method="auto",
-                extra_costs=(), envy=False, group_metrics=None, removal="mean", rank_by="abs") -> tuple:
+                extra_costs=(), envy=False, group_metrics=None, removal="mean", rank_by="abs",
+                explain_class="predicted") -> tuple:
     "The settings every door shares, checked before any model is fitted or called: (task, cost names, group metrics)."
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     _check_min_group_size(min_group_size)
@@ -66,8 +76,11 @@ def _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_grou
     check_epsilon(epsilon, costs + (list(EXPLANATION_COSTS) if explain else []) + list(extra_costs))
     check_open_unit(alpha, "alpha"); check_open_unit(tau, "tau", example=0.5)
     if explain: check_choice(attribution_method, "attribution_method", ("auto", *ATTRIBUTION_METHODS))
-    if explain: check_choice(removal, "removal", (*REMOVALS, "background"))
+    if explain: _removals(removal)
     if explain: check_choice(rank_by, "rank_by", ("abs", "signed"))
+    if explain and check_choice(explain_class, "explain_class", EXPLAIN_CLASSES) == "positive" and task != "classification":
+        raise ValueError("`explain_class`='positive' (attributions of P(y=1)) is for two-class classification; "
+                         f"task={task!r} explains the predicted value: drop explain_class.")
     metrics = [] if group_metrics is None else ([group_metrics] if isinstance(group_metrics, str) else list(group_metrics))
     for m in metrics:
         check_choice(m, "group metric", GROUP_METRICS)
@@ -108,23 +121,39 @@ def _group_level(metrics, y, p0, pp, groups, task, weights, alpha, random_state,
 
 def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsilon, alpha, alpha_scope, tau,
                 min_group_size, seed, chunk_size, n_jobs, backend, weights, metrics, envy, say, settings,
-                given=None, removal="mean", rank_by="abs") -> AuditReport:
+                given=None, removal="mean", rank_by="abs",
+                explain_class="predicted") -> AuditReport:
     "The audit of a FittedPair on its audit rows, shared by `audit` and `audit_models`: engine, tests, verdicts, report."
     _refuse_empty_groups(groups, settings.pop("_allow_empty"))
     say(f"{'predicting and explaining' if explain else 'predicting'} with both models on {len(pair.audit)} audit rows"
         + (f" ({attribution_method} attributions, top_j={top_j})" if explain else "")
         + (f" in chunks of {chunk_size}" if chunk_size else "") + (f", n_jobs={n_jobs}" if n_jobs != 1 else "")
         + (f", backend={backend}" if backend else ""))
+    ops = _removals(removal) if explain else ("mean",)
+    several = not isinstance(removal, str)
     pc = pair_costs(pair, prediction_costs=costs, explain=explain, top_j=top_j, attribution_method=attribution_method,
                     chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, random_state=seed,
-                    attributions=given, explain_options={"baseline": removal, "rank_by": rank_by})
+                    attributions=given, explain_options={"baseline": ops[0], "rank_by": rank_by,
+                                                         "explain_class": explain_class},
+                    other_removals=ops[1:] if explain else (), keep_attributions=explain and several)
     results = {name: (pc.kinds[name], r) for name, r in pc.bop(groups, sample_weight=weights).items()}
     say(f"testing and bounding {', '.join(results)}")
-    report = audit_results(results, epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau,
-                           min_group_size=min_group_size)
+    check = dict(epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size)
+    report = audit_results(results, **check)
+    removals, off = {}, None
+    if explain and several:     # each operator: a full audit (same Holm family), the prediction costs shared
+        say(f"BoP-X under {len(ops)} removal operators ({', '.join(ops)}) and their off-distribution check")
+        removals[ops[0]] = {k: report[k] for k in EXPLANATION_COSTS}
+        for op in ops[1:]:
+            alt = {k: ("explanation", r) for k, r in pc.bop(groups, sample_weight=weights, removal=op).items()}
+            got = audit_results({**{k: v for k, v in results.items() if v[0] == "prediction"}, **alt}, **check)
+            removals[op] = {k: got[k] for k in EXPLANATION_COSTS}
+        off = pair_masked_rows_auc(pair, pc, ops, rank_by=rank_by, random_state=seed)
     settings.update({"top_j": top_j if explain else None, "J (top features)": _j_setting(pc) if explain else None,
                      "attribution_method": (attribution_method if given is None else "given") if explain else None,
-                     "removal": removal if explain else None, "rank_by": rank_by if explain else None})
+                     "removal": (ops[0] if not several else list(ops)) if explain else None,
+                     "rank_by": rank_by if explain else None,
+                     "explain_class": explain_class if explain else None})
     p0, pp = pc.predictions
     group_level = _group_level(metrics, pair.y_audit, p0, pp, groups, pair.task, weights, alpha, seed,
                                min_group_size)
@@ -139,7 +168,7 @@ def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsi
             opt[c] = opting_out(cf, c, envy=envy_[c], alpha=alpha, min_group_size=min_group_size)
     return AuditReport(costs=report, settings=settings, pair=pair, envy=envy_, opting_out=opt,
                        predictions=_prediction_table(pair.y_audit, p0, pp, pair.audit.index, pair.task),
-                       group_level=group_level)
+                       group_level=group_level, removals=removals, off_distribution=off)
 
 def _classes_setting(c) -> dict:
     "What the target's codes stand for: the positive class of two, the classes of more."
@@ -177,15 +206,17 @@ def audit(
     sample_weight=None, # per-row weights: a column name of X (then not a feature) or one number per row
     group_metrics=None, # group-level metric name(s) of GROUP_METRICS ('auc', 'ece', 'fpr', 'fnr', 'r2')
     n_threads: int | None = None, # BLAS/OpenMP threads per process; None: cores // n_jobs, never above the current limit
-    removal: str = "mean", # what a removed feature becomes in the explanation costs: a name in REMOVALS
+    removal: str | list = "mean", # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
     rank_by: str = "abs", # rank features by |attribution| ('abs') or by the signed attribution ('signed')
+    explain_class: str = "predicted", # attributions of the predicted class, or 'positive': of P(y=1) (two classes)
 ) -> AuditReport:
     "Audit a personalized model: BoP-P (and BoP-X), fitted families, bounds, tests, CIs and verdicts per cost and group."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     say = progress or (lambda msg: None)
     task_, costs, metrics = _check_door(task if pair is None else pair.task, costs, explain, epsilon, alpha,
                                         alpha_scope, tau, min_group_size, attribution_method, envy=envy,
-                                        group_metrics=group_metrics, removal=removal, rank_by=rank_by)
+                                        group_metrics=group_metrics, removal=removal, rank_by=rank_by,
+                                        explain_class=explain_class)
     seed, threads = _seed(random_state), _n_threads(n_threads, n_jobs)
     given_w = sample_weight
     if pair is None:                                       # every check that needs no model, before fitting one
@@ -197,6 +228,8 @@ def audit(
         est = make_estimator(estimator, task, seed) if isinstance(estimator, str) else estimator
         need_proba = explain or any(PREDICTION_COSTS[task_][c].takes == "proba" for c in costs)
         _check_estimator(est, task_, proba=need_proba)
+        if explain and explain_class == "positive" and classes and len(classes) > 2:
+            raise ValueError(f"`explain_class`='positive' is for two classes; `y` has {len(classes)}: drop it.")
         if metrics and classes and len(classes) > 2:
             raise ValueError(f"`group_metrics` {metrics} are for two classes; `y` has {len(classes)}.")
         if explain: pair_top_j(top_j, X.shape[1], X.shape[1] + S.shape[1])
@@ -226,7 +259,11 @@ def audit(
                            attribution_method=attribution_method, epsilon=epsilon, alpha=alpha,
                            alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size, seed=seed,
                            chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, weights=w, metrics=metrics,
-                           envy=envy, say=say, settings=settings, removal=removal, rank_by=rank_by)
+                           envy=envy, say=say, settings=settings, removal=removal, rank_by=rank_by,
+                           explain_class=explain_class)
+
+# %% ../nbs/15_audit.ipynb #1fc60555
+PAPER_EXPLANATIONS = {"rank_by": "signed", "explain_class": "positive", "removal": "mean", "top_j": 40}
 
 # %% ../nbs/15_audit.ipynb #616cc2d4
 def audit_models(
@@ -263,8 +300,9 @@ def audit_models(
     progress=None, # a callable taking one message per step (e.g. print)
     envy: bool = False, # also test envy-freeness and opting out (hp_input 'append' or 'onehot')
     attributions=None, # (A0, Ap) computed elsewhere for the audit rows: arrays or shap.Explanation, encoded or original columns
-    removal: str = "mean", # what a removed feature becomes in the explanation costs: a name in REMOVALS
+    removal: str | list = "mean", # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
     rank_by: str = "abs", # rank features by |attribution| ('abs') or by the signed attribution ('signed')
+    explain_class: str = "predicted", # attributions of the predicted class, or 'positive': of P(y=1) (two classes)
 ) -> AuditReport:
     "Audit two models fitted anywhere on the audit rows: the same report as `audit`, nothing refitted."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
@@ -272,7 +310,8 @@ def audit_models(
     if task is None: task = "classification" if (_has_proba(h0) or hasattr(h0, "classes_")) else "regression"
     task, costs, metrics = _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size,
                                        attribution_method, envy=envy, group_metrics=group_metrics,
-                                       removal=removal, rank_by=rank_by)
+                                       removal=removal, rank_by=rank_by,
+                                        explain_class=explain_class)
     seed, threads = _seed(random_state), _n_threads(n_threads, n_jobs)
     if attributions is not None and not explain:
         raise ValueError("`attributions` are given but explain=False; drop them or explain.")
@@ -311,7 +350,7 @@ def audit_models(
                            alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size, seed=seed,
                            chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, weights=w, metrics=metrics,
                            envy=envy, say=say, settings=settings, given=attributions, removal=removal,
-                           rank_by=rank_by)
+                           rank_by=rank_by, explain_class=explain_class)
 
 # %% ../nbs/15_audit.ipynb #f8a1c675
 def _as_prediction(v, name: str) -> tuple:

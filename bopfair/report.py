@@ -33,6 +33,8 @@ class AuditReport:
     opting_out: dict = field(default_factory=dict)  # cost name -> opting_out table
     predictions: pd.DataFrame | None = None  # audit rows: y, h0, hp (P(y=1) or the value)
     group_level: dict = field(default_factory=dict)  # metric name -> GroupMetricBoP
+    removals: dict = field(default_factory=dict)  # removal operator -> {explanation cost: CostAudit}
+    off_distribution: pd.DataFrame | None = None  # masked-vs-real AUC: a row per operator (model, cost)
 
 
 # %% ../nbs/14_report.ipynb #446f0326
@@ -275,8 +277,9 @@ _READ_ME = (
 
 def _settings_line(settings: dict) -> str:
     keys = ["dataset", "task", "attributes", "estimator", "n_train", "n_audit", "alpha", "alpha_scope", "tau",
-            "min_group_size", "top_j", "J (top features)", "seed"]
-    return "; ".join(f"{k} = {settings[k]}" for k in keys if k in settings)
+            "min_group_size", "top_j", "J (top features)", "removal", "rank_by", "seed"]
+    show = lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+    return "; ".join(f"{k} = {show(settings[k])}" for k in keys if settings.get(k) is not None)
 
 _ENVY_READ = (
     "Envy E(s, s') = mean cost of hp for group s under its own attributes minus under the attributes "
@@ -334,15 +337,15 @@ def _verdict_style(v) -> str:
     if not isinstance(v, str) or not any(v.startswith(k) for k in VERDICT_COLOURS): return ""
     c = _verdict_colour(v)
     return (f' style="background:{c}22;border-left:5px solid {c};text-align:left;white-space:normal;'
-            'min-width:14em"')
+            'min-width:10em"')
 
 def _html_table(t: pd.DataFrame, digits: int = 4) -> str:
     "A DataFrame as an HTML table: one header row (the index name in its corner), numbers to `digits`, verdicts coloured."
     def cell(v, tag="td"):
         if isinstance(v, (float, np.floating)):
             return f"<{tag}>{'' if not np.isfinite(v) else f'{v:.{digits}g}'}</{tag}>"
-        style = _verdict_style(v) or (' style="white-space:normal;min-width:12em;text-align:left"'
-                                      if isinstance(v, str) and len(v) > 30 else "")
+        style = _verdict_style(v) or ((' style="white-space:normal;min-width:10em;text-align:left"'
+                                       if len(v) > 30 else ' style="text-align:left"') if isinstance(v, str) else "")
         return f"<{tag}{style}>{html.escape(str(v))}</{tag}>"
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [t.index.name or "", *t.columns])
     body = "".join("<tr>" + cell(i, "th") + "".join(cell(v) for v in r) + "</tr>"
@@ -356,6 +359,49 @@ _STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:
           "figcaption{font-style:italic;color:#555;margin-bottom:2em}dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}"
           ".note{background:#fff6e0;border-left:4px solid #e08214;padding:.4em .8em}")
 
+
+# %% ../nbs/14_report.ipynb #e6464cc1
+_AGREE = ("stable", "depends on the removal operator")
+
+@patch
+def removal_stability(self: AuditReport) -> pd.DataFrame:
+    "Per group, 'all' and 'gamma': each explanation cost's verdict under every removal operator, and if they agree."
+    if not self.removals: return pd.DataFrame()
+    ops, cols = list(self.removals), {}
+    for cost in self.removals[ops[0]]:
+        t = pd.DataFrame({op: pd.concat([self.removals[op][cost].verdicts,
+                                         pd.Series({"gamma": self.removals[op][cost].verdict})])
+                          for op in ops})
+        cols.update({(cost, op): t[op] for op in ops})
+        cols[(cost, "agreement")] = pd.Series(np.where(t.nunique(axis=1) == 1, *_AGREE), index=t.index)
+    out = pd.DataFrame(cols).rename_axis("group")
+    out.columns.names = ["cost", "removal"]
+    return out
+
+def _stability_words(t: pd.DataFrame) -> str:
+    "'sufficiency: 4 of 6 verdicts stable; ...' from a removal_stability table."
+    return "; ".join(f"{c}: {int((t[c, 'agreement'] == _AGREE[0]).sum())} of {len(t)} verdicts stable"
+                     for c in t.columns.get_level_values(0).unique())
+
+def _flat_columns(t: pd.DataFrame) -> pd.DataFrame:
+    "Two-level columns as one header row ('sufficiency: mean'), for the report's tables."
+    return t.set_axis([f"{a}: {b}" for a, b in t.columns], axis=1)
+
+def _removal_parts(report, table, heading, text) -> list:
+    "The removal-operator section as a list of parts (none without several operators)."
+    t = report.removal_stability()
+    if t.empty: return []
+    parts = [heading(2, "Does BoP-X depend on the removal operator?"),
+             text(f"BoP-X under each removal operator ({', '.join(report.removals)}; the tables above use "
+                  f"{next(iter(report.removals))}). {_stability_words(t)}.")]
+    for cost in t.columns.get_level_values(0).unique():     # one table per cost: it fits the page
+        parts += [heading(3, f"{cost}: the verdict under each removal operator"), table(t[cost])]
+    if report.off_distribution is not None:
+        parts += [heading(3, "Off-distribution check"), text("AUC of a classifier telling each operator's masked audit rows "
+                       "from real ones (0.5: indistinguishable; 1: plainly off the data). An operator with "
+                       "an AUC near 1 asks the models about inputs that do not occur."),
+                  table(_flat_columns(report.off_distribution))]
+    return parts
 
 # %% ../nbs/14_report.ipynb #b0a98eff
 _GROUP_LEVEL_NOTE = "group-level: no individual BoP, so no distribution fit and no bound"
@@ -377,6 +423,7 @@ def _parts(self: AuditReport, table, heading, text, figure, items, digits: int =
         P += [heading(2, "Group-level metrics"), text(_GROUP_LEVEL_NOTE + ".", "note")]
         for name, gm in self.group_level.items():
             P += [heading(3, f"{name} ({_GROUP_LEVEL_NOTE})"), table(_gl_table(gm))]
+    P += _removal_parts(self, table, heading, text)
     P += _envy_parts(self, table, heading, text)
     for e in self.envy: P.append(figure(f"envy_{_slug(e)}"))
     P += [heading(2, "Model and data card")]
@@ -553,7 +600,10 @@ def to_dict(self: AuditReport) -> dict:
                    "group_level": {m: gm.table for m, gm in self.group_level.items()},
                    "envy": {n: {"verdict": e.verdict, "table": e.table.set_index("group")}
                             for n, e in self.envy.items()},
-                   "opting_out": self.opting_out})
+                   "opting_out": self.opting_out,
+                   "removal_stability": _flat_columns(self.removal_stability()),
+                   "off_distribution": (None if self.off_distribution is None else
+                                        _flat_columns(self.off_distribution))})
 
 @patch
 def to_json(self: AuditReport,

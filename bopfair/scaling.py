@@ -16,12 +16,13 @@ from .groups import make_groups
 from .pair import _model_output
 from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind, check_attributions,
                                   column_groups, removal_baseline, ATTRIBUTION_METHODS)
-from .explanation_costs import explanation_costs, EXPLANATION_COSTS, _removal
+from .explanation_costs import explanation_costs, masked_rows_auc, EXPLANATION_COSTS, _removal
+from .removal import REMOVALS
 from .explain import pair_top_j, explanation_label
 
 # %% auto #0
-__all__ = ['BACKENDS', 'EXPLAIN_OPTIONS', 'check_chunking', 'ChunkSpec', 'chunk_costs', 'PairCosts', 'pair_costs',
-           'pair_explanation_bop']
+__all__ = ['BACKENDS', 'EXPLAIN_OPTIONS', 'EXPLAIN_CLASSES', 'check_chunking', 'ChunkSpec', 'chunk_costs', 'PairCosts',
+           'pair_costs', 'pair_explanation_bop', 'pair_masked_rows_auc']
 
 # %% ../nbs/12_scaling.ipynb #fb9bcb42
 def _chunk_seed(random_state: int, position: int) -> int:
@@ -85,6 +86,9 @@ class ChunkSpec:
     column_groups: tuple = (None, None)  # original column of each encoded column, per model
     options: dict = field(default_factory=dict)  # rank_by, delta, chunk_size for explanation_costs
     n_classes: int | None = None  # classification with k > 2 classes: k (checked by prediction_cost)
+    alternatives: tuple = ()      # ((name, (removal h0, removal hp)), ...): further removal operators
+    keep_attributions: bool = False  # return each chunk's attributions (encoded columns)
+    positive_class: bool = False  # binary classification: attributions of P(y=1), not of the predicted class
 
 # %% ../nbs/12_scaling.ipynb #6377f5f8
 def _predict(model, Z: np.ndarray, task: str) -> np.ndarray:
@@ -97,6 +101,12 @@ def _prediction_costs(y, pred, task: str, costs, n_classes: int | None = None) -
 
 # %% ../nbs/12_scaling.ipynb #bc853373
 _PREDICTIONS = "__predictions__"   # the key of the models' outputs in a chunk's result
+_ATTRIBUTIONS = "__attributions__"  # the key of the attributions, when kept
+_OTHER = "__removal__"              # keys f"{_OTHER}|{operator}|{cost}": costs under another operator
+
+def _chunk_removal(base, seed: int):
+    "The chunk's removal operator: conditional draws (n_draws > 1) get the chunk's seed."
+    return replace(base, seed=seed) if base.kind == "conditional" and base.n_draws > 1 else base
 
 def chunk_costs(
     h0, # fitted pipeline of the generic model
@@ -118,11 +128,14 @@ def chunk_costs(
         if spec.explain:
             A = (given[m] if given is not None else
                  attributions(est, Z, method, random_state=seed, **spec.attribution_inputs[m]))
-            base = spec.baselines[m]
-            if base.kind == "conditional" and base.n_draws > 1: base = replace(base, seed=seed)  # the chunk's draws
-            out.update(explanation_costs(est, Z, A, J, baseline=base, task=spec.task,
-                                         random_state=seed, column_groups=spec.column_groups[m],
-                                         **spec.options))
+            if spec.positive_class and given is None:    # the predicted class's sign undone
+                A = A * np.where(pred >= 0.5, 1.0, -1.0)[:, None]
+            for name, bases in (("", spec.baselines), *spec.alternatives):   # the same attributions
+                got = explanation_costs(est, Z, A, J, baseline=_chunk_removal(bases[m], seed),
+                                        task=spec.task, random_state=seed,
+                                        column_groups=spec.column_groups[m], **spec.options)
+                out.update(got if not name else {f"{_OTHER}|{name}|{k}": v for k, v in got.items()})
+            if spec.keep_attributions: out[_ATTRIBUTIONS] = A
         out[_PREDICTIONS] = pred
         per_model.append(out)
     return {k: (per_model[0][k], per_model[1][k]) for k in per_model[0]}
@@ -140,20 +153,29 @@ class PairCosts:
     top_j: tuple = field(default=(None, None))    # (J0, Jp) in original columns; None without explanations
     columns: tuple = field(default=(None, None))  # names of the original columns explained, per model
     predictions: tuple = field(default=(None, None))  # (h0, hp) outputs: P(y=1), the (n, k) matrix, or values
+    removal_costs: dict = field(default_factory=dict)  # other removal operator -> {cost: (cost_h0, cost_hp)}
+    attributions: tuple = field(default=(None, None))  # (A0, Ap), encoded columns (keep_attributions=True)
 
     @property
     def j_differs(self) -> bool:
         "True when h0 and hp were explained with different J (a pair top_j): not like for like."
         return self.top_j[0] != self.top_j[1]
 
-    def bop(self, groups=None, sample_weight=None) -> dict:
-        "{cost name: BoPResult} by the groups of `S` (or the given `groups`), weighted by `sample_weight` (one per row) if given."
+    def bop(self, groups=None, sample_weight=None, removal=None) -> dict:
+        """{cost name: BoPResult} by the groups of `S` (or the given `groups`), weighted by
+        `sample_weight` (one per row) if given; `removal`: the explanation costs under that
+        other operator instead (a key of `removal_costs`)."""
         g = make_groups(self.S) if groups is None else groups
+        if removal is not None and removal not in self.removal_costs:
+            raise ValueError(f"`removal`={removal!r} was not computed; the other operators are "
+                             f"{list(self.removal_costs)} (pair_costs(..., other_removals=...)).")
+        costs = self.costs if removal is None else self.removal_costs[removal]
         return {k: benefit_of_personalization(c0, cp, g, cost=self.labels[k], sample_weight=sample_weight)
-                for k, (c0, cp) in self.costs.items()}
+                for k, (c0, cp) in costs.items()}
 
 # %% ../nbs/12_scaling.ipynb #5301d419
-EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "n_draws", "chunk_size")
+EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "n_draws", "chunk_size", "explain_class")
+EXPLAIN_CLASSES = ("predicted", "positive")   # attributions of the predicted class, or of P(y=1)
 
 # %% ../nbs/12_scaling.ipynb #165ccb17
 def _resolve_costs(prediction_costs, task: str) -> tuple:
@@ -161,6 +183,17 @@ def _resolve_costs(prediction_costs, task: str) -> tuple:
         (prediction_costs,) if isinstance(prediction_costs, str) else tuple(prediction_costs))
     for c in costs: check_choice(c, f"cost for task={task!r}", PREDICTION_COSTS[task])
     return costs
+
+def _check_other_removals(others, explain: bool, baseline) -> tuple:
+    "Further removal operators: distinct names in REMOVALS, other than `baseline`, with explain=True."
+    others = (others,) if isinstance(others, str) else tuple(others)
+    if others and not explain:
+        raise ValueError("`other_removals` are given but explain=False; drop them or explain.")
+    for o in others: check_choice(o, "other removal operator", (*REMOVALS, "background"))
+    if len(set(others)) < len(others) or (isinstance(baseline, str) and baseline in others):
+        raise ValueError(f"`other_removals`={list(others)} repeats an operator (the main one is {baseline!r}); "
+                         "name each once.")
+    return others
 
 def _check_proba(pair, costs, explain: bool):
     "A cost of probabilities, or explanations, need predict_proba of a classifier; a predict-only one gives labels only."
@@ -224,7 +257,13 @@ def _h0_first(g: np.ndarray, names: list, first: list) -> tuple:
     new = {names.index(c): i for i, c in enumerate(order)}
     return np.array([new[int(j)] for j in g], dtype=np.int64), order
 
-def _shared_spec(pair, costs, explain, top_j, attribution_method, options, random_state) -> ChunkSpec:
+def _pair_column_groups(pair) -> tuple:
+    "((g0, names0), (gp, namesp)): each model's original column per encoded column, hp's relabelled h0-first."
+    (g0, names0), (gp, namesp) = column_groups(pair.h0), column_groups(pair.hp)
+    return (g0, names0), _h0_first(gp, namesp, names0)
+
+def _shared_spec(pair, costs, explain, top_j, attribution_method, options, random_state,
+                 other_removals=(), keep_attributions=False) -> ChunkSpec:
     "Everything chunk_costs needs besides the rows, computed once: J, groups, method, baselines per model."
     if not explain:
         return ChunkSpec(task=pair.task, prediction_costs=costs, explain=False, top_j=(None, None),
@@ -234,10 +273,13 @@ def _shared_spec(pair, costs, explain, top_j, attribution_method, options, rando
     if bad: raise TypeError(f"`explain_options` has unknown key(s) {bad}; allowed: {list(EXPLAIN_OPTIONS)}.")
     baseline, n_background = options.pop("baseline", "mean"), options.pop("n_background", 50)
     n_draws = options.pop("n_draws", 1)
-    (g0, names0), (gp, namesp) = column_groups(pair.h0), column_groups(pair.hp)
-    gp, namesp = _h0_first(gp, namesp, names0)
+    positive = check_choice(options.pop("explain_class", "predicted"), "explain_class", EXPLAIN_CLASSES) == "positive"
+    if positive and (pair.task != "classification" or _n_classes(pair)):
+        raise ValueError("`explain_class`='positive' needs a two-class classifier (attributions of P(y=1)); "
+                         "use the default 'predicted' for regression and for more than two classes.")
+    (g0, names0), (gp, namesp) = _pair_column_groups(pair)
     Js = pair_top_j(top_j, len(names0), len(namesp))
-    methods, bases, inputs = [], [], []
+    methods, bases, inputs, others = [], [], [], []
     for pipe in (pair.h0, pair.hp):
         est, R = transformed_inputs(pipe, pair.train)
         method = explainer_kind(est) if attribution_method == "auto" else attribution_method
@@ -245,9 +287,12 @@ def _shared_spec(pair, costs, explain, top_j, attribution_method, options, rando
         methods.append(method)
         inputs.append(ATTRIBUTION_METHODS[method].audit_inputs(R))
         bases.append(_removal(baseline, R, R, n_background, n_draws, random_state))   # fitted on training rows
+        others.append([_removal(o, R, R, n_background, n_draws, random_state) for o in other_removals])
     return ChunkSpec(task=pair.task, prediction_costs=costs, explain=True, top_j=Js, methods=tuple(methods),
                      baselines=tuple(bases), attribution_inputs=tuple(inputs), column_groups=(g0, gp),
-                     options=options, n_classes=_n_classes(pair))
+                     options=options, n_classes=_n_classes(pair), keep_attributions=keep_attributions,
+                     positive_class=positive,
+                     alternatives=tuple((o, (b0, bp)) for o, b0, bp in zip(other_removals, *others)))
 
 # %% ../nbs/12_scaling.ipynb #4420986b
 def pair_costs(
@@ -264,6 +309,8 @@ def pair_costs(
     random_state: int = 0, # seed of random attribution methods (chunk i uses chunk_seed) and draws
     explain_options: dict | None = None, # rank_by, baseline, delta, n_background, chunk_size (model calls)
     attributions=None, # (A0, Ap) computed elsewhere (arrays or shap.Explanation, encoded or original columns) for `data`'s rows
+    other_removals=(), # further removal operators (names in REMOVALS): explanation costs under each, same attributions
+    keep_attributions: bool = False, # keep the attributions (encoded columns) in PairCosts.attributions
 ) -> PairCosts:
     "Per-person prediction (and explanation) costs of a fitted pair's h0 and hp, chunk by chunk, on n_jobs or Dask."
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
@@ -280,9 +327,12 @@ def pair_costs(
         if not isinstance(data, pd.DataFrame):
             raise TypeError("`attributions` need `data` as one DataFrame (their rows), not an iterable of chunks.")
         attributions = _given_attributions(pair, attributions, len(data))
-    spec = _shared_spec(pair, costs, explain, top_j, attribution_method, explain_options, random_state)
+    other_removals = _check_other_removals(other_removals, explain, (explain_options or {}).get("baseline", "mean"))
+    spec = _shared_spec(pair, costs, explain, top_j, attribution_method, explain_options, random_state,
+                        other_removals, keep_attributions)
+    bases = [*spec.baselines, *(b for _, bs in spec.alternatives for b in bs)]
     random = (any(ATTRIBUTION_METHODS[m].random for m in spec.methods if m is not None)
-              or any(b is not None and b.kind == "conditional" and b.n_draws > 1 for b in spec.baselines))
+              or any(b is not None and b.kind == "conditional" and b.n_draws > 1 for b in bases))
     S_parts = []
 
     def tasks():
@@ -301,18 +351,22 @@ def pair_costs(
     elif backend is None: parts = Parallel(n_jobs=n_jobs)(tasks())
     else:
         with parallel_config(backend=backend): parts = Parallel(n_jobs=n_jobs)(tasks())
-    names = [k for k in parts[0] if k != _PREDICTIONS]
-    out = {k: tuple(np.concatenate([p[k][m] for p in parts]) for m in (0, 1)) for k in names + [_PREDICTIONS]}
-    preds = out.pop(_PREDICTIONS)
+    out = {k: tuple(np.concatenate([p[k][m] for p in parts]) for m in (0, 1)) for k in parts[0]}
+    preds, kept = out.pop(_PREDICTIONS), out.pop(_ATTRIBUTIONS, (None, None))
+    others = {}
+    for k in [k for k in out if k.startswith(_OTHER)]:
+        _, op, cost = k.split("|")
+        others.setdefault(op, {})[cost] = out.pop(k)
+    names = list(out)
     J0, Jp = spec.top_j
     kinds = {k: ("explanation" if k in EXPLANATION_COSTS else "prediction") for k in names}
     labels = {k: (explanation_label(k, J0, Jp) if kinds[k] == "explanation" else k) for k in names}
     S = S_parts[0] if len(S_parts) == 1 else pd.concat(S_parts)
-    cols = ((column_groups(pair.h0)[1], _h0_first(*column_groups(pair.hp), column_groups(pair.h0)[1])[1])
-            if explain else (None, None))
+    cols = tuple(n for _, n in _pair_column_groups(pair)) if explain else (None, None)
     methods = spec.methods if attributions is None else ("given", "given")
     return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts), methods=methods,
-                     top_j=spec.top_j, columns=cols, predictions=preds)
+                     top_j=spec.top_j, columns=cols, predictions=preds, removal_costs=others,
+                     attributions=kept)
 
 # %% ../nbs/12_scaling.ipynb #e46f582b
 def pair_explanation_bop(
@@ -330,3 +384,38 @@ def pair_explanation_bop(
                     random_state=random_state, explain_options=options)
     res = pc.bop()
     return {k: res[k] for k in EXPLANATION_COSTS}
+
+# %% ../nbs/12_scaling.ipynb #9a3fb04a
+def pair_masked_rows_auc(
+    pair, # a FittedPair
+    pc: PairCosts, # pair_costs(pair, keep_attributions=True, ...) on the pair's audit rows
+    removals=("mean",), # the removal operators to check: names in REMOVALS
+    *,
+    rank_by: str = "abs", # the ranking the costs used ('abs' or 'signed')
+    n_background: int = 50, # rows drawn for 'marginal'
+    n_draws: int = 1, # draws per person for 'conditional'
+    max_rows: int = 1000, # rows of each kind the classifier sees
+    random_state: int = 0, # seed of the subsample, the operators and the classifier
+) -> pd.DataFrame:
+    "AUC of telling masked audit rows from real ones: a row per operator, a column per (model, cost)."
+    if pc.attributions[0] is None:
+        raise ValueError("`pc` has no attributions; compute it with pair_costs(..., keep_attributions=True).")
+    if len(pc.attributions[0]) != len(pair.audit):
+        raise ValueError(f"`pc` has {len(pc.attributions[0])} rows but the pair's audit split has "
+                         f"{len(pair.audit)}; compute `pc` on the audit rows (pair_costs' default data).")
+    removals = (removals,) if isinstance(removals, str) else tuple(removals)
+    for r in removals: check_choice(r, "removal", (*REMOVALS, "background"))
+    rows = np.sort(np.random.default_rng(random_state).permutation(len(pair.audit))[:2 * max_rows])
+    out = {}
+    for model, pipe, A, J, (g, _) in zip(("h0", "hp"), (pair.h0, pair.hp), pc.attributions, pc.top_j,
+                                         _pair_column_groups(pair)):
+        R = transformed_inputs(pipe, pair.train)[1].to_numpy()
+        Z = transformed_inputs(pipe, pair.audit.iloc[rows])[1].to_numpy()
+        for r in removals:
+            auc = masked_rows_auc(Z, A[rows], J, rank_by=rank_by, baseline=r, reference=R,
+                                  n_background=n_background, n_draws=n_draws,
+                                  random_state=random_state, column_groups=g, max_rows=max_rows)
+            for cost, v in auc.items(): out.setdefault((model, cost), {})[r] = v
+    t = pd.DataFrame(out).rename_axis("removal")
+    t.columns.names = ["model", "cost"]
+    return t

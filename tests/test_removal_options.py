@@ -81,3 +81,36 @@ def test_cli_removal_option(tmp_path, capsys):
     assert rc == 0, capsys.readouterr().err
     settings = pd.read_json(tmp_path / "ok" / "settings.json", typ="series")
     assert settings["removal"] == "conditional" and settings["rank_by"] == "signed"
+
+
+def test_several_operators_equal_one_audit_each():
+    X, S, y = _data(500, seed=3)
+    est = HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    ops = ["zero", "marginal", "conditional"]
+    rep = audit(X, S, y, estimator=est, removal=ops, min_group_size=5, rank_by="signed")
+    t = rep.removal_stability()
+    assert list(t.columns.get_level_values(1)[:4]) == [*ops, "agreement"]
+    for op in ops:                 # the slow route: one audit per operator
+        one = audit(X, S, y, estimator=est, removal=op, min_group_size=5, rank_by="signed")
+        for k in ("sufficiency", "incomprehensiveness"):
+            pd.testing.assert_frame_equal(rep.removals[op][k].table(), one.costs[k].table())
+            assert list(t[(k, op)].drop("gamma")) == list(one.costs[k].verdicts)
+    for k in ("sufficiency", "incomprehensiveness"):
+        same = t[[(k, op) for op in ops]].nunique(axis=1) == 1
+        assert list(t[(k, "agreement")]) == ["stable" if s else "depends on the removal operator" for s in same]
+    off = rep.off_distribution
+    assert list(off.index) == ops and off.shape == (3, 4) and ((off >= 0) & (off <= 1)).all().all()
+
+
+@pytest.mark.parametrize("removal, err, words", [([], TypeError, "`removal` must be a name"),
+                                                 (("mean", "mean"), ValueError, "repeats an operator"),
+                                                 (["mean", "ROAD"], ValueError, "Unknown other removal"),
+                                                 (3, TypeError, "`removal` must be a name")])
+def test_bad_removal_lists_refused_before_fitting(removal, err, words):
+    X, S, y = _data(200)
+
+    class NoFit(HistGradientBoostingClassifier):
+        def fit(self, *a, **k): raise AssertionError("fitted before the check")
+
+    with pytest.raises(err, match=words):
+        audit(X, S, y, estimator=NoFit(), removal=removal)
