@@ -20,6 +20,7 @@ REMOVALS = ("zero", "mean", "median", "marginal", "conditional")
 _ALIASES = {"background": "marginal"}    # the name the rest of bopfair has used
 _NOISE_BLOCK = 1024                      # rows per seeded block of conditional draws
 _SOLVE_ROWS = 2048                       # rows per stack of conditional solves (bounds memory)
+_MEAN_ROWS = 8192                        # rows per block of conditional means (arrays stay in cache)
 _MIN_LEVEL_ROWS = 512                    # fewest rows that get their shared columns eliminated once
 
 # %% ../nbs/05a_removal.ipynb #0b25389f
@@ -94,7 +95,9 @@ def _noise(seed: int, start: int, n: int, m: int, p: int) -> np.ndarray:
 def _index(S: np.ndarray) -> np.ndarray:
     "(n, w): each row's columns in S in order, then pads p + (its other columns); w = largest count."
     n, p = S.shape
-    w = int(S.sum(1).max(initial=0))
+    counts = S.sum(1)
+    w = int(counts.max(initial=0))
+    if (counts == w).all(): return np.nonzero(S)[1].reshape(n, w)     # no pads needed
     return np.sort(np.where(S, np.arange(p), np.arange(p, 2 * p)), axis=1)[:, :w]
 
 def _blocks(Q: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -164,8 +167,9 @@ def _conditional_mean(rem: Removal, x: np.ndarray, kept: np.ndarray,
             z[a:b] = _eliminated_solve(rem.covariance, ks[a:b], d[a:b], E) @ rem.covariance
         else:                                                   # Λ_RR z_R = -Λ_RK d_K
             z[a:b] = _eliminated_solve(rem.precision, ~ks[a:b], -(d[a:b] @ rem.precision), E)
-    out = np.empty_like(z)
-    out[perm] = np.where(ks, xs, rem.mean + z)
+    z += rem.mean
+    np.copyto(z, xs, where=ks)
+    out = np.empty_like(z); out[perm] = z
     return out
 
 def _conditional_fill(rem: Removal, x: np.ndarray, kept: np.ndarray, start: int) -> np.ndarray:
@@ -173,7 +177,8 @@ def _conditional_fill(rem: Removal, x: np.ndarray, kept: np.ndarray, start: int)
     n, p = x.shape
     m = rem.n_draws
     if n == 0 or kept.all(): return np.repeat(x[:, None, :], m, axis=1)
-    if m == 1: return _conditional_mean(rem, x, kept)[:, None, :]
+    if m == 1: return np.concatenate([_conditional_mean(rem, x[s:s + _MEAN_ROWS], kept[s:s + _MEAN_ROWS])
+                                      for s in range(0, n, _MEAN_ROWS)])[:, None, :]
     out = np.repeat(x[:, None, :], m, axis=1)
     for s in range(0, n, _SOLVE_ROWS):                   # each row on its own: chunking changes nothing
         i = slice(s, s + _SOLVE_ROWS)
