@@ -6,30 +6,41 @@
 __all__ = []
 
 # %% ../nbs/18_public.ipynb #429ac234
+# equal to settings.ini's version (nbdev_bump_version edits this line)
 __version__ = "0.1.0"
 
 # %% ../nbs/18_public.ipynb #f2b7c15b
 import importlib, sys, types
 
 # %% ../nbs/18_public.ipynb #285cce07
-_FACE = {                                         # public name -> its home module in bopfair
+# public name -> its home module in bopfair
+_FACE = {
     "audit": "audit",                             # data or a fitted pair -> the report
-    "audit_models": "audit",                      # two models fitted anywhere -> the report
-    "audit_predictions": "audit",                 # a table of scores or labels -> the report
-    "AuditReport": "report",                      # the verdict table, summary, HTML/markdown files
-    "fit_pair": "pair",                           # fit h0 (X) and hp (X, S) on a training split
+    # two models fitted anywhere -> the report
+    "audit_models": "audit",
+    # a table of scores or labels -> the report
+    "audit_predictions": "audit",
+    # the verdict table, summary, HTML/markdown files
+    "AuditReport": "report",
+    # fit h0 (X) and hp (X, S) on a training split
+    "fit_pair": "pair",
     "FittedPair": "pair",                         # a pair of models and its audit set
     "pair_from_models": "pair",                   # wrap models fitted elsewhere as a pair
     "make_groups": "groups",                      # attribute columns -> groups
     "prediction_cost": "costs",                   # per-person prediction costs
-    "benefit_of_personalization": "bop",          # per-person, per-group and population BoP
+    # per-person, per-group and population BoP
+    "benefit_of_personalization": "bop",
     "attributions": "attributions",               # feature attributions of one model
     "fit_removal": "removal",                     # what a removed feature becomes
-    "explanation_costs": "explanation_costs",     # sufficiency / incomprehensiveness per person
+    # sufficiency / incomprehensiveness per person
+    "explanation_costs": "explanation_costs",
     "pair_costs": "scaling",                      # a pair's per-person costs, in chunks
-    "counterfactual_costs": "fair_use",           # hp's costs under every other group's report
-    "envy_tests": "fair_use",                     # would a group do better reporting another's?
-    "opting_out": "fair_use",                     # h0 vs own report vs the best other report
+    # hp's costs under every other group's report
+    "counterfactual_costs": "fair_use",
+    # would a group do better reporting another's?
+    "envy_tests": "fair_use",
+    # h0 vs own report vs the best other report
+    "opting_out": "fair_use",
     "group_metric_bop": "group_metrics",          # AUC, ECE, FPR, FNR, R² per group
     "fit_families": "distributions",              # the family of the individual BoP
     "pe_lower_bound": "bounds",                   # lower bound on the error of any test
@@ -37,24 +48,29 @@ _FACE = {                                         # public name -> its home modu
     "min_testable_epsilon": "bounds",             # the smallest benefit one can test for
     "audit_costs": "verdicts",                    # the audit of given per-person costs
     "load_dataset": "datasets",                   # bundled real datasets
-    "PAPER_EXPLANATIONS": "audit",                # the explanation settings of the BoP-X paper's code
+    # the explanation settings of the BoP-X paper's code
+    "PAPER_EXPLANATIONS": "audit",
 }
 __all__ = list(_FACE)
 
 # %% ../nbs/18_public.ipynb #ed5c669d
 class _PublicFace(types.ModuleType):
-    "The package module: public names come from their homes on first use; submodules never hide them."
+    ("The package module: public names come from their "
+     "homes on first use; submodules never hide them.")
     def __getattr__(self, name):
         home = _FACE.get(name)
         if home is None:
-            raise AttributeError(f"module 'bopfair' has no attribute {name!r}; the public names are "
-                                 f"{', '.join(_FACE)}, and everything else is in its chapter's module")
+            raise AttributeError(f"module 'bopfair' has no attribute "
+                                 f"{name!r}; the public names are "
+                                 f"{', '.join(_FACE)}, and everything "
+                                 f"else is in its chapter's module")
         value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
         super().__setattr__(name, value)
         return value
 
     def __setattr__(self, name, value):
-        if name in _FACE and isinstance(value, types.ModuleType): return   # bopfair.audit the module
+        # bopfair.audit the module
+        if name in _FACE and isinstance(value, types.ModuleType): return
         super().__setattr__(name, value)
 
     def __dir__(self): return sorted(set(super().__dir__()) | set(_FACE))

@@ -8,24 +8,30 @@ import os
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_info, threadpool_limits
-from .checks import as_1d_array, check_choice, check_count, check_open_unit, check_same_length
+from .checks import (as_1d_array, check_choice, check_count, check_open_unit,
+                            check_same_length)
 from .costs import DEFAULT_PREDICTION_COST, PREDICTION_COSTS, prediction_cost
 from .attributions import ATTRIBUTION_METHODS, column_groups
 from .explain import pair_top_j
-from .bop import BoPResult, benefit_of_personalization, markdown_table, _check_sample_weight
+from .bop import (BoPResult, benefit_of_personalization, markdown_table,
+                         _check_sample_weight)
 from .groups import make_groups
-# FittedPair ... MAX_LEVELS (04_pair), markdown_table (03_bop) and AuditReport (14_report) are also
+# FittedPair ... MAX_LEVELS (04_pair), markdown_table (03_bop) and AuditReport
+# (14_report) are also
 # re-exported here: `from bopfair.audit import fit_pair, AuditReport, ...` keeps working.
 from .pair import FittedPair, fit_pair, make_estimator, pair_from_models, HP_INPUTS
-from .pair import _inputs, _align, _as_frame, _as_series, _encode_target, _seed, _check_estimator, _has_proba
-from .pair import split_audit_data, positive_label, MAX_LEVELS, _check_frames, _split_rows, _check_target_values
+from .pair import (_inputs, _align, _as_frame, _as_series, _encode_target, _seed,
+                          _check_estimator, _has_proba)
+from .pair import (split_audit_data, positive_label, MAX_LEVELS, _check_frames,
+                          _split_rows, _check_target_values)
 from .explanation_costs import EXPLANATION_COSTS
 from .removal import REMOVALS
 from .inference import _check_min_group_size
 from .group_metrics import GROUP_METRICS, group_metric_bop
 from .verdicts import audit_bop, audit_results, check_epsilon
 from .verdicts import VERDICTS, MIN_GROUP_SIZE, ALPHA_SCOPES
-from .scaling import pair_costs, check_chunking, pair_masked_rows_auc, _check_other_removals, EXPLAIN_CLASSES
+from .scaling import (pair_costs, check_chunking, pair_masked_rows_auc,
+                             _check_other_removals, EXPLAIN_CLASSES)
 from .fair_use import counterfactual_costs, envy_tests, opting_out
 from .report import AuditReport
 
@@ -39,69 +45,98 @@ def prediction_bop(
 ) -> BoPResult:
     "BoP-P of a fitted pair on its audit split, by the groups of its attribute columns."
     cost = cost or DEFAULT_PREDICTION_COST[pair.task]
-    return pair_costs(pair, prediction_costs=cost, explain=False, chunk_size=None).bop()[cost]
+    return pair_costs(pair, prediction_costs=cost, explain=False,
+                      chunk_size=None).bop()[cost]
 
 # %% ../nbs/15_audit.ipynb #0f534a65
 def _refuse_empty_groups(groups, allow: bool):
     "Without `allow`, an audit split with empty groups is an error naming them."
     if groups.empty and not allow:
-        raise ValueError(f"The audit split has empty groups {groups.empty}; use fewer attributes or coarser levels, "
+        raise ValueError(f"The audit split has empty groups {groups.empty}; use fewer "
+                         f"attributes or coarser levels, "
                          "a larger audit_size, or allow_empty_groups=True.")
 
 def _j_setting(pc) -> str:
     "The J both models used, flagged when they differ."
     J0, Jp = pc.top_j
-    return f"{J0} for both models" if not pc.j_differs else f"J0={J0} for h0, Jp={Jp} for hp (DIFFERENT: not like for like)"
+    return (f"{J0} for both models" if not pc.j_differs
+            else f"J0={J0} for h0, Jp={Jp} for hp (DIFFERENT: not like for like)")
 
 def _removals(removal) -> tuple:
-    "The removal operators asked: a name, or a non-empty list of distinct names (the first is the main one)."
-    ops = (removal,) if isinstance(removal, str) else tuple(removal) if isinstance(removal, (list, tuple)) else None
+    ("The removal operators asked: a name, or a non-empty list of distinct names (the "
+     "first is the main one).")
+    ops = ((removal,) if isinstance(removal, str) else tuple(removal)
+           if isinstance(removal, (list, tuple)) else None)
     if not ops:
-        raise TypeError(f"`removal` must be a name in {list(REMOVALS)} or a non-empty list of them, got "
-                        f"{removal!r}; e.g. removal='mean' or removal=['mean', 'conditional'].")
+        raise TypeError(f"`removal` must be a name in {list(REMOVALS)}"
+                        f" or a non-empty list of them, got "
+                        f"{removal!r}; e.g. removal='mean' "
+                        f"or removal=['mean', 'conditional'].")
     check_choice(ops[0], "removal", (*REMOVALS, "background"))
     return (ops[0], *_check_other_removals(ops[1:], True, ops[0]))
 
-def _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size, attribution_method="auto",
-                extra_costs=(), envy=False, group_metrics=None, removal="mean", rank_by="abs",
+def _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size,
+                attribution_method="auto",
+                extra_costs=(), envy=False, group_metrics=None,
+                removal="mean", rank_by="abs",
                 explain_class="predicted") -> tuple:
-    "The settings every door shares, checked before any model is fitted or called: (task, cost names, group metrics)."
+    ("The settings every door shares, checked before any model is fitted or called: "
+     "(task, cost names, group metrics).")
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     _check_min_group_size(min_group_size)
-    if not isinstance(envy, bool): raise TypeError(f"`envy` must be True or False, got {envy!r}; e.g. envy=True.")
-    if not isinstance(explain, bool): raise TypeError(f"`explain` must be True or False, got {explain!r}.")
+    if not isinstance(envy, bool):
+        raise TypeError(f"`envy` must be True or False, got {envy!r}; e.g. envy=True.")
+    if not isinstance(explain, bool):
+        raise TypeError(f"`explain` must be True or False, got {explain!r}.")
     task = check_choice(task, "task", PREDICTION_COSTS)
-    costs = [DEFAULT_PREDICTION_COST[task]] if costs is None else ([costs] if isinstance(costs, str) else list(costs))
+    costs = ([DEFAULT_PREDICTION_COST[task]] if costs is None
+             else ([costs] if isinstance(costs, str) else list(costs)))
     for c in costs: check_choice(c, f"cost for task={task!r}", PREDICTION_COSTS[task])
-    check_epsilon(epsilon, costs + (list(EXPLANATION_COSTS) if explain else []) + list(extra_costs))
+    check_epsilon(epsilon, costs + (list(EXPLANATION_COSTS) if explain else [])
+                  + list(extra_costs))
     check_open_unit(alpha, "alpha"); check_open_unit(tau, "tau", example=0.5)
-    if explain: check_choice(attribution_method, "attribution_method", ("auto", *ATTRIBUTION_METHODS))
+    if explain:
+        check_choice(attribution_method, "attribution_method",
+                     ("auto", *ATTRIBUTION_METHODS))
     if explain: _removals(removal)
     if explain: check_choice(rank_by, "rank_by", ("abs", "signed"))
-    if explain and check_choice(explain_class, "explain_class", EXPLAIN_CLASSES) == "positive" and task != "classification":
-        raise ValueError("`explain_class`='positive' (attributions of P(y=1)) is for two-class classification; "
-                         f"task={task!r} explains the predicted value: drop explain_class.")
-    metrics = [] if group_metrics is None else ([group_metrics] if isinstance(group_metrics, str) else list(group_metrics))
+    if (explain and check_choice(explain_class, "explain_class", EXPLAIN_CLASSES)
+        == "positive" and task != "classification"):
+        raise ValueError("`explain_class`='positive' (attributions of P(y=1)) is for "
+                         "two-class classification; "
+                         f"task={task!r} explains the "
+                         f"predicted value: drop explain_class.")
+    metrics = ([] if group_metrics is None
+               else ([group_metrics] if isinstance(group_metrics, str)
+                     else list(group_metrics)))
     for m in metrics:
         check_choice(m, "group metric", GROUP_METRICS)
         if GROUP_METRICS[m].task != task:
-            raise ValueError(f"Group metric {m!r} is for task={GROUP_METRICS[m].task!r}, not {task!r}; pick from "
-                             f"{[k for k, v in GROUP_METRICS.items() if v.task == task]}.")
+            raise ValueError(f"Group metric {m!r} is for task={GROUP_METRICS[m].task!r}"
+                             f", not {task!r}; pick from "
+                             f"{[k for k, v in GROUP_METRICS.items() if v.task == task]}"
+                             f".")
     return task, costs, metrics
 
 def _n_threads(n_threads, n_jobs: int) -> int:
-    "Threads per process: `n_threads`, or by default the cores shared among the n_jobs processes, never above today's limit."
-    if n_threads is not None: return check_count(n_threads, "n_threads", example=1, advice="or None for the default.")
+    ("Threads per process: `n_threads`, or by default the cores shared among the n_jobs "
+     "processes, never above today's limit.")
+    if n_threads is not None:
+        return check_count(n_threads, "n_threads", example=1,
+                           advice="or None for the default.")
     cores = os.cpu_count() or 1
     now = max([p.get("num_threads", 1) for p in threadpool_info()] or [cores])
     return max(1, min(now, cores // (cores if n_jobs == -1 else min(n_jobs, cores))))
 
 def _weights_column(sample_weight, X):
-    "(X, sample_weight): a column name of a DataFrame X is taken out of the features as the weights."
+    ("(X, sample_weight): a column name of a DataFrame "
+     "X is taken out of the features as the weights.")
     if isinstance(sample_weight, str):
         if not isinstance(X, pd.DataFrame) or sample_weight not in X.columns:
-            raise ValueError(f"`sample_weight`={sample_weight!r} names no column of `X`; pass a column name of the "
-                             "X DataFrame, or one weight per row (a Series is matched by index label).")
+            raise ValueError(f"`sample_weight`={sample_weight!r} names no column of "
+                             f"`X`; pass a column name of the "
+                             "X DataFrame, or one weight per row "
+                             "(a Series is matched by index label).")
         return X.drop(columns=[sample_weight]), X[sample_weight]
     return X, sample_weight
 
@@ -109,86 +144,119 @@ def _weight_setting(given) -> str | None:
     return None if given is None else (given if isinstance(given, str) else "given")
 
 def _prediction_table(y, p0, pp, index, task) -> pd.DataFrame:
-    "The audit rows' y, h0 and hp (C4): P(y=1) or the value; for k > 2 classes the predicted class index."
+    ("The audit rows' y, h0 and hp (C4): P(y=1) or the value; for k > 2 classes the "
+     "predicted class index.")
     pick = lambda p: np.asarray(p).argmax(1) if np.ndim(p) == 2 else np.asarray(p)
     return pd.DataFrame({"y": np.asarray(y), "h0": pick(p0), "hp": pick(pp)}, index=index)
 
-def _group_level(metrics, y, p0, pp, groups, task, weights, alpha, random_state, min_group_size) -> dict:
-    "{metric: GroupMetricBoP} for the group-level metrics asked (no individual BoP: no fit, no bound)."
-    return {m: group_metric_bop(y, p0, pp, groups, m, task=task, sample_weight=weights, alpha=alpha,
-                                random_state=random_state, min_group_size=min_group_size) for m in metrics}
+def _group_level(metrics, y, p0, pp, groups, task, weights, alpha, random_state,
+                 min_group_size) -> dict:
+    ("{metric: GroupMetricBoP} for the group-level "
+     "metrics asked (no individual BoP: no fit, no bound).")
+    return {m: group_metric_bop(y, p0, pp, groups, m, task=task,
+                                sample_weight=weights, alpha=alpha,
+                                random_state=random_state, min_group_size=min_group_size)
+            for m in metrics}
 
 
-def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsilon, alpha, alpha_scope, tau,
-                min_group_size, seed, chunk_size, n_jobs, backend, weights, metrics, envy, say, settings,
+def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsilon,
+                alpha, alpha_scope, tau,
+                min_group_size, seed, chunk_size, n_jobs, backend, weights, metrics,
+                envy, say, settings,
                 given=None, removal="mean", rank_by="abs",
                 explain_class="predicted") -> AuditReport:
-    "The audit of a FittedPair on its audit rows, shared by `audit` and `audit_models`: engine, tests, verdicts, report."
+    ("The audit of a FittedPair on its audit rows, shared by `audit` and "
+     "`audit_models`: engine, tests, verdicts, report.")
     _refuse_empty_groups(groups, settings.pop("_allow_empty"))
-    say(f"{'predicting and explaining' if explain else 'predicting'} with both models on {len(pair.audit)} audit rows"
+    say(f"{'predicting and explaining' if explain else 'predicting'} with both models "
+        f"on {len(pair.audit)} audit rows"
         + (f" ({attribution_method} attributions, top_j={top_j})" if explain else "")
-        + (f" in chunks of {chunk_size}" if chunk_size else "") + (f", n_jobs={n_jobs}" if n_jobs != 1 else "")
+        + (f" in chunks of {chunk_size}" if chunk_size else "")
+        + (f", n_jobs={n_jobs}" if n_jobs != 1 else "")
         + (f", backend={backend}" if backend else ""))
     ops = _removals(removal) if explain else ("mean",)
     several = not isinstance(removal, str)
-    pc = pair_costs(pair, prediction_costs=costs, explain=explain, top_j=top_j, attribution_method=attribution_method,
-                    chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, random_state=seed,
-                    attributions=given, explain_options={"baseline": ops[0], "rank_by": rank_by,
+    pc = pair_costs(pair, prediction_costs=costs, explain=explain, top_j=top_j,
+                    attribution_method=attribution_method,
+                    chunk_size=chunk_size, n_jobs=n_jobs, backend=backend,
+                    random_state=seed,
+                    attributions=given, explain_options={"baseline": ops[0],
+                                                         "rank_by": rank_by,
                                                          "explain_class": explain_class},
-                    other_removals=ops[1:] if explain else (), keep_attributions=explain and several)
-    results = {name: (pc.kinds[name], r) for name, r in pc.bop(groups, sample_weight=weights).items()}
+                    other_removals=ops[1:] if explain else (),
+                    keep_attributions=explain and several)
+    results = {name: (pc.kinds[name], r)
+               for name, r in pc.bop(groups, sample_weight=weights).items()}
     say(f"testing and bounding {', '.join(results)}")
-    check = dict(epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size)
+    check = dict(epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau,
+                 min_group_size=min_group_size)
     report = audit_results(results, **check)
     removals, off = {}, None
-    if explain and several:     # each operator: a full audit (same Holm family), the prediction costs shared
-        say(f"BoP-X under {len(ops)} removal operators ({', '.join(ops)}) and their off-distribution check")
+    # each operator: a full audit (same Holm family), the prediction costs shared
+    if explain and several:
+        say(f"BoP-X under {len(ops)} removal operators ({', '.join(ops)}) and their "
+            f"off-distribution check")
         removals[ops[0]] = {k: report[k] for k in EXPLANATION_COSTS}
         for op in ops[1:]:
-            alt = {k: ("explanation", r) for k, r in pc.bop(groups, sample_weight=weights, removal=op).items()}
-            got = audit_results({**{k: v for k, v in results.items() if v[0] == "prediction"}, **alt}, **check)
+            alt = {k: ("explanation", r)
+                   for k, r in pc.bop(groups, sample_weight=weights, removal=op).items()}
+            got = audit_results({**{k: v for k, v in results.items()
+                                    if v[0] == "prediction"}, **alt}, **check)
             removals[op] = {k: got[k] for k in EXPLANATION_COSTS}
         off = pair_masked_rows_auc(pair, pc, ops, rank_by=rank_by, random_state=seed)
-    settings.update({"top_j": top_j if explain else None, "J (top features)": _j_setting(pc) if explain else None,
-                     "attribution_method": (attribution_method if given is None else "given") if explain else None,
-                     "removal": (ops[0] if not several else list(ops)) if explain else None,
+    settings.update({"top_j": top_j if explain else None,
+                     "J (top features)": _j_setting(pc) if explain else None,
+                     "attribution_method": (attribution_method if given is None
+                                            else "given") if explain else None,
+                     "removal": (ops[0] if not several else list(ops))
+                     if explain else None,
                      "rank_by": rank_by if explain else None,
                      "explain_class": explain_class if explain else None})
     p0, pp = pc.predictions
-    group_level = _group_level(metrics, pair.y_audit, p0, pp, groups, pair.task, weights, alpha, seed,
+    group_level = _group_level(metrics, pair.y_audit, p0, pp, groups, pair.task,
+                               weights, alpha, seed,
                                min_group_size)
     envy_, opt = {}, {}
-    if envy:                                   # d more passes of hp: every group's report for everyone
+    # d more passes of hp: every group's report for everyone
+    if envy:
         say(f"testing envy-freeness and opting out ({groups.d} reports to hp)")
-        cf = counterfactual_costs(pair, prediction_costs=costs, explain=False, chunk_size=chunk_size,
+        cf = counterfactual_costs(pair, prediction_costs=costs, explain=False,
+                                  chunk_size=chunk_size,
                                   n_jobs=n_jobs, backend=backend, random_state=seed)
         for c in costs:
             envy_[c] = envy_tests(cf, c, alpha=alpha, epsilon=report[c].epsilon, tau=tau,
                                   min_group_size=min_group_size)
-            opt[c] = opting_out(cf, c, envy=envy_[c], alpha=alpha, min_group_size=min_group_size)
-    return AuditReport(costs=report, settings=settings, pair=pair, envy=envy_, opting_out=opt,
-                       predictions=_prediction_table(pair.y_audit, p0, pp, pair.audit.index, pair.task),
+            opt[c] = opting_out(cf, c, envy=envy_[c], alpha=alpha,
+                                min_group_size=min_group_size)
+    return AuditReport(costs=report, settings=settings, pair=pair,
+                       envy=envy_, opting_out=opt,
+                       predictions=_prediction_table(pair.y_audit, p0, pp,
+                                                     pair.audit.index, pair.task),
                        group_level=group_level, removals=removals, off_distribution=off)
 
 def _classes_setting(c) -> dict:
     "What the target's codes stand for: the positive class of two, the classes of more."
     if not c: return {}
-    return {"positive class": c[1]} if len(c) == 2 else {"classes": ", ".join(map(str, c))}
+    return ({"positive class": c[1]} if len(c) == 2
+            else {"classes": ", ".join(map(str, c))})
 
 # %% ../nbs/15_audit.ipynb #ff4cc135
 def audit(
     X=None, # features: a DataFrame or an array (columns x0, x1, ...)
     S=None, # personal attributes: a DataFrame, Series, dict of columns or array (columns s0, s1, ...)
-    y=None, # target: labels (two or more) or numbers; pandas inputs are matched by index label
+    # target: labels (two or more) or numbers; pandas inputs are matched by index label
+    y=None,
     *,
     pair: FittedPair | None = None, # a fitted pair instead of X, S, y (no fitting)
     estimator="hgb", # a make_estimator name, a scikit-learn-style estimator, or a Pipeline (steps after bopfair's encoder)
     task: str = "classification", # 'classification' or 'regression'
     costs=None, # prediction cost name(s) (default: 0-1 loss / squared error)
-    explain: bool = True, # also audit the explanation costs (sufficiency, incomprehensiveness)
+    # also audit the explanation costs (sufficiency, incomprehensiveness)
+    explain: bool = True,
     top_j=0.5, # J: a count, a fraction of h0's original columns, or a pair (J0, Jp)
     attribution_method: str = "auto", # see ATTRIBUTION_METHODS
-    epsilon=None, # the benefit that matters: a number, {cost: number}, or None (default_epsilon)
+    # the benefit that matters: a number, {cost: number}, or None (default_epsilon)
+    epsilon=None,
     alpha: float = 0.05, # family-wise error rate of the "... shown" claims
     alpha_scope: str = "cost", # 'cost': one Holm family per cost; 'audit': one for all
     tau: float = 0.5, # the share of a group that must benefit (bounds)
@@ -203,67 +271,99 @@ def audit(
     backend: str | None = None, # joblib backend, or 'dask'
     envy: bool = False, # also test envy-freeness and opting out (d more passes of hp)
     positive=None, # the positive class of a two-label target (default: the larger value)
-    sample_weight=None, # per-row weights: a column name of X (then not a feature) or one number per row
-    group_metrics=None, # group-level metric name(s) of GROUP_METRICS ('auc', 'ece', 'fpr', 'fnr', 'r2')
+    # per-row weights: a column name of X (then not a feature) or one number per row
+    sample_weight=None,
+    # group-level metric name(s) of GROUP_METRICS ('auc', 'ece', 'fpr', 'fnr', 'r2')
+    group_metrics=None,
     n_threads: int | None = None, # BLAS/OpenMP threads per process; None: cores // n_jobs, never above the current limit
-    removal: str | list = "mean", # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
-    rank_by: str = "abs", # rank features by |attribution| ('abs') or by the signed attribution ('signed')
-    explain_class: str = "predicted", # attributions of the predicted class, or 'positive': of P(y=1) (two classes)
+    # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
+    removal: str | list = "mean",
+    # rank features by |attribution| ('abs') or by the signed attribution ('signed')
+    rank_by: str = "abs",
+    # attributions of the predicted class, or 'positive': of P(y=1) (two classes)
+    explain_class: str = "predicted",
 ) -> AuditReport:
-    "Audit a personalized model: BoP-P (and BoP-X), fitted families, bounds, tests, CIs and verdicts per cost and group."
+    ("Audit a personalized model: BoP-P (and BoP-X), fitted families, bounds, tests, "
+     "CIs and verdicts per cost and group.")
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     say = progress or (lambda msg: None)
-    task_, costs, metrics = _check_door(task if pair is None else pair.task, costs, explain, epsilon, alpha,
-                                        alpha_scope, tau, min_group_size, attribution_method, envy=envy,
-                                        group_metrics=group_metrics, removal=removal, rank_by=rank_by,
+    task_, costs, metrics = _check_door(task if pair is None else pair.task, costs,
+                                        explain, epsilon, alpha,
+                                        alpha_scope, tau, min_group_size,
+                                        attribution_method, envy=envy,
+                                        group_metrics=group_metrics, removal=removal,
+                                        rank_by=rank_by,
                                         explain_class=explain_class)
     seed, threads = _seed(random_state), _n_threads(n_threads, n_jobs)
     given_w = sample_weight
-    if pair is None:                                       # every check that needs no model, before fitting one
-        if X is None or S is None or y is None: raise TypeError("Pass `X`, `S` and `y`, or a fitted `pair` from fit_pair.")
+    # every check that needs no model, before fitting one
+    if pair is None:
+        if X is None or S is None or y is None:
+            raise TypeError("Pass `X`, `S` and `y`, or a fitted `pair` from fit_pair.")
         X, sample_weight = _weights_column(sample_weight, X)
         X, S, y, w = _inputs(X, S, y, sample_weight=sample_weight)
         target, classes = _encode_target(y, task_, positive)
         w = _check_sample_weight(None if w is None else w.to_numpy(), len(y))
-        est = make_estimator(estimator, task, seed) if isinstance(estimator, str) else estimator
-        need_proba = explain or any(PREDICTION_COSTS[task_][c].takes == "proba" for c in costs)
+        est = (make_estimator(estimator, task, seed) if isinstance(estimator, str)
+               else estimator)
+        need_proba = (explain
+                      or any(PREDICTION_COSTS[task_][c].takes == "proba" for c in costs))
         _check_estimator(est, task_, proba=need_proba)
         if explain and explain_class == "positive" and classes and len(classes) > 2:
-            raise ValueError(f"`explain_class`='positive' is for two classes; `y` has {len(classes)}: drop it.")
+            raise ValueError(f"`explain_class`='positive' is for two classes; `y` has "
+                             f"{len(classes)}: drop it.")
         if metrics and classes and len(classes) > 2:
-            raise ValueError(f"`group_metrics` {metrics} are for two classes; `y` has {len(classes)}.")
+            raise ValueError(f"`group_metrics` {metrics} are for "
+                             f"two classes; `y` has {len(classes)}.")
         if explain: pair_top_j(top_j, X.shape[1], X.shape[1] + S.shape[1])
         rows = _split_rows(target, task_, audit_size, seed)
         full = make_groups(S)
-        _refuse_empty_groups(make_groups(S.iloc[rows[1]], levels=dict(zip(full.attributes, full.levels))),
+        _refuse_empty_groups(make_groups(S.iloc[rows[1]],
+                                         levels=dict(zip(full.attributes, full.levels))),
                              allow_empty_groups)
         say(f"fitting h0 and hp ({type(est).__name__}) on {len(rows[0])} rows")
         with threadpool_limits(limits=threads):
-            pair = fit_pair(est, X, S, y, task=task, audit_size=audit_size, random_state=seed, positive=positive)
+            pair = fit_pair(est, X, S, y, task=task, audit_size=audit_size,
+                            random_state=seed, positive=positive)
         w = None if w is None else w[rows[1]]
     else:
         if not isinstance(pair, FittedPair):
-            raise TypeError(f"`pair` must be a FittedPair (fit_pair or pair_from_models), got {type(pair).__name__}.")
-        if isinstance(sample_weight, str): raise TypeError("With a `pair`, pass `sample_weight` as one number per audit row.")
+            raise TypeError(f"`pair` must be a FittedPair (fit_pair or "
+                            f"pair_from_models), got {type(pair).__name__}.")
+        if isinstance(sample_weight, str):
+            raise TypeError("With a `pair`, pass `sample_weight` "
+                            "as one number per audit row.")
         w = _check_sample_weight(sample_weight, len(pair.audit))
     groups = pair.groups()
-    settings = {"title": title or "personalized model", "task": pair.task, "attributes": ", ".join(pair.attributes),
-                **_classes_setting(pair.classes), "estimator": type(pair.h0[-1]).__name__, "n_train": len(pair.train),
-                "n_audit": len(pair.audit), "groups": groups.d, "empty groups": groups.empty,
-                "alpha": alpha, "alpha_scope": alpha_scope, "tau": tau, "min_group_size": min_group_size,
-                "seed": seed, "random_state": repr(random_state) if not isinstance(random_state, int) else seed,
-                "sample_weight": _weight_setting(given_w), "chunk_size": chunk_size, "n_jobs": n_jobs,
-                "backend": backend, "n_threads": threads, "_allow_empty": allow_empty_groups}
+    settings = {"title": title or "personalized model", "task": pair.task,
+                "attributes": ", ".join(pair.attributes),
+                **_classes_setting(pair.classes), "estimator": type(pair.h0[-1]).__name__,
+                "n_train": len(pair.train),
+                "n_audit": len(pair.audit), "groups": groups.d,
+                "empty groups": groups.empty,
+                "alpha": alpha, "alpha_scope": alpha_scope, "tau": tau,
+                "min_group_size": min_group_size,
+                "seed": seed, "random_state": repr(random_state)
+                if not isinstance(random_state, int) else seed,
+                "sample_weight": _weight_setting(given_w), "chunk_size": chunk_size,
+                "n_jobs": n_jobs,
+                "backend": backend, "n_threads": threads,
+                "_allow_empty": allow_empty_groups}
     with threadpool_limits(limits=threads):
         return _audit_pair(pair, groups, costs=costs, explain=explain, top_j=top_j,
-                           attribution_method=attribution_method, epsilon=epsilon, alpha=alpha,
-                           alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size, seed=seed,
-                           chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, weights=w, metrics=metrics,
-                           envy=envy, say=say, settings=settings, removal=removal, rank_by=rank_by,
+                           attribution_method=attribution_method,
+                           epsilon=epsilon, alpha=alpha,
+                           alpha_scope=alpha_scope, tau=tau,
+                           min_group_size=min_group_size, seed=seed,
+                           chunk_size=chunk_size, n_jobs=n_jobs, backend=backend,
+                           weights=w, metrics=metrics,
+                           envy=envy, say=say, settings=settings, removal=removal,
+                           rank_by=rank_by,
                            explain_class=explain_class)
 
 # %% ../nbs/15_audit.ipynb #1fc60555
-PAPER_EXPLANATIONS = {"rank_by": "signed", "explain_class": "positive", "removal": "mean", "top_j": 40}
+PAPER_EXPLANATIONS = {"rank_by": "signed", "explain_class": "positive", "removal": "mean",
+                      "top_j": 40}
 
 # %% ../nbs/15_audit.ipynb #616cc2d4
 def audit_models(
@@ -279,167 +379,235 @@ def audit_models(
     y_train=None, # the training rows' target
     task: str | None = None, # 'classification', 'regression', or None: classification if h0 has predict_proba or classes_
     costs=None, # prediction cost name(s) (default: 0-1 loss / squared error)
-    explain: bool = True, # also audit the explanation costs (needs predict_proba for classifiers)
+    # also audit the explanation costs (needs predict_proba for classifiers)
+    explain: bool = True,
     top_j=0.5, # J: a count, a fraction of h0's original columns, or a pair (J0, Jp)
     attribution_method: str = "auto", # see ATTRIBUTION_METHODS
-    epsilon=None, # the benefit that matters: a number, {cost: number}, or None (default_epsilon)
+    # the benefit that matters: a number, {cost: number}, or None (default_epsilon)
+    epsilon=None,
     alpha: float = 0.05, # family-wise error rate of the "... shown" claims
     alpha_scope: str = "cost", # 'cost': one Holm family per cost; 'audit': one for all
     tau: float = 0.5, # the share of a group that must benefit (bounds)
     min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
-    positive=None, # for two classes: the models' second class (the P(y=1) column), or None
-    sample_weight=None, # per audit row: a column name of X (then not a feature) or one number per row
+    # for two classes: the models' second class (the P(y=1) column), or None
+    positive=None,
+    # per audit row: a column name of X (then not a feature) or one number per row
+    sample_weight=None,
     group_metrics=None, # group-level metric name(s) of GROUP_METRICS
     title: str | None = None, # the report's title
-    random_state=0, # int seed, None or a numpy Generator/RandomState (random attributions, bootstrap)
+    # int seed, None or a numpy Generator/RandomState (random attributions, bootstrap)
+    random_state=0,
     allow_empty_groups: bool = True, # False: empty groups are an error
     chunk_size: int | None = None, # rows per engine chunk; None: all at once
     n_jobs: int = 1, # chunks in parallel (processes); -1: all cores
     backend: str | None = None, # joblib backend, or 'dask'
     n_threads: int | None = None, # BLAS/OpenMP threads per process; None: cores // n_jobs, never above the current limit
     progress=None, # a callable taking one message per step (e.g. print)
-    envy: bool = False, # also test envy-freeness and opting out (hp_input 'append' or 'onehot')
+    # also test envy-freeness and opting out (hp_input 'append' or 'onehot')
+    envy: bool = False,
     attributions=None, # (A0, Ap) computed elsewhere for the audit rows: arrays or shap.Explanation, encoded or original columns
-    removal: str | list = "mean", # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
-    rank_by: str = "abs", # rank features by |attribution| ('abs') or by the signed attribution ('signed')
-    explain_class: str = "predicted", # attributions of the predicted class, or 'positive': of P(y=1) (two classes)
+    # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
+    removal: str | list = "mean",
+    # rank features by |attribution| ('abs') or by the signed attribution ('signed')
+    rank_by: str = "abs",
+    # attributions of the predicted class, or 'positive': of P(y=1) (two classes)
+    explain_class: str = "predicted",
 ) -> AuditReport:
-    "Audit two models fitted anywhere on the audit rows: the same report as `audit`, nothing refitted."
+    ("Audit two models fitted anywhere on the audit "
+     "rows: the same report as `audit`, nothing refitted.")
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     say = progress or (lambda msg: None)
-    if task is None: task = "classification" if (_has_proba(h0) or hasattr(h0, "classes_")) else "regression"
-    task, costs, metrics = _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size,
-                                       attribution_method, envy=envy, group_metrics=group_metrics,
+    if task is None:
+        task = ("classification" if (_has_proba(h0) or hasattr(h0, "classes_"))
+                else "regression")
+    task, costs, metrics = _check_door(task, costs, explain, epsilon, alpha, alpha_scope,
+                                       tau, min_group_size,
+                                       attribution_method, envy=envy,
+                                       group_metrics=group_metrics,
                                        removal=removal, rank_by=rank_by,
                                         explain_class=explain_class)
     seed, threads = _seed(random_state), _n_threads(n_threads, n_jobs)
     if attributions is not None and not explain:
-        raise ValueError("`attributions` are given but explain=False; drop them or explain.")
+        raise ValueError("`attributions` are given but "
+                         "explain=False; drop them or explain.")
     if explain and callable(hp_input):
-        raise ValueError("With a callable `hp_input`, hp's columns cannot be traced to the original ones for "
-                         "explanations; pass explain=False, or hp_input='append' / 'onehot'.")
-    if task == "classification" and (explain or any(PREDICTION_COSTS[task][c].takes == "proba" for c in costs)):
+        raise ValueError("With a callable `hp_input`, hp's columns cannot be traced to "
+                         "the original ones for "
+                         "explanations; pass explain=False, "
+                         "or hp_input='append' / 'onehot'.")
+    if (task == "classification"
+        and (explain or any(PREDICTION_COSTS[task][c].takes == "proba" for c in costs))):
         for name, m in (("h0", h0), ("hp", hp)):
             if not _has_proba(m):
-                raise TypeError(f"`{name}` ({type(m).__name__}) predicts labels only (no predict_proba); audit it "
+                raise TypeError(f"`{name}` ({type(m).__name__}) predicts labels only "
+                                f"(no predict_proba); audit it "
                                 "with costs='zero_one' and explain=False.")
     given_w = sample_weight
     X, sample_weight = _weights_column(sample_weight, X)
     Xa, Sa, ya, w = _inputs(X, S, y, sample_weight=sample_weight)
     w = _check_sample_weight(None if w is None else w.to_numpy(), len(ya))
-    pair = pair_from_models(h0, hp, Xa, Sa, ya, hp_input=hp_input, X_train=X_train, S_train=S_train,
+    pair = pair_from_models(h0, hp, Xa, Sa, ya, hp_input=hp_input, X_train=X_train,
+                            S_train=S_train,
                             y_train=y_train, task=task, positive=positive)
     if metrics and pair.classes and len(pair.classes) > 2:
-        raise ValueError(f"`group_metrics` {metrics} are for two classes; `y` has {len(pair.classes)}.")
-    if explain: pair_top_j(top_j, len(column_groups(pair.h0)[1]), len(column_groups(pair.hp)[1]))
+        raise ValueError(f"`group_metrics` {metrics} are for two classes; `y` has "
+                         f"{len(pair.classes)}.")
+    if explain:
+        pair_top_j(top_j, len(column_groups(pair.h0)[1]), len(column_groups(pair.hp)[1]))
     groups = pair.groups()
     settings = {"title": title or "personalized model (fitted elsewhere)", "task": task,
-                "attributes": ", ".join(pair.attributes), **_classes_setting(pair.classes),
-                "estimator": f"{type(h0).__name__} (h0), {type(hp).__name__} (hp), fitted elsewhere",
-                "hp_input": hp_input if isinstance(hp_input, str) else getattr(hp_input, "__name__", "callable"),
-                "n_train": "the audit rows (no training rows given)" if pair.train_is_audit else len(pair.train),
-                "n_audit": len(pair.audit), "groups": groups.d, "empty groups": groups.empty, "alpha": alpha,
-                "alpha_scope": alpha_scope, "tau": tau, "min_group_size": min_group_size, "seed": seed,
-                "random_state": repr(random_state) if not isinstance(random_state, int) else seed,
+                "attributes": ", ".join(pair.attributes),
+                **_classes_setting(pair.classes),
+                "estimator": f"{type(h0).__name__} (h0), "
+                             f"{type(hp).__name__} (hp), fitted elsewhere",
+                "hp_input": hp_input if isinstance(hp_input, str)
+                else getattr(hp_input, "__name__", "callable"),
+                "n_train": "the audit rows (no training rows given)"
+                if pair.train_is_audit else len(pair.train),
+                "n_audit": len(pair.audit), "groups": groups.d,
+                "empty groups": groups.empty, "alpha": alpha,
+                "alpha_scope": alpha_scope, "tau": tau,
+                "min_group_size": min_group_size, "seed": seed,
+                "random_state": repr(random_state)
+                if not isinstance(random_state, int) else seed,
                 "sample_weight": _weight_setting(given_w),
-                "chunk_size": chunk_size, "n_jobs": n_jobs, "backend": backend, "n_threads": threads,
+                "chunk_size": chunk_size, "n_jobs": n_jobs, "backend": backend,
+                "n_threads": threads,
                 "_allow_empty": allow_empty_groups}
     with threadpool_limits(limits=threads):
         return _audit_pair(pair, groups, costs=costs, explain=explain, top_j=top_j,
-                           attribution_method=attribution_method, epsilon=epsilon, alpha=alpha,
-                           alpha_scope=alpha_scope, tau=tau, min_group_size=min_group_size, seed=seed,
-                           chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, weights=w, metrics=metrics,
-                           envy=envy, say=say, settings=settings, given=attributions, removal=removal,
+                           attribution_method=attribution_method,
+                           epsilon=epsilon, alpha=alpha,
+                           alpha_scope=alpha_scope, tau=tau,
+                           min_group_size=min_group_size, seed=seed,
+                           chunk_size=chunk_size, n_jobs=n_jobs, backend=backend,
+                           weights=w, metrics=metrics,
+                           envy=envy, say=say, settings=settings, given=attributions,
+                           removal=removal,
                            rank_by=rank_by, explain_class=explain_class)
 
 # %% ../nbs/15_audit.ipynb #f8a1c675
 def _as_prediction(v, name: str) -> tuple:
-    "(pandas object, has an index): one value per row (a Series), or an (n, k) probability matrix (a DataFrame)."
+    ("(pandas object, has an index): one value per row (a Series), or an (n, k) "
+     "probability matrix (a DataFrame).")
     if isinstance(v, pd.DataFrame) and v.shape[1] > 1: return v, True
-    if not isinstance(v, (pd.Series, pd.DataFrame)) and np.ndim(v) == 2 and np.shape(v)[1] > 1:
+    if (not isinstance(v, (pd.Series, pd.DataFrame)) and np.ndim(v) == 2
+        and np.shape(v)[1] > 1):
         return _as_frame(v, name, "p")
     return _as_series(v, name)
 
 def _scores(p, name: str, task: str, classes, costs) -> np.ndarray:
-    "Predictions as the costs take them: P(y=1) or class indices (labels mapped through `classes`), a matrix, or values."
+    ("Predictions as the costs take them: P(y=1) or class indices (labels mapped "
+     "through `classes`), a matrix, or values.")
     if task == "regression" or isinstance(p, pd.DataFrame):
         if isinstance(p, pd.DataFrame) and task == "classification" and len(classes) == 2:
-            raise ValueError(f"`{name}` has {p.shape[1]} columns; for two classes pass P(y={classes[1]!r}), one per row.")
+            raise ValueError(f"`{name}` has {p.shape[1]} columns; for two classes pass "
+                             f"P(y={classes[1]!r}), one per row.")
         return p.to_numpy(dtype=float)
     numeric = pd.api.types.is_numeric_dtype(p) and not pd.api.types.is_bool_dtype(p)
     labels = (len(classes) > 2 or not numeric or
               (not p.between(0, 1).all() and set(p.unique()) <= set(classes)))
-    if labels:                                  # labels of y: to their codes (0/1, or class indices)
+    # labels of y: to their codes (0/1, or class indices)
+    if labels:
         unknown = [v for v in p.unique() if v not in set(classes)]
         if unknown:
-            raise ValueError(f"`{name}` holds value(s) {unknown[:5]} that are not classes of `y` ({classes}); "
-                             "pass P(y=1) per row, the predicted labels, or the (n, k) probability matrix.")
+            raise ValueError(f"`{name}` holds value(s) {unknown[:5]} that are not "
+                             f"classes of `y` ({classes}); "
+                             "pass P(y=1) per row, the predicted "
+                             "labels, or the (n, k) probability matrix.")
         p = pd.Series(pd.Index(classes).get_indexer(p), index=p.index)
     proba = [c for c in costs if PREDICTION_COSTS["classification"][c].takes == "proba"]
     if proba and (labels or set(np.unique(p)) <= {0, 1}):
-        raise ValueError(f"`{name}` holds labels, but {proba} need{'s' if len(proba) == 1 else ''} probabilities; "
-                         "pass P(y=1) (or the (n, k) matrix), or audit with costs='zero_one'.")
+        raise ValueError(f"`{name}` holds labels, but {proba} "
+                         f"need{'s' if len(proba) == 1 else ''} probabilities; "
+                         "pass P(y=1) (or the (n, k) matrix), "
+                         "or audit with costs='zero_one'.")
     return p.to_numpy(dtype=float)
 
 def audit_predictions(
     y, # the audit rows' target: labels (two or more) or numbers
     pred_h0, # the generic model's predictions: P(y=1), labels, an (n, k) probability matrix, or values
     pred_hp, # the personalized model's predictions, of the same kind
-    S, # the audit rows' attributes: a DataFrame, Series, dict or array (columns s0, s1, ...)
+    # the audit rows' attributes: a DataFrame, Series, dict or array (columns s0, s1, ...)
+    S,
     *,
     task: str = "classification", # 'classification' or 'regression'
     costs=None, # prediction cost name(s) (default: 0-1 loss / squared error)
-    epsilon=None, # the benefit that matters: a number, {cost: number}, or None (default_epsilon)
+    # the benefit that matters: a number, {cost: number}, or None (default_epsilon)
+    epsilon=None,
     alpha: float = 0.05, # family-wise error rate of the "... shown" claims
     alpha_scope: str = "cost", # 'cost': one Holm family per cost; 'audit': one for all
     tau: float = 0.5, # the share of a group that must benefit (bounds)
     min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
-    positive=None, # the positive class of two labels (default: the larger); P(y=1) is its probability
+    # the positive class of two labels (default: the larger); P(y=1) is its probability
+    positive=None,
     sample_weight=None, # one number per row (a Series is matched by index label)
     group_metrics=None, # group-level metric name(s) of GROUP_METRICS
     explanation_costs=None, # {name: (cost_h0, cost_hp)}: per-person explanation costs computed elsewhere, in the rows' order
     title: str | None = None, # the report's title
-    random_state=0, # int seed, None or a numpy Generator/RandomState (group-metric bootstrap)
+    # int seed, None or a numpy Generator/RandomState (group-metric bootstrap)
+    random_state=0,
     allow_empty_groups: bool = True, # False: empty groups are an error
 ) -> AuditReport:
-    "Audit predictions only (no models): BoP-P per cost and group with fits, bounds, tests and verdicts; BoP-X of given explanation costs."
+    ("Audit predictions only (no models): BoP-P per cost and group with fits, bounds, "
+     "tests and verdicts; BoP-X of given explanation costs.")
     extra = dict(explanation_costs or {})
-    if not isinstance(extra, dict): raise TypeError("`explanation_costs` must be a dict {name: (cost_h0, cost_hp)}.")
-    task, costs, metrics = _check_door(task, costs, False, epsilon, alpha, alpha_scope, tau, min_group_size,
-                                       extra_costs=list(extra), group_metrics=group_metrics)
+    if not isinstance(extra, dict):
+        raise TypeError("`explanation_costs` must be a dict {name: (cost_h0, cost_hp)}.")
+    task, costs, metrics = _check_door(task, costs, False, epsilon, alpha, alpha_scope,
+                                       tau, min_group_size,
+                                       extra_costs=list(extra),
+                                       group_metrics=group_metrics)
     seed = _seed(random_state)
-    a = _align(S=_as_frame(S, "S", "s"), y=_as_series(y, "y"), pred_h0=_as_prediction(pred_h0, "pred_h0"),
+    a = _align(S=_as_frame(S, "S", "s"), y=_as_series(y, "y"),
+               pred_h0=_as_prediction(pred_h0, "pred_h0"),
                pred_hp=_as_prediction(pred_hp, "pred_hp"),
-               **({} if sample_weight is None else {"sample_weight": _as_series(sample_weight, "sample_weight")}))
+               **({} if sample_weight is None
+                  else {"sample_weight": _as_series(sample_weight, "sample_weight")}))
     S_, n = a["S"], len(a["y"])
     target, classes = _encode_target(a["y"], task, positive)
     p0, pp = (_scores(a[k], k, task, classes, costs) for k in ("pred_h0", "pred_hp"))
     if metrics and classes and len(classes) > 2:
-        raise ValueError(f"`group_metrics` {metrics} are for two classes; `y` has {len(classes)}.")
-    w = _check_sample_weight(None if sample_weight is None else a["sample_weight"].to_numpy(), n)
+        raise ValueError(f"`group_metrics` {metrics} are for "
+                         f"two classes; `y` has {len(classes)}.")
+    w = _check_sample_weight(None if sample_weight is None
+                             else a["sample_weight"].to_numpy(), n)
     for k, pair_ in extra.items():
         if not (isinstance(pair_, (tuple, list)) and len(pair_) == 2):
-            raise TypeError(f"`explanation_costs`[{k!r}] must be a pair (cost_h0, cost_hp) of per-person arrays.")
-        extra[k] = tuple(as_1d_array(v, f"explanation_costs[{k!r}][{m}]") for m, v in enumerate(pair_))
-        check_same_length(y=target, **{f"{k} of h0": extra[k][0], f"{k} of hp": extra[k][1]})
+            raise TypeError(f"`explanation_costs`[{k!r}] must be a pair (cost_h0, "
+                            f"cost_hp) of per-person arrays.")
+        extra[k] = tuple(as_1d_array(v, f"explanation_costs[{k!r}][{m}]")
+                         for m, v in enumerate(pair_))
+        check_same_length(y=target,
+                          **{f"{k} of h0": extra[k][0], f"{k} of hp": extra[k][1]})
     groups = make_groups(S_)
     _refuse_empty_groups(groups, allow_empty_groups)
     k = len(classes) if classes and len(classes) > 2 else None
-    results = {c: ("prediction", benefit_of_personalization(prediction_cost(target, p0, task, c, n_classes=k),
+    results = {c: ("prediction",
+                   benefit_of_personalization(prediction_cost(target, p0, task,
+                                                              c, n_classes=k),
                                                             prediction_cost(target, pp, task, c, n_classes=k),
                                                             groups, cost=c, sample_weight=w)) for c in costs}
-    results.update({name: ("explanation", benefit_of_personalization(c0, cp, groups, cost=name, sample_weight=w))
+    results.update({name: ("explanation",
+                           benefit_of_personalization(c0, cp, groups, cost=name,
+                                                      sample_weight=w))
                     for name, (c0, cp) in extra.items()})
-    report = audit_results(results, epsilon=epsilon, alpha=alpha, alpha_scope=alpha_scope, tau=tau,
+    report = audit_results(results, epsilon=epsilon, alpha=alpha,
+                           alpha_scope=alpha_scope, tau=tau,
                            min_group_size=min_group_size)
-    settings = {"title": title or "predictions of two models", "task": task, "attributes": ", ".join(S_.columns),
+    settings = {"title": title or "predictions of two models", "task": task,
+                "attributes": ", ".join(S_.columns),
                 **_classes_setting(classes),
-                "estimator": "none: predictions only", "n_train": None, "n_audit": n, "groups": groups.d,
-                "empty groups": groups.empty, "alpha": alpha, "alpha_scope": alpha_scope, "tau": tau,
+                "estimator": "none: predictions only", "n_train": None, "n_audit": n,
+                "groups": groups.d,
+                "empty groups": groups.empty, "alpha": alpha,
+                "alpha_scope": alpha_scope, "tau": tau,
                 "min_group_size": min_group_size, "seed": seed,
-                "random_state": repr(random_state) if not isinstance(random_state, int) else seed,
+                "random_state": repr(random_state)
+                if not isinstance(random_state, int) else seed,
                 "sample_weight": _weight_setting(sample_weight),
                 "explanation costs": ", ".join(extra) if extra else None}
     return AuditReport(costs=report, settings=settings, pair=None,
                        predictions=_prediction_table(target, p0, pp, S_.index, task),
-                       group_level=_group_level(metrics, target, p0, pp, groups, task, w, alpha, seed, min_group_size))
+                       group_level=_group_level(metrics, target, p0, pp, groups, task, w,
+                                                alpha, seed, min_group_size))

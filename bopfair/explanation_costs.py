@@ -13,7 +13,8 @@ from .costs import labels_from_proba
 from .attributions import (_as_matrix, _is_classifier, _model_input, _draw_mean,
                                   _resolve_groups, _sum_groups, check_attributions,
                                   removal_baseline, BASELINES)
-from .removal import (Removal, REMOVALS, fit_removal, fill_removed, off_distribution_auc,
+from .removal import (Removal, REMOVALS, fit_removal, fill_removed,
+                             off_distribution_auc,
                              _reference_fill)
 
 # %% auto #0
@@ -26,25 +27,30 @@ def resolve_top_j(
     top_j, # an int (a count of features) or a float in (0, 1] (a fraction of p)
     p: int, # the number of features
 ) -> int:
-    "J as an integer in [0, p]: an int is a count of features; a float in (0, 1] is a fraction of p, rounded half up into [1, p]."
+    ("J as an integer in [0, p]: an int is a count of features; a float in (0, 1] is a "
+     "fraction of p, rounded half up into [1, p].")
     if isinstance(top_j, (bool, np.bool_)) or not isinstance(top_j, numbers.Real):
-        raise TypeError(f"`top_j` must be an int (a count of features) or a float in (0, 1] (a fraction), got {type(top_j).__name__}.")
+        raise TypeError(f"`top_j` must be an int (a count of features) or a float in "
+                        f"(0, 1] (a fraction), got {type(top_j).__name__}.")
     if isinstance(top_j, numbers.Integral):
         J = int(top_j)
         if not 0 <= J <= p:
-            raise ValueError(f"`top_j`={J} is out of range: the model has p={p} features, so pass 0 <= top_j <= {p} "
+            raise ValueError(f"`top_j`={J} is out of range: the model has p={p} "
+                             f"features, so pass 0 <= top_j <= {p} "
                              "(or a fraction in (0, 1]).")
         return J
     f = float(top_j)
     if not 0 < f <= 1:
-        raise ValueError(f"`top_j`={f} as a fraction must be in (0, 1]; pass an int for a count of features.")
+        raise ValueError(f"`top_j`={f} as a fraction must be in (0, 1]; pass an int for "
+                         f"a count of features.")
     return int(min(max(np.floor(f * p + 0.5), 1), p))
 
 # %% ../nbs/06_explanation_costs.ipynb #5aceca99
 _RANK_GRID = 2.0 ** 40
 
 def _rank_key(A: np.ndarray, rank_by: str) -> np.ndarray:
-    "Sort key (larger = more important): a on a grid of 2^-40 of the row's largest |a|; |key| for 'abs'."
+    ("Sort key (larger = more important): a on a grid of 2^-40 of the row's largest "
+     "|a|; |key| for 'abs'.")
     scale = np.abs(A).max(axis=1, keepdims=True, initial=0.0)
     K = np.rint(A / np.where(scale > 0, scale, 1.0) * _RANK_GRID)
     return np.abs(K) if rank_by == "abs" else K
@@ -53,12 +59,14 @@ def feature_ranks(
     attributions, # (n, p) attributions, one column per feature (original columns: see group_attributions)
     rank_by: str = "abs", # "abs": by |a|; "signed": by a itself
 ) -> np.ndarray:
-    "rank[i, j] = position of feature j in row i's ordering by |a| (or a), 0 = most important; ties to the lower column."
+    ("rank[i, j] = position of feature j in row i's ordering by |a| (or a), 0 = most "
+     "important; ties to the lower column.")
     check_choice(rank_by, "rank_by", ("abs", "signed"))
     A = np.asarray(attributions, dtype=float)
     order = np.argsort(-_rank_key(A, rank_by), axis=1, kind="stable")
     ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(A.shape[1]), A.shape), axis=1)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(A.shape[1]), A.shape),
+                      axis=1)
     return ranks
 
 # %% ../nbs/06_explanation_costs.ipynb #fe377a05
@@ -67,14 +75,16 @@ def top_j_mask(
     top_j, # J: an int in [0, p] or a fraction in (0, 1] of p
     rank_by: str = "abs", # "abs": by |a|; "signed": by a itself
 ) -> np.ndarray:
-    "Boolean (n, p) mask of each row's top-J features, equal to feature_ranks(...) < J, without a full sort."
+    ("Boolean (n, p) mask of each row's top-J features, equal to feature_ranks(...) < "
+     "J, without a full sort.")
     check_choice(rank_by, "rank_by", ("abs", "signed"))
     A = np.asarray(attributions, dtype=float)
     n, p = A.shape
     J = resolve_top_j(top_j, p)
     if J in (0, p): return np.full((n, p), J == p)
     key = _rank_key(A, rank_by)
-    threshold = np.partition(key, p - J, axis=1)[:, p - J:p - J + 1]     # the J-th largest key per row
+    # the J-th largest key per row
+    threshold = np.partition(key, p - J, axis=1)[:, p - J:p - J + 1]
     above, tie = key > threshold, key == threshold
     need = J - above.sum(1, keepdims=True)
     return above | (tie & (np.cumsum(tie, axis=1) <= need))
@@ -84,29 +94,35 @@ DELTAS = {"classification": ("label", "proba"), "regression": ("squared", "absol
 
 # %% ../nbs/06_explanation_costs.ipynb #7a00de66
 def _resolve_task(model, task: str, delta) -> tuple:
-    "(task, delta, mode) with mode 'proba' | 'label' | 'value' — how the model's output is read."
+    ("(task, delta, mode) with mode 'proba' | 'label' "
+     "| 'value' — how the model's output is read.")
     check_choice(task, "task", ("auto", "classification", "regression"))
     if task == "auto": task = "classification" if _is_classifier(model) else "regression"
-    delta = DELTAS[task][0] if delta is None else check_choice(delta, f"delta for task={task!r}", DELTAS[task])
+    delta = (DELTAS[task][0] if delta is None
+             else check_choice(delta, f"delta for task={task!r}", DELTAS[task]))
     if task == "regression": return task, delta, "value"
     if callable(getattr(model, "predict_proba", None)): return task, delta, "proba"
     if delta == "proba":
-        raise TypeError(f"`delta`='proba' needs probabilities but `model` ({type(model).__name__}) has no predict_proba; "
+        raise TypeError(f"`delta`='proba' needs probabilities but `model` "
+                        f"({type(model).__name__}) has no predict_proba; "
                         "use delta='label' or a probabilistic classifier.")
     return task, delta, "label"
 
 def _outputs(model, Z: np.ndarray, mode: str, m: int = 1) -> np.ndarray:
     "Model output on rows Z (averaged over consecutive groups of m background draws)."
-    Z = np.ascontiguousarray(Z)     # row-major, so a row's output does not depend on the rows around it
+    # row-major, so a row's output does not depend on the rows around it
+    Z = np.ascontiguousarray(Z)
     Zin = _model_input(model, Z)
     if mode == "proba": out = np.asarray(model.predict_proba(Zin), dtype=float)
-    elif mode == "value": out = np.asarray(model.predict(Zin), dtype=float).reshape(len(Z))
+    elif mode == "value":
+        out = np.asarray(model.predict(Zin), dtype=float).reshape(len(Z))
     else: out = np.asarray(model.predict(Zin)).reshape(len(Z))
     return out if m == 1 else _draw_mean(out.reshape(len(Z) // m, m, *out.shape[1:]), 1)
 
 def _delta(out0: np.ndarray, out1: np.ndarray, delta: str, mode: str) -> np.ndarray:
     "delta(h(x), h(x')) per row."
-    if mode == "value": return (out1 - out0) ** 2 if delta == "squared" else np.abs(out1 - out0)
+    if mode == "value":
+        return (out1 - out0) ** 2 if delta == "squared" else np.abs(out1 - out0)
     if mode == "label": return (out0 != out1).astype(float)
     c = labels_from_proba(out0)
     if delta == "label": return (c != labels_from_proba(out1)).astype(float)
@@ -116,9 +132,12 @@ def _delta(out0: np.ndarray, out1: np.ndarray, delta: str, mode: str) -> np.ndar
 # %% ../nbs/06_explanation_costs.ipynb #b2786a57
 @dataclass(frozen=True)
 class ExplanationCost:
-    "A registered explanation cost: sign * delta(h(x), h(x')), x' keeping the top J or all but them."
-    keeps_top: bool   # True: x' keeps the top J (the rest removed); False: x' removes the top J
-    sign: float = 1.0 # +1: a change is bad (sufficiency); -1: a change is good (incomprehensiveness)
+    ("A registered explanation cost: sign * delta(h(x), "
+     "h(x')), x' keeping the top J or all but them.")
+    # True: x' keeps the top J (the rest removed); False: x' removes the top J
+    keeps_top: bool
+    # +1: a change is bad (sufficiency); -1: a change is good (incomprehensiveness)
+    sign: float = 1.0
 
     def kept(self, top: np.ndarray) -> np.ndarray:
         "Mask of the features x' keeps, from the mask of the top-J features."
@@ -135,47 +154,63 @@ EXPLANATION_COSTS = {
 }
 
 # %% ../nbs/06_explanation_costs.ipynb #f4461c29
-def _removal(baseline, X: np.ndarray, reference, n_background: int, n_draws: int, random_state) -> Removal:
-    "The fitted removal operator: a Removal as given, a name fitted on `reference` (default X), or given rows."
+def _removal(baseline, X: np.ndarray, reference, n_background: int, n_draws: int,
+             random_state) -> Removal:
+    ("The fitted removal operator: a Removal as given, a name fitted on `reference` "
+     "(default X), or given rows.")
     if isinstance(baseline, Removal): return baseline
     if not isinstance(baseline, str):
-        return Removal("given", rows=removal_baseline(baseline, X, reference, n_background=n_background,
+        return Removal("given", rows=removal_baseline(baseline, X, reference,
+                                                      n_background=n_background,
                                                       random_state=random_state))
     check_choice(baseline, "baseline", (*REMOVALS, "background"))
     R = X if reference is None else _as_matrix(reference, "reference")
     if R.shape[1] != X.shape[1]:
-        raise ValueError(f"`reference` has {R.shape[1]} columns but `X` has {X.shape[1]}; pass the "
+        raise ValueError(f"`reference` has {R.shape[1]} columns "
+                         f"but `X` has {X.shape[1]}; pass the "
                          "training matrix of the same features.")
-    return fit_removal(baseline, R, n_background=n_background, n_draws=n_draws, random_state=random_state)
+    return fit_removal(baseline, R, n_background=n_background, n_draws=n_draws,
+                       random_state=random_state)
 
-def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_COSTS, *, rank_by="abs",
-                             baseline="mean", reference=None, task="auto", delta=None, chunk_size=2**17,
-                             n_background=50, n_draws=1, random_state=0, column_groups=None):
-    "Costs of each kind (names in EXPLANATION_COSTS) per J: {kind: (n, len(top_js))}, and the Js."
+def _explanation_cost_matrix(model, X, attributions, top_js, kinds=EXPLANATION_COSTS,
+                             *, rank_by="abs",
+                             baseline="mean", reference=None, task="auto", delta=None,
+                             chunk_size=2**17,
+                             n_background=50, n_draws=1, random_state=0,
+                             column_groups=None):
+    ("Costs of each kind (names in EXPLANATION_COSTS) "
+     "per J: {kind: (n, len(top_js))}, and the Js.")
     Xa = _as_matrix(X, "X", model)
     A = check_attributions(attributions, Xa)
     n, p = Xa.shape
     g, q = _resolve_groups(column_groups, p)
-    Ag = _sum_groups(A, g, q)                                    # attributions of the original columns
+    # attributions of the original columns
+    Ag = _sum_groups(A, g, q)
     Js = [resolve_top_j(j, q) for j in top_js]
     task, delta, mode = _resolve_task(model, task, delta)
     rem = _removal(baseline, Xa, reference, n_background, n_draws, random_state)
     m = rem.m
     if mode == "label" and m > 1:
-        raise TypeError(f"`baseline` averages the model over {m} rows per person, which needs "
-                        f"probabilities, but `model` ({type(model).__name__}) has no predict_proba; "
+        raise TypeError(f"`baseline` averages the model over "
+                        f"{m} rows per person, which needs "
+                        f"probabilities, but `model` "
+                        f"({type(model).__name__}) has no predict_proba; "
                         "use a single-row removal such as 'mean', or n_draws=1.")
-    if int(chunk_size) < 1: raise ValueError(f"`chunk_size` must be >= 1, got {chunk_size}.")
+    if int(chunk_size) < 1:
+        raise ValueError(f"`chunk_size` must be >= 1, got {chunk_size}.")
     step = max(1, int(chunk_size) // m)
-    out0 = (np.concatenate([_outputs(model, Xa[s:s + step], mode) for s in range(0, n, step)])
+    out0 = (np.concatenate([_outputs(model, Xa[s:s + step], mode)
+                            for s in range(0, n, step)])
             if n else None)
     ranks = feature_ranks(Ag, rank_by) if len(set(Js)) > 3 else None
     res = {k: np.zeros((n, len(Js))) for k in kinds}
     for col, J in enumerate(Js):
         kinds_J = [k for k in kinds if not EXPLANATION_COSTS[k].removes_nothing(J, q)]
-        if not kinds_J: continue                                 # nothing removed: h(x_J) = h(x), cost 0
+        # nothing removed: h(x_J) = h(x), cost 0
+        if not kinds_J: continue
         top = top_j_mask(Ag, J, rank_by) if ranks is None else ranks < J
-        if g is not None: top = top[:, g]                        # children follow their column
+        # children follow their column
+        if g is not None: top = top[:, g]
         for kind in kinds_J:
             cost = EXPLANATION_COSTS[kind]
             kept = cost.kept(top)
@@ -193,19 +228,26 @@ def explanation_costs(
     top_j, # J: a count of original columns, or a fraction in (0, 1] of them
     *,
     rank_by: str = "abs", # "abs": rank by |a|; "signed": by a (as the authors' code)
-    baseline="mean", # the removal operator: a name in REMOVALS, a fitted Removal, a vector or rows
+    # the removal operator: a name in REMOVALS, a fitted Removal, a vector or rows
+    baseline="mean",
     reference=None, # training rows the operator is fitted on (default: X)
     task: str = "auto", # "auto", "classification" or "regression"
-    delta=None, # change measure: "label"/"proba" or "squared"/"absolute" (default: the first)
+    # change measure: "label"/"proba" or "squared"/"absolute" (default: the first)
+    delta=None,
     chunk_size: int = 2**17, # most masked rows per model call
     n_background: int = 50, # rows drawn for baseline="marginal" ("background")
-    n_draws: int = 1, # baseline="conditional": 1 = the conditional mean; m > 1 averages m draws
+    # baseline="conditional": 1 = the conditional mean; m > 1 averages m draws
+    n_draws: int = 1,
     random_state: int = 0, # seed of the marginal rows and the conditional draws
-    column_groups=None, # original column of each column (labels, names, column_groups(pipe)); None: itself
+    # original column of each column (labels, names, column_groups(pipe)); None: itself
+    column_groups=None,
 ) -> dict:
-    "Per-person costs of the top-J explanation, one per EXPLANATION_COSTS: {'sufficiency': (n,), ...}"
-    res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], EXPLANATION_COSTS, rank_by=rank_by,
-                                      baseline=baseline, reference=reference, task=task, delta=delta,
+    ("Per-person costs of the top-J explanation, one per EXPLANATION_COSTS: "
+     "{'sufficiency': (n,), ...}")
+    res, _ = _explanation_cost_matrix(model, X, attributions, [top_j], EXPLANATION_COSTS,
+                                      rank_by=rank_by,
+                                      baseline=baseline, reference=reference,
+                                      task=task, delta=delta,
                                       chunk_size=chunk_size, n_background=n_background,
                                       n_draws=n_draws, random_state=random_state,
                                       column_groups=column_groups)
@@ -224,7 +266,8 @@ def sufficiency_cost(
     top_j, # J: a count of original columns, or a fraction in (0, 1] of them
     **options, # as explanation_costs: rank_by, baseline, reference, task, delta, ...
 ) -> np.ndarray:
-    "Per-person sufficiency cost delta(h(x), h(x_J)): how much keeping only the top-J features changes h (0 is best)."
+    ("Per-person sufficiency cost delta(h(x), h(x_J)): how much keeping only the top-J "
+     "features changes h (0 is best).")
     return _single_cost("sufficiency", model, X, attributions, top_j, options)
 
 # %% ../nbs/06_explanation_costs.ipynb #065b23ad
@@ -235,7 +278,8 @@ def incomprehensiveness_cost(
     top_j, # J: a count of original columns, or a fraction in (0, 1] of them
     **options, # as explanation_costs: rank_by, baseline, reference, task, delta, ...
 ) -> np.ndarray:
-    "Per-person incomprehensiveness cost -delta(h(x), h(x_without_J)): minus how much removing the top J moves h."
+    ("Per-person incomprehensiveness cost -delta(h(x), h(x_without_J)): minus how much "
+     "removing the top J moves h.")
     return _single_cost("incomprehensiveness", model, X, attributions, top_j, options)
 
 # %% ../nbs/06_explanation_costs.ipynb #7542f845
@@ -255,7 +299,8 @@ def reference_explanation_costs(
     random_state: int = 0, # seed of the marginal rows and the conditional draws
     column_groups=None, # original column of each column; None: each column its own
 ) -> dict:
-    "Slow per-person reference for `explanation_costs` (a Python loop over people and features); for testing only."
+    ("Slow per-person reference for `explanation_costs` (a Python loop over people and "
+     "features); for testing only.")
     Xa = _as_matrix(X, "X", model)
     A = check_attributions(attributions, Xa)
     n, p = Xa.shape
@@ -266,18 +311,24 @@ def reference_explanation_costs(
     rem = _removal(baseline, Xa, reference, n_background, n_draws, random_state)
     names = getattr(model, "feature_names_in_", None)
 
-    def h(row):                                    # model output at one row; probabilities for classifiers
-        Z = pd.DataFrame([row], columns=list(names)) if names is not None else np.array([row])
+    # model output at one row; probabilities for classifiers
+    def h(row):
+        Z = (pd.DataFrame([row], columns=list(names)) if names is not None
+             else np.array([row]))
         if mode == "proba": return list(model.predict_proba(Z)[0])
         return model.predict(Z)[0]
 
-    def h_removed(x, kept, i):                     # average of h over the operator's rows for person i
+    # average of h over the operator's rows for person i
+    def h_removed(x, kept, i):
         mask = [g[j] in kept for j in range(p)]
         outs = [h(list(r)) for r in _reference_fill(rem, x, mask, row=i)]
-        if mode == "proba": return [sum(o[c] for o in outs) / len(outs) for c in range(len(outs[0]))]
+        if mode == "proba":
+            return [sum(o[c] for o in outs) / len(outs) for c in range(len(outs[0]))]
         return outs[0] if mode == "label" else sum(outs) / len(outs)
 
-    def label(P): return (1 if P[1] >= 0.5 else 0) if len(P) == 2 else max(range(len(P)), key=lambda c: (P[c], -c))
+    def label(P):
+        return ((1 if P[1] >= 0.5 else 0) if len(P) == 2
+                else max(range(len(P)), key=lambda c: (P[c], -c)))
 
     def change(o0, o1):
         if mode == "value": return (o1 - o0) ** 2 if delta == "squared" else abs(o1 - o0)
@@ -288,14 +339,16 @@ def reference_explanation_costs(
     out = {k: np.zeros(n) for k in EXPLANATION_COSTS}
     for i in range(n):
         x = list(Xa[i])
-        a = [0.0] * q                              # original-column attributions: children summed in order
+        # original-column attributions: children summed in order
+        a = [0.0] * q
         for j in range(p): a[g[j]] += A[i, j]
         key = _rank_key(np.array([a]), rank_by)[0].tolist()
         top = set(sorted(range(q), key=lambda c: (-key[c], c))[:J])
         o0 = h(x)
         for k, cost in EXPLANATION_COSTS.items():  # each cost keeps the top J or the rest
             kept = top if cost.keeps_top else set(range(q)) - top
-            out[k][i] = cost.sign * change(o0, h_removed(x, kept, i)) if len(kept) < q else 0.0
+            out[k][i] = (cost.sign * change(o0, h_removed(x, kept, i)) if len(kept) < q
+                         else 0.0)
     return out
 
 # %% ../nbs/06_explanation_costs.ipynb #ed237198
@@ -313,25 +366,30 @@ def masked_rows_auc(
     column_groups=None, # original column of each column; None: each column its own
     max_rows: int = 2000, # rows of each kind the classifier sees
 ) -> dict:
-    "Per explanation cost, the AUC of telling its masked rows from real ones: {'sufficiency': 0.5..1, ...}."
+    ("Per explanation cost, the AUC of telling its masked rows from real ones: "
+     "{'sufficiency': 0.5..1, ...}.")
     Xa = _as_matrix(X, "X")
     A = check_attributions(attributions, Xa)
     g, q = _resolve_groups(column_groups, Xa.shape[1])
     top = top_j_mask(_sum_groups(A, g, q), resolve_top_j(top_j, q), rank_by)
     if g is not None: top = top[:, g]
     rem = _removal(baseline, Xa, reference, n_background, n_draws, random_state)
-    half = np.random.default_rng(random_state).permutation(len(Xa))    # real and masked: other people
+    # real and masked: other people
+    half = np.random.default_rng(random_state).permutation(len(Xa))
     real, other = half[:len(Xa) // 2], half[len(Xa) // 2:]
     out = {}
     for kind, cost in EXPLANATION_COSTS.items():
-        Z = fill_removed(rem, Xa[other], cost.kept(top)[other])[::rem.m]   # the first row per person
-        out[kind] = off_distribution_auc(Xa[real], Z, max_rows=max_rows, random_state=random_state)
+        # the first row per person
+        Z = fill_removed(rem, Xa[other], cost.kept(top)[other])[::rem.m]
+        out[kind] = off_distribution_auc(Xa[real], Z, max_rows=max_rows,
+                                         random_state=random_state)
     return out
 
 # %% ../nbs/06_explanation_costs.ipynb #9f1f9657
 @dataclass(frozen=True)
 class CostCurve:
-    "Per-person explanation costs for several J: costs[kind], (n, len(top_j)); also curve.<kind>."
+    ("Per-person explanation costs for several J: "
+     "costs[kind], (n, len(top_j)); also curve.<kind>.")
     top_j: np.ndarray
     costs: dict       # kind (a name in EXPLANATION_COSTS) -> (n, len(top_j)) array
 
@@ -361,6 +419,8 @@ def explanation_cost_curve(
     "The explanation costs for several J in one pass (one ranking, one call on X)."
     p = np.shape(X)[1] if np.ndim(X) == 2 else 0
     if np.ndim(X) == 2: p = _resolve_groups(options.get("column_groups"), p)[1]
-    if top_js is None: top_js = [int(j) for j in np.unique(np.rint(np.linspace(0, p, min(p, 10) + 1)))]
-    res, Js = _explanation_cost_matrix(model, X, attributions, list(top_js), EXPLANATION_COSTS, **options)
+    if top_js is None:
+        top_js = [int(j) for j in np.unique(np.rint(np.linspace(0, p, min(p, 10) + 1)))]
+    res, Js = _explanation_cost_matrix(model, X, attributions, list(top_js),
+                                       EXPLANATION_COSTS, **options)
     return CostCurve(np.array(Js), res)

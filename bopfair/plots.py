@@ -17,7 +17,8 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from scipy import stats
 from .checks import as_1d_array, check_choice, check_count
 from .bop import BoPResult, is_categorical_bop
-from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes, min_testable_epsilon, bound_from_fit,
+from .bounds import (pe_lower_bound, pe_lower_bound_equal, max_attributes,
+                            min_testable_epsilon, bound_from_fit,
                             min_testable_epsilon_from_fit, FAMILIES, _EPS_MAX, _check_tau)
 from .explanation_costs import EXPLANATION_COSTS
 from .distributions import fit_families
@@ -31,7 +32,8 @@ __all__ = ['FIGSIZE', 'VERDICT_COLOURS', 'plot_group_bop', 'plot_forest', 'plot_
 FIGSIZE = (6, 3.5)
 
 def _styled(fn):
-    "Run a plotting function inside seaborn's whitegrid style and paper context, without touching global rcParams."
+    ("Run a plotting function inside seaborn's whitegrid style and paper context, "
+     "without touching global rcParams.")
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         with sns.axes_style("whitegrid"), sns.plotting_context("paper"):
@@ -45,82 +47,107 @@ def _axes(ax=None, figsize=FIGSIZE, margins=None):
     if ax is not None: return ax
     if margins is None: return Figure(figsize=figsize, layout="constrained").subplots()
     (w, h), (l, b, r, t) = figsize, margins
-    return Figure(figsize=figsize).add_axes((l / w, b / h, 1 - (l + r) / w, 1 - (b + t) / h))
+    return Figure(figsize=figsize).add_axes((l / w, b / h, 1 - (l + r) / w,
+                                             1 - (b + t) / h))
 
 def _literal(text) -> str:
-    "`text` (a level, cost or title from the user's data) escaped so that matplotlib draws it as written, never as mathtext."
+    ("`text` (a level, cost or title from the user's data) escaped so that matplotlib "
+     "draws it as written, never as mathtext.")
     return str(text).replace("$", r"\$")
 
 # %% ../nbs/13_plots.ipynb #9c88a447
 def _bop_long(results: dict) -> tuple[pd.DataFrame, list]:
-    "Long table (group, cost, bop, n) from {cost: BoPResult} and the groups in order of first appearance."
+    ("Long table (group, cost, bop, n) from {cost: BoPResult} and the groups in order "
+     "of first appearance.")
     if not isinstance(results, dict) or not results:
-        raise TypeError("`results` must be a non-empty dict {cost name: BoPResult}, e.g. {'zero_one': res}.")
+        raise TypeError("`results` must be a non-empty dict {cost name: BoPResult}, "
+                        "e.g. {'zero_one': res}.")
     rows, order = [], []
     for cost, r in results.items():
         if not isinstance(r, BoPResult):
-            raise TypeError(f"`results[{cost!r}]` must be a BoPResult (from benefit_of_personalization), got {type(r).__name__}.")
+            raise TypeError(f"`results[{cost!r}]` must be a BoPResult (from "
+                            f"benefit_of_personalization), got {type(r).__name__}.")
         t = r.table
         order += [g for g in t.index if g not in order]
-        rows.append(pd.DataFrame({"group": t.index.astype(str), "cost": str(cost), "bop": t["bop"].to_numpy(float),
+        rows.append(pd.DataFrame({"group": t.index.astype(str), "cost": str(cost),
+                                  "bop": t["bop"].to_numpy(float),
                                   "n": t["n"].to_numpy()}))
     return pd.concat(rows, ignore_index=True), [str(g) for g in order]
 
 def _interval_table(ci, cost) -> pd.DataFrame:
-    "The lower/upper columns of one interval table (a DataFrame or an object with `.table`)."
+    ("The lower/upper columns of one interval table "
+     "(a DataFrame or an object with `.table`).")
     t = getattr(ci, "table", ci)
     if not isinstance(t, pd.DataFrame) or not {"lower", "upper"} <= set(t.columns):
-        raise ValueError(f"`ci[{cost!r}]` must be a DataFrame with columns 'lower' and 'upper' indexed by group "
+        raise ValueError(f"`ci[{cost!r}]` must be a DataFrame with columns 'lower' and "
+                         f"'upper' indexed by group "
                          "(e.g. bootstrap_ci(...).table).")
     return t[["lower", "upper"]].set_axis(t.index.astype(str))
 
 @_styled
-def plot_group_bop(results: dict, # cost name -> BoPResult
-                   ci: dict | None = None, # cost name -> interval table (lower, upper by group)
-                   ax=None, # draw into this Axes (default: a new Figure)
-                  ) -> Axes:
-    "Bars of the group BoP per group, one colour per cost, with optional interval bars `ci` {cost: DataFrame lower/upper by group}; returns the Axes."
+def plot_group_bop(
+    results: dict, # cost name -> BoPResult
+    ci: dict | None = None, # cost name -> interval table (lower, upper by group)
+    ax=None, # draw into this Axes (default: a new Figure)
+) -> Axes:
+    ("Bars of the group BoP per group, one colour per cost, with optional interval bars "
+     "`ci` {cost: DataFrame lower/upper by group}; returns the Axes.")
     df, order = _bop_long(results)
     costs = list(dict.fromkeys(df["cost"]))
     ci = {} if ci is None else ci
-    if not isinstance(ci, dict): raise TypeError("`ci` must be None or a dict {cost name: DataFrame with lower, upper}.")
+    if not isinstance(ci, dict):
+        raise TypeError("`ci` must be None or a dict {cost "
+                        "name: DataFrame with lower, upper}.")
     unknown = [c for c in ci if str(c) not in costs]
-    if unknown: raise ValueError(f"`ci` has costs {unknown} that are not in `results` ({costs}).")
-    ax = _axes(ax, (max(FIGSIZE[0], 0.9 * len(order) * max(1, len(costs) / 2)), FIGSIZE[1]))
+    if unknown:
+        raise ValueError(f"`ci` has costs {unknown} that are not in `results` ({costs}).")
+    ax = _axes(ax, (max(FIGSIZE[0], 0.9 * len(order) * max(1, len(costs) / 2)),
+                    FIGSIZE[1]))
     before = len(ax.containers)
-    sns.barplot(df, x="group", y="bop", hue="cost", order=order, hue_order=costs, errorbar=None, ax=ax)
-    for cost, cont in zip(costs, list(ax.containers[before:])):   # one BarContainer per cost, bars of non-empty groups only
+    sns.barplot(df, x="group", y="bop", hue="cost", order=order, hue_order=costs,
+                errorbar=None, ax=ax)
+    # one BarContainer per cost, bars of non-empty groups only
+    for cost, cont in zip(costs, list(ax.containers[before:])):
         if str(cost) not in map(str, ci): continue
         t = _interval_table(ci[next(c for c in ci if str(c) == cost)], cost)
         xs = np.array([p.get_x() + p.get_width() / 2 for p in cont.patches])
         groups = [order[int(round(x))] for x in xs]
-        lo, hi = t.reindex(groups)["lower"].to_numpy(float), t.reindex(groups)["upper"].to_numpy(float)
+        lo, hi = (t.reindex(groups)["lower"].to_numpy(float),
+                  t.reindex(groups)["upper"].to_numpy(float))
         ok = np.isfinite(lo) & np.isfinite(hi)
-        eb = ax.errorbar(xs[ok], (lo[ok] + hi[ok]) / 2, yerr=(hi[ok] - lo[ok]) / 2, fmt="none", ecolor="0.2",
+        eb = ax.errorbar(xs[ok], (lo[ok] + hi[ok]) / 2, yerr=(hi[ok] - lo[ok]) / 2,
+                         fmt="none", ecolor="0.2",
                          elinewidth=1, capsize=3)
         eb.lines[2][0].set_gid(f"ci:{cost}")
     empty = df.groupby("group", sort=False)["bop"].apply(lambda s: s.isna().all())
     for j, g in enumerate(order):
-        if empty.get(g, False): ax.text(j, 0, "no data", ha="center", va="bottom", fontsize=7, color="0.4", rotation=90)
+        if empty.get(g, False):
+            ax.text(j, 0, "no data", ha="center", va="bottom", fontsize=7, color="0.4",
+                    rotation=90)
     ax.axhline(0, color="0.3", lw=0.8, gid="zero")
-    ax.set_xlim(-0.5, len(order) - 0.5)                   # keep the slots of empty groups in view
+    # keep the slots of empty groups in view
+    ax.set_xlim(-0.5, len(order) - 0.5)
     ax.set_xticks(range(len(order)), [_literal(g) for g in order])
     ax.set_xlabel("group"); ax.set_ylabel("group BoP (cost(h0) − cost(hp))")
-    for t in ax.legend(title="cost", fontsize=7, title_fontsize=7).get_texts(): t.set_text(_literal(t.get_text()))
+    for t in ax.legend(title="cost", fontsize=7, title_fontsize=7).get_texts():
+        t.set_text(_literal(t.get_text()))
     if max(map(len, order)) > 8: ax.tick_params(axis="x", labelrotation=20, labelsize=7)
     return ax
 
 # %% ../nbs/13_plots.ipynb #583e1eb1
-VERDICT_COLOURS = {"benefit shown": "#1a9850", "harm shown": "#d73027", "untestable": "#e08214",
+VERDICT_COLOURS = {"benefit shown": "#1a9850", "harm shown": "#d73027",
+                   "untestable": "#e08214",
                    "not shown": "#4575b4", "too small": "#8c8c8c", "no data": "#bdbdbd"}
 
 def _verdict_colour(verdict) -> str:
-    "The colour of a verdict by its first words (`VERDICT_COLOURS`); black for anything else."
+    ("The colour of a verdict by its first words "
+     "(`VERDICT_COLOURS`); black for anything else.")
     v = verdict if isinstance(verdict, str) else ""
     return next((c for k, c in VERDICT_COLOURS.items() if v.startswith(k)), "#000000")
 
 def _constant_bop(r: BoPResult) -> pd.Series:
-    "Per group and 'all': the one value every b_i of it takes (e.g. all 0), NaN where they differ."
+    ("Per group and 'all': the one value every b_i "
+     "of it takes (e.g. all 0), NaN where they differ.")
     b, codes = np.asarray(r.individual, float), r.groups.codes
     lo = pd.Series(b).groupby(codes).min().reindex(range(r.groups.d))
     hi = pd.Series(b).groupby(codes).max().reindex(range(r.groups.d))
@@ -129,25 +156,32 @@ def _constant_bop(r: BoPResult) -> pd.Series:
     return pd.Series([*same, allv], index=[*map(str, r.groups.names), "all"])
 
 @_styled
-def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
-                ci: dict | None = None, # cost name -> interval table (lower, upper by group, 'all')
-                verdicts: dict | None = None, # cost name -> Series of verdicts by group and 'all'
-                ncols: int = 3, # panels per row; one panel per cost
-               ) -> Figure:
-    "One forest panel per cost: a row per group (and the population), point, interval, n, verdict colour."
+def plot_forest(
+    results: dict, # cost name -> BoPResult (with its groups)
+    ci: dict | None = None, # cost name -> interval table (lower, upper by group, 'all')
+    verdicts: dict | None = None, # cost name -> Series of verdicts by group and 'all'
+    ncols: int = 3, # panels per row; one panel per cost
+) -> Figure:
+    ("One forest panel per cost: a row per group (and "
+     "the population), point, interval, n, verdict colour.")
     df, order = _bop_long(results)
     ci, verdicts = ci or {}, verdicts or {}
     for name, arg in (("ci", ci), ("verdicts", verdicts)):
-        if not isinstance(arg, dict): raise TypeError(f"`{name}` must be None or a dict {{cost name: table}}.")
+        if not isinstance(arg, dict):
+            raise TypeError(f"`{name}` must be None or a dict {{cost name: table}}.")
         unknown = [c for c in arg if c not in results]
-        if unknown: raise ValueError(f"`{name}` has costs {unknown} that are not in `results` ({list(results)}).")
+        if unknown:
+            raise ValueError(f"`{name}` has costs {unknown} that are "
+                             f"not in `results` ({list(results)}).")
     costs = list(results)
     rows = ["all", *order]
-    n_by = {c: dict(zip(df.group[df.cost == str(c)], df.n[df.cost == str(c)])) for c in costs}
+    n_by = {c: dict(zip(df.group[df.cost == str(c)], df.n[df.cost == str(c)]))
+            for c in costs}
     same_n = all(n_by[c] == n_by[costs[0]] for c in costs)
     ncols = max(1, min(int(ncols), len(costs)))
     nrows = -(-len(costs) // ncols)
-    label_w = 0.074 * max(len(f"{g} (n={n_by[costs[0]].get(g, 0):,})") for g in order) + 0.3
+    label_w = (0.074 * max(len(f"{g} (n={n_by[costs[0]].get(g, 0):,})") for g in order)
+               + 0.3)
     fig = Figure(figsize=(label_w + 3.3 * ncols, nrows * (0.27 * len(rows) + 1.1) + 0.5))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     y = np.arange(len(rows))[::-1]
@@ -156,39 +190,55 @@ def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
         r = results[cost]
         t = r.table.set_axis(r.table.index.astype(str))
         bop = pd.Series([r.population, *t["bop"].reindex(order)], index=rows, dtype=float)
-        n = pd.Series([int(t["n"].sum()), *t["n"].reindex(order).fillna(0)], index=rows).astype(int)
+        n = pd.Series([int(t["n"].sum()), *t["n"].reindex(order).fillna(0)],
+                      index=rows).astype(int)
         iv = (_interval_table(ci[cost], cost).reindex(rows) if cost in ci
               else pd.DataFrame(np.nan, index=rows, columns=["lower", "upper"]))
-        v = (verdicts[cost].set_axis(verdicts[cost].index.astype(str)).reindex(rows) if cost in verdicts
+        v = (verdicts[cost].set_axis(verdicts[cost].index.astype(str)).reindex(rows)
+             if cost in verdicts
              else pd.Series("", index=rows))
-        const = _constant_bop(r) if r.groups is not None else pd.Series(np.nan, index=rows)
-        segs, seg_c, pts, cons = [], [], {"s": [], "o": []}, []   # one artist per kind, not per row
+        const = (_constant_bop(r) if r.groups is not None
+                 else pd.Series(np.nan, index=rows))
+        # one artist per kind, not per row
+        segs, seg_c, pts, cons = [], [], {"s": [], "o": []}, []
         for yi, g in zip(y, rows):
             if n[g] == 0 or not np.isfinite(bop[g]):
-                ax.text(0, yi, "no data", ha="center", va="center", fontsize=8, color="0.45"); continue
+                ax.text(0, yi, "no data", ha="center", va="center", fontsize=8,
+                        color="0.45")
+                continue
             col = _verdict_colour(v[g]) if isinstance(v[g], str) and v[g] else "#333333"
             seen.setdefault(v[g] if isinstance(v[g], str) and v[g] else "", col)
             lo, hi = iv.loc[g, "lower"], iv.loc[g, "upper"]
-            if np.isfinite(const.get(g, np.nan)):                 # every b_i the same: no spread to show
+            # every b_i the same: no spread to show
+            if np.isfinite(const.get(g, np.nan)):
                 cons.append((bop[g], yi, col))
                 ax.annotate(f"all b = {const[g]:g}", (bop[g], yi), xytext=(6, 0),
-                            textcoords="offset points", va="center", fontsize=8, color="0.35")
+                            textcoords="offset points", va="center", fontsize=8,
+                            color="0.35")
                 continue
-            if np.isfinite(lo) and np.isfinite(hi): segs.append([(lo, yi), (hi, yi)]); seg_c.append(col)
+            if np.isfinite(lo) and np.isfinite(hi):
+                segs.append([(lo, yi), (hi, yi)]); seg_c.append(col)
             pts["s" if g == "all" else "o"].append((bop[g], yi, col))
-        if segs: ax.add_collection(LineCollection(segs, colors=seg_c, linewidths=1.6, capstyle="butt",
+        if segs: ax.add_collection(LineCollection(segs, colors=seg_c, linewidths=1.6,
+                                                  capstyle="butt",
                                                   gid=f"ci:{cost}"))
         for mk, what in (("s", "population"), ("o", "points")):
-            if pts[mk]: ax.scatter(*zip(*[(x, yy) for x, yy, _ in pts[mk]]), c=[c for *_, c in pts[mk]],
-                                   marker=mk, s=32, linewidths=0, zorder=3, gid=f"{what}:{cost}")
-        if cons: ax.scatter(*zip(*[(x, yy) for x, yy, _ in cons]), marker="D", s=36, facecolors="white",
-                            edgecolors=[c for *_, c in cons], zorder=3, gid=f"const:{cost}")
+            if pts[mk]: ax.scatter(*zip(*[(x, yy) for x, yy, _ in pts[mk]]),
+                                   c=[c for *_, c in pts[mk]],
+                                   marker=mk, s=32, linewidths=0, zorder=3,
+                                   gid=f"{what}:{cost}")
+        if cons: ax.scatter(*zip(*[(x, yy) for x, yy, _ in cons]), marker="D", s=36,
+                            facecolors="white",
+                            edgecolors=[c for *_, c in cons], zorder=3,
+                            gid=f"const:{cost}")
         ax.autoscale_view()
         ax.axvline(0, color="0.3", lw=0.8, gid="zero")
-        ax.axhline(y[0] - 0.5, color="0.75", lw=0.6)                 # population above, groups below
+        # population above, groups below
+        ax.axhline(y[0] - 0.5, color="0.75", lw=0.6)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         show_labels = k % ncols == 0 or not same_n
-        labels = [_literal(f"{'all (population)' if g == 'all' else g} (n={n_by[cost].get(g, n[g]):,})")
+        labels = [_literal(f"{'all (population)' if g == 'all' else g} "
+                           f"(n={n_by[cost].get(g, n[g]):,})")
                   for g in rows] if show_labels else []
         ax.set_yticks(y, labels if show_labels else [""] * len(rows), fontsize=9)
         ax.tick_params(axis="x", labelsize=8.5)
@@ -196,20 +246,25 @@ def plot_forest(results: dict, # cost name -> BoPResult (with its groups)
         ax.set_title(_literal(str(cost)), fontsize=10.5, loc="left", fontweight="bold")
         ax.set_xlabel("BoP = cost(h0) − cost(hp)  (> 0: hp better)", fontsize=8.5)
     for ax in axes[len(costs):]: ax.set_visible(False)
-    handles = [Line2D([], [], color=c, marker="o", lw=1.6, label=_literal(v or "no verdict given"))
+    handles = [Line2D([], [], color=c, marker="o", lw=1.6,
+                      label=_literal(v or "no verdict given"))
                for v, c in seen.items()]
-    if handles: fig.legend(handles=handles, loc="lower center", ncols=min(3, len(handles)), fontsize=9,
+    if handles: fig.legend(handles=handles, loc="lower center",
+                           ncols=min(3, len(handles)), fontsize=9,
                            frameon=False)
     leg_h = 0.35 * -(-len(handles) // 3) if handles else 0.1
     H = fig.get_size_inches()[1]
     fig.set_size_inches(fig.get_size_inches()[0], H + leg_h)
-    fig.subplots_adjust(left=label_w / fig.get_size_inches()[0], right=0.98, top=1 - 0.45 / (H + leg_h),
-                        bottom=(leg_h + 0.45) / (H + leg_h), wspace=0.12 if same_n else 0.9, hspace=0.9 / (0.27 * len(rows) + 0.2))
+    fig.subplots_adjust(left=label_w / fig.get_size_inches()[0], right=0.98,
+                        top=1 - 0.45 / (H + leg_h),
+                        bottom=(leg_h + 0.45) / (H + leg_h), wspace=0.12 if same_n
+                        else 0.9, hspace=0.9 / (0.27 * len(rows) + 0.2))
     return fig
 
 
 # %% ../nbs/13_plots.ipynb #419c2ddd
-_PDF = {"gaussian": lambda r: stats.norm(r["loc"], r["scale"]), "laplace": lambda r: stats.laplace(r["loc"], r["scale"]),
+_PDF = {"gaussian": lambda r: stats.norm(r["loc"], r["scale"]),
+        "laplace": lambda r: stats.laplace(r["loc"], r["scale"]),
         "student_t": lambda r: stats.t(r["df"], r["loc"], r["scale"])}
 
 def _fit_rows(fit: pd.DataFrame, group: str, families) -> pd.DataFrame:
@@ -218,23 +273,30 @@ def _fit_rows(fit: pd.DataFrame, group: str, families) -> pd.DataFrame:
     return t[t["loglik"].notna()]
 
 @_styled
-def plot_bop_histograms(result: BoPResult, # the individual BoP with its groups
-                        fit: pd.DataFrame | None = None, # fit_families table (None: fit `families` here)
-                        families=("gaussian", "laplace"), # families whose densities are drawn
-                        bins="auto", # numpy/seaborn bins rule or count
-                        ncols: int = 3, # panels per row
-                       ) -> Figure:
-    "Density histogram of the individual BoP per non-empty group with fitted `families` densities (bar probabilities for categorical BoP); returns the Figure."
-    if not isinstance(result, BoPResult): raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
-    if result.groups is None: raise ValueError("`result` has no groups; build it with benefit_of_personalization(..., groups).")
+def plot_bop_histograms(
+    result: BoPResult, # the individual BoP with its groups
+    fit: pd.DataFrame | None = None, # fit_families table (None: fit `families` here)
+    families=("gaussian", "laplace"), # families whose densities are drawn
+    bins="auto", # numpy/seaborn bins rule or count
+    ncols: int = 3, # panels per row
+) -> Figure:
+    ("Density histogram of the individual BoP per non-empty group with fitted "
+     "`families` densities (bar probabilities for categorical BoP); returns the Figure.")
+    if not isinstance(result, BoPResult):
+        raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
+    if result.groups is None:
+        raise ValueError("`result` has no groups; build it with "
+                         "benefit_of_personalization(..., groups).")
     families = (families,) if isinstance(families, str) else tuple(families)
     for f in families: check_choice(f, "families", tuple(_PDF))
     b, g = result.individual, result.groups
     categorical = is_categorical_bop(b)
     fams = ("categorical",) if categorical else families
     if fit is None: fit = fit_families(b, g, families=fams, pooled=False)
-    elif not isinstance(fit, pd.DataFrame) or not {"group", "family", "loglik"} <= set(fit.columns):
-        raise ValueError("`fit` must be a fit_families table (columns group, family, loc, scale, ...).")
+    elif (not isinstance(fit, pd.DataFrame)
+          or not {"group", "family", "loglik"} <= set(fit.columns)):
+        raise ValueError("`fit` must be a fit_families table "
+                         "(columns group, family, loc, scale, ...).")
     sizes = np.bincount(g.codes, minlength=g.d)
     keep = np.flatnonzero(sizes > 0)
     ncols = max(1, min(int(ncols), len(keep)))
@@ -246,41 +308,59 @@ def plot_bop_histograms(result: BoPResult, # the individual BoP with its groups
         x, name = b[g.codes == j], str(g.names[j])
         rows = _fit_rows(fit, name, fams)
         if categorical:
-            sns.histplot(x=x, discrete=True, stat="probability", shrink=0.7, ax=ax, color="0.75")
+            sns.histplot(x=x, discrete=True, stat="probability", shrink=0.7, ax=ax,
+                         color="0.75")
             for _, r in rows.iterrows():
                 v, p = zip(*sorted(r["probs"].items()))
-                ax.plot(v, p, "o", color=palette["categorical"], label="categorical fit", gid="fit:categorical")
+                ax.plot(v, p, "o", color=palette["categorical"], label="categorical fit",
+                        gid="fit:categorical")
             ax.set_xticks([-1, 0, 1]); ax.set_ylabel("probability")
         else:
-            sns.histplot(x=x, stat="density", bins=bins, ax=ax, color="0.75", edgecolor="white", linewidth=0.3)
-            grid = np.linspace(*np.quantile(x, [0.0, 1.0]) + np.array([-0.1, 0.1]) * (np.ptp(x) or 1.0), 300)
+            sns.histplot(x=x, stat="density", bins=bins, ax=ax, color="0.75",
+                         edgecolor="white", linewidth=0.3)
+            grid = np.linspace(*np.quantile(x, [0.0, 1.0]) + np.array([-0.1, 0.1])
+                               * (np.ptp(x) or 1.0), 300)
             for _, r in rows.iterrows():
-                ax.plot(grid, _PDF[r["family"]](r).pdf(grid), color=palette[r["family"]], lw=1.2, label=r["family"],
+                ax.plot(grid, _PDF[r["family"]](r).pdf(grid), color=palette[r["family"]],
+                        lw=1.2, label=r["family"],
                         gid=f"fit:{r['family']}")
             ax.set_ylabel("density")
         ax.set_title(_literal(f"{name} (m={sizes[j]})"), fontsize=8)
         ax.set_xlabel("individual BoP")
     for ax in axes[len(keep):]: ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    if handles: fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncols=len(handles))
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", fontsize=7,
+                   ncols=len(handles))
     fig.suptitle(_literal(f"individual BoP by group ({result.cost})"), fontsize=9)
     return fig
 
 # %% ../nbs/13_plots.ipynb #ed3e7ab8
 @_styled
-def plot_bop_ridges(result: BoPResult, # a continuous individual BoP with its groups
-                    fit: pd.DataFrame | None = None, # fit_families table: each group's selected family is drawn
-                    bins: int = 40, # bins over the drawn range, the same for every group
-                    clip: float = 0.005, # share of all people beyond each end of the range, gathered in the end bins
-                   ) -> Figure:
-    "Step histograms of the individual BoP, a row per non-empty group on one axes (shared bins), with each group's selected fitted density; returns the Figure."
-    if not isinstance(result, BoPResult): raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
-    if result.groups is None: raise ValueError("`result` has no groups; build it with benefit_of_personalization(..., groups).")
+def plot_bop_ridges(
+    result: BoPResult, # a continuous individual BoP with its groups
+    # fit_families table: each group's selected family is drawn
+    fit: pd.DataFrame | None = None,
+    bins: int = 40, # bins over the drawn range, the same for every group
+    # share of all people beyond each end of the range, gathered in the end bins
+    clip: float = 0.005,
+) -> Figure:
+    ("Step histograms of the individual BoP, a row per non-empty group on one axes "
+     "(shared bins), with each group's selected fitted density; returns the Figure.")
+    if not isinstance(result, BoPResult):
+        raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
+    if result.groups is None:
+        raise ValueError("`result` has no groups; build it with "
+                         "benefit_of_personalization(..., groups).")
     check_count(bins, "bins", at_least=2, example=40)
-    if isinstance(clip, bool) or not isinstance(clip, (int, float)) or not 0 <= clip < 0.5:
-        raise ValueError(f"`clip` must be a share in [0, 0.5), got {clip!r}; e.g. clip=0.005.")
-    if fit is not None and (not isinstance(fit, pd.DataFrame) or not {"group", "family", "loglik"} <= set(fit.columns)):
-        raise ValueError("`fit` must be a fit_families table (columns group, family, loc, scale, ...).")
+    if (isinstance(clip, bool) or not isinstance(clip, (int, float))
+        or not 0 <= clip < 0.5):
+        raise ValueError(f"`clip` must be a share in [0, "
+                         f"0.5), got {clip!r}; e.g. clip=0.005.")
+    if (fit is not None and (not isinstance(fit, pd.DataFrame)
+                             or not {"group", "family", "loglik"} <= set(fit.columns))):
+        raise ValueError("`fit` must be a fit_families table "
+                         "(columns group, family, loc, scale, ...).")
     b, g = np.asarray(result.individual, float), result.groups
     sizes = np.bincount(g.codes, minlength=g.d)
     keep = np.flatnonzero(sizes > 0)
@@ -305,14 +385,17 @@ def plot_bop_ridges(result: BoPResult, # a continuous individual BoP with its gr
         dens, _ = np.histogram(np.clip(b[g.codes == j], lo, hi), edges, density=True)
         r = sel[sel["group"].astype(str) == name] if sel is not None else ()
         pdf = _PDF[r.iloc[0]["family"]](r.iloc[0]).pdf(grid) if len(r) else np.zeros(1)
-        top = max(dens.max(), pdf.max())                    # steps and curve both stay within the row
+        # steps and curve both stay within the row
+        top = max(dens.max(), pdf.max())
         scale = 0.85 / top if top > 0 else 0.0
-        ax.stairs(base + dens * scale, edges, baseline=base, fill=True, color="0.85", gid=f"hist:{name}")
+        ax.stairs(base + dens * scale, edges, baseline=base, fill=True, color="0.85",
+                  gid=f"hist:{name}")
         ax.stairs(base + dens * scale, edges, baseline=base, color="0.4", lw=0.6)
         if len(r):
             fam = r.iloc[0]["family"]
             used[fam] = palette[fam]
-            ax.plot(grid, base + pdf * scale, color=palette[fam], lw=1.1, gid=f"fit:{name}:{fam}")
+            ax.plot(grid, base + pdf * scale, color=palette[fam], lw=1.1,
+                    gid=f"fit:{name}:{fam}")
     ax.axvline(0, color="0.3", lw=0.8, gid="zero")
     ax.set_yticks(np.arange(H)[::-1] + 0.35, labels, fontsize=7.5)
     ax.set_ylim(-0.15, H)
@@ -320,67 +403,91 @@ def plot_bop_ridges(result: BoPResult, # a continuous individual BoP with its gr
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="x", labelsize=7.5)
     ax.set_xlabel("individual BoP b = cost(h0) − cost(hp)" +
-                  (f"  (the outer {clip:.1%} of people at each end in the end bins)" if clip > 0 else ""),
+                  (f"  (the outer {clip:.1%} of people at each end in the end bins)"
+                   if clip > 0 else ""),
                   fontsize=7.5)
-    handles = [Line2D([], [], color=c, lw=1.1, label=f"fitted {f} (selected)") for f, c in used.items()]
-    if handles: fig.legend(handles=handles, fontsize=7, loc="lower right", ncols=len(handles), frameon=False)
-    ax.set_title(_literal(f"individual BoP by group ({result.cost})"), fontsize=9, loc="left")
+    handles = [Line2D([], [], color=c, lw=1.1, label=f"fitted {f} (selected)")
+               for f, c in used.items()]
+    if handles:
+        fig.legend(handles=handles, fontsize=7, loc="lower right", ncols=len(handles),
+                   frameon=False)
+    ax.set_title(_literal(f"individual BoP by group ({result.cost})"), fontsize=9,
+                 loc="left")
     return fig
 
 
 # %% ../nbs/13_plots.ipynb #e941ae53
 def _bound_curve(m, sigma, family, mixture):
-    "(lb_sum(eps), eps*(tau), d, N, largest eps) for group sizes `m` (+ sigma, family) or a fit_families table."
+    ("(lb_sum(eps), eps*(tau), d, N, largest eps) for group sizes `m` (+ sigma, family) "
+     "or a fit_families table.")
     if isinstance(m, pd.DataFrame):
         fit, mixture = m, mixture or "optimal"
-        lb_sum = lambda e: bound_from_fit(fit, e, family, mixture=mixture)["lb_sum"].to_numpy()
-        lb_sum(np.array([1.0]))                                              # validate the table early
+        lb_sum = lambda e: bound_from_fit(fit, e, family,
+                                          mixture=mixture)["lb_sum"].to_numpy()
+        # validate the table early
+        lb_sum(np.array([1.0]))
         t = fit[fit["selected"].astype(bool)] if "selected" in fit else fit
         t = t[t["group"].astype(str) != "all"]
         cap = _EPS_MAX.get(family, np.inf)
-        e_star = lambda tau: min_testable_epsilon_from_fit(fit, tau, mixture=mixture, family=family)
+        e_star = lambda tau: min_testable_epsilon_from_fit(fit, tau, mixture=mixture,
+                                                           family=family)
         return lb_sum, e_star, len(t), int(t["n"].sum()), cap
     family = "gaussian" if family is None else check_choice(family, "family", FAMILIES)
     m = as_1d_array(m, "m")
     keep = m > 0
     if sigma is not None and np.ndim(sigma) > 0:
         sigma = as_1d_array(sigma, "sigma")
-        if len(sigma) != len(m): raise ValueError(f"`sigma` has {len(sigma)} values but `m` has {len(m)} groups; pass one per group.")
+        if len(sigma) != len(m):
+            raise ValueError(f"`sigma` has {len(sigma)} values but `m` has {len(m)} "
+                             f"groups; pass one per group.")
         sigma = sigma[keep]
     m = m[keep]
-    if len(m) == 0: raise ValueError("`m` has no group with people; pass the group sizes (e.g. result.table['n']).")
+    if len(m) == 0:
+        raise ValueError("`m` has no group with people; pass the "
+                         "group sizes (e.g. result.table['n']).")
     cap = _EPS_MAX.get(family, np.inf)
-    pe_lower_bound(1e-3 * min(cap, 1.0), m, family, sigma)                   # validate family / sigma early
+    # validate family / sigma early
+    pe_lower_bound(1e-3 * min(cap, 1.0), m, family, sigma)
     mixture = mixture or "equal"
     lb_sum = lambda e: np.atleast_1d(pe_lower_bound(e, m, family, sigma, mixture=mixture))
     e_star = lambda tau: min_testable_epsilon(m, family, sigma, tau, mixture=mixture)
     return lb_sum, e_star, len(m), int(m.sum()), cap
 
 @_styled
-def plot_bound_vs_epsilon(m, # group sizes, or a fit_families table (the audit's)
-                          sigma=None, # std of the individual BoP: one number or one per group
-                          family: str | None = None, # bound family (None: gaussian; from a table: its selection)
-                          epsilon: float | None = None, # the audit's margin, marked with its bound
-                          convention: str = "sum", # 'sum' of the two errors or 'half' (the larger one)
-                          tau: float = 0.5, # reliability threshold, drawn as a dashed line
-                          mixture: str | None = None, # 'equal' or 'optimal' (None: optimal for a table)
-                          title: str | None = None, # what the figure belongs to, e.g. the cost's name
-                          epsilon_star: float | None = None, # eps* if already known (e.g. CostAudit.epsilon_star)
-                          ax=None, # draw into this Axes (default: a new Figure)
-                         ) -> Axes:
-    "LB vs epsilon (log x) for group sizes `m` (or a fit_families table) with epsilon, tau and epsilon* marked; returns the Axes."
+def plot_bound_vs_epsilon(
+    m, # group sizes, or a fit_families table (the audit's)
+    sigma=None, # std of the individual BoP: one number or one per group
+    # bound family (None: gaussian; from a table: its selection)
+    family: str | None = None,
+    epsilon: float | None = None, # the audit's margin, marked with its bound
+    convention: str = "sum", # 'sum' of the two errors or 'half' (the larger one)
+    tau: float = 0.5, # reliability threshold, drawn as a dashed line
+    mixture: str | None = None, # 'equal' or 'optimal' (None: optimal for a table)
+    title: str | None = None, # what the figure belongs to, e.g. the cost's name
+    # eps* if already known (e.g. CostAudit.epsilon_star)
+    epsilon_star: float | None = None,
+    ax=None, # draw into this Axes (default: a new Figure)
+) -> Axes:
+    ("LB vs epsilon (log x) for group sizes `m` (or a fit_families table) with epsilon, "
+     "tau and epsilon* marked; returns the Axes.")
     check_choice(convention, "convention", ("sum", "half"))
     tau = _check_tau(tau)
     if epsilon is not None:
-        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating)) or not 0 < epsilon < np.inf:
-            raise ValueError(f"`epsilon` must be one positive number (the margin to mark), got {epsilon!r}.")
+        if (isinstance(epsilon, bool)
+            or not isinstance(epsilon, (int, float, np.floating))
+            or not 0 < epsilon < np.inf):
+            raise ValueError(f"`epsilon` must be one positive number (the margin to "
+                             f"mark), got {epsilon!r}.")
     if mixture is not None: check_choice(mixture, "mixture", ("equal", "optimal"))
     lb_sum, eps_star, d, N, cap = _bound_curve(m, sigma, family, mixture)
     if epsilon is not None and epsilon > cap:
-        raise ValueError(f"`epsilon`={epsilon} exceeds the largest margin {cap} of family={family!r}.")
+        raise ValueError(f"`epsilon`={epsilon} exceeds the largest "
+                         f"margin {cap} of family={family!r}.")
     if epsilon_star is not None and (isinstance(epsilon_star, bool) or
-                                     not isinstance(epsilon_star, (int, float, np.floating))):
-        raise TypeError(f"`epsilon_star` must be a number (e.g. CostAudit.epsilon_star) or None, got {epsilon_star!r}.")
+                                     not isinstance(epsilon_star,
+                                                    (int, float, np.floating))):
+        raise TypeError(f"`epsilon_star` must be a number (e.g. CostAudit.epsilon_star) "
+                        f"or None, got {epsilon_star!r}.")
     e_star = eps_star(tau) if epsilon_star is None else float(epsilon_star)
     lb = (lambda e: lb_sum(e) / 2) if convention == "half" else lb_sum
     centre = e_star if 0 < e_star < np.inf else (epsilon or min(cap, 1.0) / 10)
@@ -389,69 +496,89 @@ def plot_bound_vs_epsilon(m, # group sizes, or a fit_families table (the audit's
     grid = np.geomspace(lo, hi, 100)
     ax = _axes(ax, margins=(0.65, 0.5, 0.15, 0.3))
     mix = mixture or ("optimal" if isinstance(m, pd.DataFrame) else "equal")
-    ax.plot(grid, lb(grid), color="C0", lw=1.5, label=f"LB_{convention} ({mix} mixture)", gid="bound")
+    ax.plot(grid, lb(grid), color="C0", lw=1.5, label=f"LB_{convention} ({mix} mixture)",
+            gid="bound")
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))      # 0.01, not mathtext 10^-2
+    # 0.01, not mathtext 10^-2
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     level = tau / 2 if convention == "half" else tau
-    ax.axhline(level, color="0.4", ls="--", lw=0.8, label=f"τ = {tau:g}" + (" (half: τ/2)" if convention == "half" else ""),
+    ax.axhline(level, color="0.4", ls="--", lw=0.8,
+               label=f"τ = {tau:g}" + (" (half: τ/2)" if convention == "half" else ""),
                gid="tau")
     if 0 < e_star < np.inf:
-        ax.axvline(e_star, color="C3", ls=":", lw=1.2, label=f"ε* = {e_star:.3g}", gid="epsilon_star")
+        ax.axvline(e_star, color="C3", ls=":", lw=1.2, label=f"ε* = {e_star:.3g}",
+                   gid="epsilon_star")
     if epsilon is not None:
         at = float(lb(np.array([epsilon]))[0])
-        ax.axvline(epsilon, color="C2", lw=1.2, label=f"ε = {epsilon:g}: LB = {at:.3f}", gid="epsilon")
+        ax.axvline(epsilon, color="C2", lw=1.2, label=f"ε = {epsilon:g}: LB = {at:.3f}",
+                   gid="epsilon")
         ax.plot([epsilon], [at], "o", color="C2", gid="epsilon_point")
     ax.set_ylim(-0.02, 1.02 if convention == "sum" else 0.52)
     ax.set_xlabel("ε (margin of benefit tested)")
-    ax.set_ylabel("lower bound on sum of errors" if convention == "sum" else "lower bound on max error")
-    ax.set_title((f"{_literal(title)}: " if title else "") + f"d = {d} groups, N = {N:,}", fontsize=9)
+    ax.set_ylabel("lower bound on sum of errors" if convention == "sum"
+                  else "lower bound on max error")
+    ax.set_title((f"{_literal(title)}: " if title else "") + f"d = {d} groups, N = {N:,}",
+                 fontsize=9)
     ax.legend(fontsize=7)
     return ax
 
 # %% ../nbs/13_plots.ipynb #eadc0dcf
 @_styled
-def plot_bound_vs_k(N_values, # population sizes, one curve each
-                    epsilon: float, # the margin of benefit tested
-                    family: str = "bernoulli", # bound family
-                    sigma=None, # std of the individual BoP (families that need it)
-                    tau: float = 0.5, # reliability threshold
-                    k_max: float | None = None, # right end of the k axis (None: past the largest k*)
-                    ax=None, # draw into this Axes (default: a new Figure)
-                   ) -> Axes:
-    "LB_sum vs the number k of binary attributes (d = 2^k equal groups) for each N, with tau and each k* marked; returns the Axes."
+def plot_bound_vs_k(
+    N_values, # population sizes, one curve each
+    epsilon: float, # the margin of benefit tested
+    family: str = "bernoulli", # bound family
+    sigma=None, # std of the individual BoP (families that need it)
+    tau: float = 0.5, # reliability threshold
+    k_max: float | None = None, # right end of the k axis (None: past the largest k*)
+    ax=None, # draw into this Axes (default: a new Figure)
+) -> Axes:
+    ("LB_sum vs the number k of binary attributes (d = 2^k equal groups) for each N, "
+     "with tau and each k* marked; returns the Axes.")
     Ns = np.atleast_1d(as_1d_array(np.atleast_1d(N_values), "N_values"))
-    if np.any(Ns < 1): raise ValueError(f"`N_values` must be population sizes >= 1, got {Ns.min():g}.")
-    ks_star = np.atleast_1d(max_attributes(Ns, epsilon, family, sigma, tau, method="exact").k_star)
+    if np.any(Ns < 1):
+        raise ValueError(f"`N_values` must be population sizes >= 1, got {Ns.min():g}.")
+    ks_star = np.atleast_1d(max_attributes(Ns, epsilon, family, sigma, tau,
+                                           method="exact").k_star)
     top = float(k_max) if k_max is not None else max(5.0, np.ceil(np.nanmax(ks_star)) + 4)
     k = np.linspace(0, top, 400)
     ax = _axes(ax)
     colors = sns.color_palette("viridis", len(Ns))
     for N, ks, c in zip(Ns, ks_star, colors):
-        ax.plot(k, pe_lower_bound_equal(epsilon, N, k, family, sigma), color=c, lw=1.4, label=f"N = {N:.3g}", gid=f"N={N:g}")
+        ax.plot(k, pe_lower_bound_equal(epsilon, N, k, family, sigma), color=c, lw=1.4,
+                label=f"N = {N:.3g}", gid=f"N={N:g}")
         if 0 <= ks <= top: ax.plot([ks], [tau], "o", color=c, ms=4, gid=f"kstar:N={N:g}")
     ax.axhline(tau, color="0.4", ls="--", lw=0.8, label=f"τ = {tau:g}", gid="tau")
-    ax.set_xlabel("k (binary attributes; d = 2^k groups)"); ax.set_ylabel("lower bound on sum of errors")
-    what = f"{family}, ε = {epsilon:g}" + (f", σ = {sigma:g}" if sigma is not None and np.ndim(sigma) == 0 else "")
+    ax.set_xlabel("k (binary attributes; d = 2^k groups)")
+    ax.set_ylabel("lower bound on sum of errors")
+    what = (f"{family}, ε = {epsilon:g}"
+            + (f", σ = {sigma:g}" if sigma is not None and np.ndim(sigma) == 0 else ""))
     ax.set_title(f"bound vs k ({what}); dots: k*", fontsize=9)
     ax.set_ylim(-0.02, 1.02); ax.legend(fontsize=7)
     return ax
 
 # %% ../nbs/13_plots.ipynb #a8eb4bc1
 @_styled
-def plot_kstar_vs_n(epsilon: float, # the margin of benefit tested
-                    families=("bernoulli", "categorical", "gaussian", "laplace", "moment"), # one line each
-                    sigma=None, # std of the individual BoP: a number or {family: number}
-                    N_range=(1e3, 8e9), # (low, high) population sizes, log grid
-                    tau: float = 0.5, # reliability threshold
-                    method: str = "exact", # max_attributes method: 'exact' root or 'lambertw' closed form
-                    ax=None, # draw into this Axes (default: a new Figure)
-                   ) -> Axes:
-    "k* (largest number of binary attributes before every test has sum of errors >= tau) vs N on a log grid, one line per family; returns the Axes."
+def plot_kstar_vs_n(
+    epsilon: float, # the margin of benefit tested
+    # one line each
+    families=("bernoulli", "categorical", "gaussian", "laplace", "moment"),
+    sigma=None, # std of the individual BoP: a number or {family: number}
+    N_range=(1e3, 8e9), # (low, high) population sizes, log grid
+    tau: float = 0.5, # reliability threshold
+    method: str = "exact", # max_attributes method: 'exact' root or 'lambertw' closed form
+    ax=None, # draw into this Axes (default: a new Figure)
+) -> Axes:
+    ("k* (largest number of binary attributes before every test has sum of errors >= "
+     "tau) vs N on a log grid, one line per family; returns the Axes.")
     families = (families,) if isinstance(families, str) else tuple(families)
-    if not families: raise ValueError("`families` is empty; pass e.g. ('bernoulli', 'gaussian').")
+    if not families:
+        raise ValueError("`families` is empty; pass e.g. ('bernoulli', 'gaussian').")
     lo, hi = as_1d_array(N_range, "N_range")
-    if not 1 <= lo < hi: raise ValueError(f"`N_range` must be (low, high) with 1 <= low < high, got {tuple(N_range)}.")
+    if not 1 <= lo < hi:
+        raise ValueError(f"`N_range` must be (low, high) with 1 "
+                         f"<= low < high, got {tuple(N_range)}.")
     Ns = np.geomspace(lo, hi, 80)
     ax = _axes(ax)
     for f in families:
@@ -468,28 +595,38 @@ def plot_kstar_vs_n(epsilon: float, # the margin of benefit tested
 
 # %% ../nbs/13_plots.ipynb #22796645
 def _curve_table(curve, name: str) -> pd.DataFrame:
-    "The mean-cost table (index J; columns sufficiency, incomprehensiveness) of a CostCurve or the table itself."
-    t = curve if isinstance(curve, pd.DataFrame) else (curve.mean() if callable(getattr(curve, "mean", None)) else None)
+    ("The mean-cost table (index J; columns sufficiency, incomprehensiveness) of a "
+     "CostCurve or the table itself.")
+    t = (curve if isinstance(curve, pd.DataFrame)
+         else (curve.mean() if callable(getattr(curve, "mean", None)) else None))
     costs = list(EXPLANATION_COSTS)
     if not isinstance(t, pd.DataFrame) or not set(costs) <= set(t.columns):
-        raise TypeError(f"`{name}` must be a CostCurve (from explanation_cost_curve) or its .mean() DataFrame, "
+        raise TypeError(f"`{name}` must be a CostCurve (from explanation_cost_curve) or "
+                        f"its .mean() DataFrame, "
                         f"got {type(curve).__name__}.")
     return t[costs].rename_axis("J").reset_index()
 
 @_styled
-def plot_cost_curve(curve_h0, # CostCurve of h0 (explanation_cost_curve) or its .mean() table
-                    curve_hp=None, # the same for hp, drawn dashed
-                    ax=None, # draw into this Axes (default: a new Figure)
-                   ) -> Axes:
-    "Mean sufficiency and incomprehensiveness cost vs J for h0 (and hp): the J-curve; returns the Axes."
+def plot_cost_curve(
+    curve_h0, # CostCurve of h0 (explanation_cost_curve) or its .mean() table
+    curve_hp=None, # the same for hp, drawn dashed
+    ax=None, # draw into this Axes (default: a new Figure)
+) -> Axes:
+    ("Mean sufficiency and incomprehensiveness cost vs "
+     "J for h0 (and hp): the J-curve; returns the Axes.")
     parts = [_curve_table(curve_h0, "curve_h0").assign(model="h0")]
-    if curve_hp is not None: parts.append(_curve_table(curve_hp, "curve_hp").assign(model="hp"))
-    df = pd.concat(parts).melt(id_vars=["J", "model"], var_name="cost", value_name="mean cost")
+    if curve_hp is not None:
+        parts.append(_curve_table(curve_hp, "curve_hp").assign(model="hp"))
+    df = pd.concat(parts).melt(id_vars=["J", "model"], var_name="cost",
+                               value_name="mean cost")
     ax = _axes(ax)
-    sns.lineplot(df, x="J", y="mean cost", hue="cost", style="model", markers=True, dashes={"h0": "", "hp": (4, 2)},
-                 hue_order=list(EXPLANATION_COSTS), style_order=["h0", "hp"][:len(parts)], ax=ax)
+    sns.lineplot(df, x="J", y="mean cost", hue="cost", style="model", markers=True,
+                 dashes={"h0": "", "hp": (4, 2)},
+                 hue_order=list(EXPLANATION_COSTS), style_order=["h0", "hp"][:len(parts)],
+                 ax=ax)
     ax.axhline(0, color="0.3", lw=0.8, gid="zero")
-    ax.set_xlabel("J (features kept in the explanation)"); ax.set_ylabel("mean explanation cost (lower is better)")
+    ax.set_xlabel("J (features kept in the explanation)")
+    ax.set_ylabel("mean explanation cost (lower is better)")
     ax.legend(fontsize=7)
     return ax
 
@@ -497,7 +634,8 @@ def plot_cost_curve(curve_h0, # CostCurve of h0 (explanation_cost_curve) or its 
 _ENVY_MARKS = {"envy shown": "*", "envy-free shown": "o", "untestable": "?"}
 
 def _envy_mark(verdict) -> str:
-    "The heatmap's mark of a cell verdict: '*' envy shown, 'o' envy-free shown, '?' untestable, else ''."
+    ("The heatmap's mark of a cell verdict: '*' envy shown, 'o' envy-free shown, '?' "
+     "untestable, else ''.")
     v = verdict if isinstance(verdict, str) else ""
     return next((m for k, m in _ENVY_MARKS.items() if v.startswith(k)), "")
 
@@ -505,10 +643,13 @@ def _envy_mark(verdict) -> str:
 def plot_envy_heatmap(envy: EnvyResult, # envy_tests result
                       ax=None, # draw into this Axes (default: a new Figure)
                      ) -> Axes:
-    "The d x d envy matrix (rows: group s, columns: report s'), red = envy, verdict marks; returns the Axes."
+    ("The d x d envy matrix (rows: group s, columns: report s'), red = envy, verdict "
+     "marks; returns the Axes.")
     if not isinstance(envy, EnvyResult):
-        raise TypeError(f"`envy` must be an EnvyResult (from envy_tests), got {type(envy).__name__}.")
-    E, V = envy.matrix().to_numpy(dtype=float), envy.matrix("verdict").to_numpy(dtype=object)
+        raise TypeError(f"`envy` must be an EnvyResult (from envy_tests), got "
+                        f"{type(envy).__name__}.")
+    E, V = (envy.matrix().to_numpy(dtype=float),
+            envy.matrix("verdict").to_numpy(dtype=object))
     d = len(envy.groups)
     ax = _axes(ax, figsize=(max(4.0, 0.7 * d + 2.5), max(3.0, 0.55 * d + 1.8)))
     lim = np.nanmax(np.abs(E)) if np.isfinite(E).any() else 0.0
@@ -518,15 +659,18 @@ def plot_envy_heatmap(envy: EnvyResult, # envy_tests result
     for i in range(d):
         for j in range(d):
             m = _envy_mark(V[i, j])
-            dark = np.isfinite(E[i, j]) and abs(E[i, j]) > 0.6 * lim   # white on the deep colours
-            if m: ax.text(j, i, m, ha="center", va="center", fontsize=10, gid=f"mark:{i},{j}",
+            # white on the deep colours
+            dark = np.isfinite(E[i, j]) and abs(E[i, j]) > 0.6 * lim
+            if m: ax.text(j, i, m, ha="center", va="center", fontsize=10,
+                          gid=f"mark:{i},{j}",
                           color="white" if dark else "black")
     names = [_literal(g) for g in envy.groups]
     ax.set_xticks(range(d), names, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(d), names, fontsize=7)
     ax.grid(False)
     ax.set_xlabel("report s' given to hp"); ax.set_ylabel("group s")
-    ax.set_title(_literal(f"envy ({envy.cost}): * envy shown, o envy-free shown, ? untestable"),
+    ax.set_title(_literal(f"envy ({envy.cost}): * envy shown, "
+                          f"o envy-free shown, ? untestable"),
                  fontsize=8)
     ax.figure.colorbar(im, ax=ax, label="mean envy (positive: s prefers s')")
     return ax

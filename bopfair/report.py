@@ -16,7 +16,8 @@ from sklearn.metrics import r2_score, roc_auc_score
 from .bop import markdown_table, is_categorical_bop
 from .groups import make_groups
 from .pair import FittedPair
-from .plots import plot_forest, plot_bop_ridges, plot_bound_vs_epsilon, plot_envy_heatmap
+from .plots import (plot_forest, plot_bop_ridges, plot_bound_vs_epsilon,
+                           plot_envy_heatmap)
 from .plots import VERDICT_COLOURS, _verdict_colour, _constant_bop
 
 # %% auto #0
@@ -25,23 +26,30 @@ __all__ = ['AuditReport']
 # %% ../nbs/14_report.ipynb #a4db0779
 @dataclass
 class AuditReport:
-    "The result of `audit`: one CostAudit per cost, the settings, and (optionally) the pair and predictions."
+    ("The result of `audit`: one CostAudit per cost, the settings, and (optionally) the "
+     "pair and predictions.")
     costs: dict               # cost name -> CostAudit
-    settings: dict            # what the audit was asked (title, task, attributes, alpha, seed, ...)
+    # what the audit was asked (title, task, attributes, alpha, seed, ...)
+    settings: dict
     pair: FittedPair | None = None  # the fitted models; None for a predictions-only audit
-    envy: dict = field(default_factory=dict)        # cost name -> EnvyResult (audit(envy=True))
+    # cost name -> EnvyResult (audit(envy=True))
+    envy: dict = field(default_factory=dict)
     opting_out: dict = field(default_factory=dict)  # cost name -> opting_out table
     predictions: pd.DataFrame | None = None  # audit rows: y, h0, hp (P(y=1) or the value)
     group_level: dict = field(default_factory=dict)  # metric name -> GroupMetricBoP
-    removals: dict = field(default_factory=dict)  # removal operator -> {explanation cost: CostAudit}
-    off_distribution: pd.DataFrame | None = None  # masked-vs-real AUC: a row per operator (model, cost)
+    # removal operator -> {explanation cost: CostAudit}
+    removals: dict = field(default_factory=dict)
+    # masked-vs-real AUC: a row per operator (model, cost)
+    off_distribution: pd.DataFrame | None = None
 
 
 # %% ../nbs/14_report.ipynb #446f0326
 @patch
 def summary(self: AuditReport) -> pd.DataFrame:
-    "One row per (cost, group), 'all' and 'gamma' rows included: n, costs, BoP, interval, p, bound, verdict."
-    return pd.concat({name: ca.table() for name, ca in self.costs.items()}, names=["cost", "group"])
+    ("One row per (cost, group), 'all' and 'gamma' rows included: n, costs, BoP, "
+     "interval, p, bound, verdict.")
+    return pd.concat({name: ca.table() for name, ca in self.costs.items()},
+                     names=["cost", "group"])
 
 # %% ../nbs/14_report.ipynb #88963759
 @patch
@@ -55,10 +63,14 @@ def verdicts(self: AuditReport) -> pd.DataFrame:
 # %% ../nbs/14_report.ipynb #c2d4b4e5
 @patch
 def overview(self: AuditReport) -> pd.DataFrame:
-    "Per cost: kind, epsilon and its meaning, population BoP, gamma, eps*, bound and verdict for gamma."
-    return pd.DataFrame({name: {"kind": ca.kind, "epsilon": ca.epsilon, "epsilon means": ca.epsilon_rule,
-                                "population BoP": ca.bop.population, "gamma": ca.bop.gamma,
-                                "gamma group": ca.bop.argmin_group, "epsilon* (gamma)": ca.epsilon_star,
+    ("Per cost: kind, epsilon and its meaning, population "
+     "BoP, gamma, eps*, bound and verdict for gamma.")
+    return pd.DataFrame({name: {"kind": ca.kind, "epsilon": ca.epsilon,
+                                "epsilon means": ca.epsilon_rule,
+                                "population BoP": ca.bop.population,
+                                "gamma": ca.bop.gamma,
+                                "gamma group": ca.bop.argmin_group,
+                                "epsilon* (gamma)": ca.epsilon_star,
                                 "lb (gamma)": ca.lb_gamma, "p (gamma > 0)": ca.p_gamma,
                                 "verdict (gamma)": ca.verdict}
                          for name, ca in self.costs.items()}).T
@@ -66,44 +78,57 @@ def overview(self: AuditReport) -> pd.DataFrame:
 # %% ../nbs/14_report.ipynb #ab843371
 @patch
 def headlines(self: AuditReport) -> list:
-    "One sentence per cost on the smallest benefit this audit could detect, and what alpha covers."
+    ("One sentence per cost on the smallest benefit "
+     "this audit could detect, and what alpha covers.")
     out = []
     for name, ca in self.costs.items():
         per = ca.group_bound["eps_star"].drop(index="all", errors="ignore").dropna()
         worst = f"; for a single group it ranges from {per.min():.4g} ({per.idxmin()}) to " \
                 f"{per.max():.4g} ({per.idxmax()})" if len(per) else ""
-        out.append(f"{name}: no test of 'every group benefits by at least epsilon' can be reliable "
-                   f"below epsilon* = {ca.epsilon_star:.4g}{worst}. The audit used epsilon = "
+        out.append(f"{name}: no test of 'every group benefits "
+                   f"by at least epsilon' can be reliable "
+                   f"below epsilon* = {ca.epsilon_star:.4g}"
+                   f"{worst}. The audit used epsilon = "
                    f"{ca.epsilon_rule}.")
     scope = self.settings.get("alpha_scope", "cost")
-    out.append(f"alpha = {self.settings.get('alpha', 0.05)} bounds the probability of any false "
+    out.append(f"alpha = {self.settings.get('alpha', 0.05)}"
+               f" bounds the probability of any false "
                f"'... shown' line " + ("within each cost's table." if scope == "cost"
                                        else "across all costs of this audit together."))
     return out
 
 # %% ../nbs/14_report.ipynb #e9c7f96d
-_PREPROCESSING = ("fit_pair: numeric features median-imputed; other features mode-imputed and one-hot "
-                  "encoded (a level unseen in training is ignored); attributes one-hot encoded, given to hp only; "
-                  "h0 and hp are clones of one estimator fitted on the same training rows")
-_MISSING = ("missing feature values are imputed (median / most frequent, learned on the training rows); "
-            "a missing target or attribute value is refused (drop the row, or make missing a level of its own)")
+_PREPROCESSING = ("fit_pair: numeric features median-imputed; other features "
+                  "mode-imputed and one-hot "
+                  "encoded (a level unseen in training is ignored); attributes one-hot "
+                  "encoded, given to hp only; "
+                  "h0 and hp are clones of one estimator "
+                  "fitted on the same training rows")
+_MISSING = ("missing feature values are imputed (median / "
+            "most frequent, learned on the training rows); "
+            "a missing target or attribute value is refused (drop the row, or make "
+            "missing a level of its own)")
 
 def _versions() -> dict:
     "Versions of bopfair and of the libraries its numbers depend on."
     out = {}
-    for p in ("bopfair", "scikit-learn", "shap", "numpy", "pandas", "scipy", "matplotlib"):
+    for p in ("bopfair", "scikit-learn", "shap", "numpy", "pandas", "scipy",
+              "matplotlib"):
         try: out[p] = version(p)
         except PackageNotFoundError: out[p] = "not installed"
     return out
 
 def _today() -> str:
-    "The report's date (UTC day); SOURCE_DATE_EPOCH, when set, fixes it (reproducible builds)."
+    ("The report's date (UTC day); SOURCE_DATE_EPOCH, "
+     "when set, fixes it (reproducible builds).")
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    t = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    t = (datetime.fromtimestamp(int(epoch), timezone.utc) if epoch
+         else datetime.now(timezone.utc))
     return t.strftime("%Y-%m-%d")
 
 def _frame_sha256(*frames) -> str:
-    "SHA-256 of DataFrames' values and index, row by row (pandas' stable row hashes) and column names."
+    ("SHA-256 of DataFrames' values and index, row by "
+     "row (pandas' stable row hashes) and column names.")
     h = hashlib.sha256()
     for f in frames:
         h.update("\x1f".join(map(str, f.columns)).encode())
@@ -111,21 +136,28 @@ def _frame_sha256(*frames) -> str:
     return h.hexdigest()
 
 def _audit_predictions(report) -> pd.DataFrame | None:
-    "y, h0, hp of the audit rows: `report.predictions`, else from `report.pair` (computed once), else None."
+    ("y, h0, hp of the audit rows: `report.predictions`, else from `report.pair` "
+     "(computed once), else None.")
     if report.predictions is not None: return report.predictions
     if report.pair is None: return None
-    memo = report.__dict__.setdefault("_memo", {})               # not a field: no effect on ==, repr
+    # not a field: no effect on ==, repr
+    memo = report.__dict__.setdefault("_memo", {})
     if memo.get("pair") is not report.pair:
         p0, pp = report.pair.predictions()
-        memo.update(pair=report.pair, predictions=pd.DataFrame({"y": report.pair.y_audit, "h0": p0, "hp": pp}))
+        memo.update(pair=report.pair,
+                    predictions=pd.DataFrame({"y": report.pair.y_audit, "h0": p0,
+                                              "hp": pp}))
     return memo["predictions"]
 
 def _model_metrics(y, p, task: str) -> dict:
-    "Overall quality of one model on the audit rows: accuracy and AUC (classification), R² and RMSE."
+    ("Overall quality of one model on the audit rows: accuracy and AUC "
+     "(classification), R² and RMSE.")
     y, p = np.asarray(y), np.asarray(p, float)
     if task != "classification":
-        return {"R²": float(r2_score(y, p)), "RMSE": float(np.sqrt(np.mean((y - p) ** 2)))}
-    if len(np.unique(y)) > 2 or (p.max() > 1 if len(p) else False):          # class indices
+        return {"R²": float(r2_score(y, p)),
+                "RMSE": float(np.sqrt(np.mean((y - p) ** 2)))}
+    # class indices
+    if len(np.unique(y)) > 2 or (p.max() > 1 if len(p) else False):
         return {"accuracy": float(np.mean(y == p))}
     auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else np.nan
     return {"accuracy": float(np.mean(y == (p >= 0.5))), "AUC": auc}
@@ -134,7 +166,8 @@ def _model_metrics(y, p, task: str) -> dict:
 # %% ../nbs/14_report.ipynb #c6e842f5
 @patch
 def model_card(self: AuditReport) -> pd.DataFrame:
-    "Rows h0, hp: overall accuracy and AUC (classification) or R² and RMSE on the audit rows; empty without predictions."
+    ("Rows h0, hp: overall accuracy and AUC (classification) or R² and RMSE on the "
+     "audit rows; empty without predictions.")
     pr = _audit_predictions(self)
     if pr is None: return pd.DataFrame(index=pd.Index([], name="model"))
     task = self.settings.get("task", "classification")
@@ -147,11 +180,13 @@ def model_card(self: AuditReport) -> pd.DataFrame:
 # %% ../nbs/14_report.ipynb #04d2705b
 @patch
 def data_card(self: AuditReport) -> pd.DataFrame:
-    "Per group: training and audit sizes and the audit base rate (mean y); from the pair or the predictions."
+    ("Per group: training and audit sizes and the audit base rate (mean y); from the "
+     "pair or the predictions.")
     ca = next(iter(self.costs.values()), None)
     if ca is None: return pd.DataFrame(index=pd.Index([], name="group"))
     g = ca.bop.groups
-    t = pd.DataFrame({"n (audit)": ca.bop.table["n"].to_numpy()}, index=pd.Index(map(str, g.names), name="group"))
+    t = pd.DataFrame({"n (audit)": ca.bop.table["n"].to_numpy()},
+                     index=pd.Index(map(str, g.names), name="group"))
     if self.pair is not None:
         lv = dict(zip(g.attributes, g.levels))
         tr = make_groups(self.pair.train[self.pair.attributes], levels=lv)
@@ -160,71 +195,98 @@ def data_card(self: AuditReport) -> pd.DataFrame:
     if pr is not None and len(pr) == g.n:
         y = pd.to_numeric(pd.Series(np.asarray(pr["y"])), errors="coerce").to_numpy(float)
         means = pd.Series(y).groupby(g.codes).mean().reindex(range(g.d)).to_numpy()
-        t["base rate (y = 1)" if self.settings.get("task") == "classification" else "mean y"] = means
+        t["base rate (y = 1)" if self.settings.get("task") == "classification"
+          else "mean y"] = means
     return t
 
 
 # %% ../nbs/14_report.ipynb #fdbdaa09
 @patch
 def provenance(self: AuditReport) -> dict:
-    "Where the numbers come from: positive class, preprocessing, missing values, versions, date, data hash."
-    if self.pair is not None: data, sha = "train + audit rows as fitted", _frame_sha256(self.pair.train, self.pair.audit)
-    elif self.predictions is not None: data, sha = "audit rows: y, h0, hp", _frame_sha256(self.predictions)
+    ("Where the numbers come from: positive class, preprocessing, missing values, "
+     "versions, date, data hash.")
+    if self.pair is not None:
+        data, sha = ("train + audit rows as fitted",
+                     _frame_sha256(self.pair.train, self.pair.audit))
+    elif self.predictions is not None:
+        data, sha = "audit rows: y, h0, hp", _frame_sha256(self.predictions)
     else: data, sha = "none given", ""
     task = self.settings.get("task", "classification")
-    pos = self.settings.get("positive class") or ("y = 1 (the larger value of a two-valued target)"
-                                                  if task == "classification" else "not applicable")
+    pos = self.settings.get("positive class") or ("y = 1 (the larger value "
+                                                  "of a two-valued target)"
+                                                  if task == "classification"
+                                                  else "not applicable")
     return {"positive class": pos,
-            "preprocessing": _PREPROCESSING if self.pair is not None else "predictions given: none by bopfair",
-            "missing values": _MISSING if self.pair is not None else "predictions given: none by bopfair",
+            "preprocessing": _PREPROCESSING if self.pair is not None
+            else "predictions given: none by bopfair",
+            "missing values": _MISSING if self.pair is not None
+            else "predictions given: none by bopfair",
             "sample weights": self.settings.get("sample_weight") or "none",
             "date": _today(), "data hashed": data, "data sha256": sha, **_versions()}
 
 
 # %% ../nbs/14_report.ipynb #1dfa4ddc
 _GLOSSARY = (
-    ("BoP", "benefit of personalization: cost(h0) − cost(hp), lower cost being better; positive: the "
+    ("BoP", "benefit of personalization: cost(h0) − "
+            "cost(hp), lower cost being better; positive: the "
             "personalized model hp serves the group better than the generic model h0"),
-    ("ε (epsilon)", "the smallest benefit, in the cost's units, that the audit asks to detect"),
-    ("ε* (epsilon*)", "the smallest benefit not certified undetectable: below it, every test of "
+    ("ε (epsilon)", "the smallest benefit, in the cost's "
+                    "units, that the audit asks to detect"),
+    ("ε* (epsilon*)", "the smallest benefit not certified "
+                      "undetectable: below it, every test of "
                       "'benefit at least ε' with these group sizes has lb_sum ≥ τ"),
-    ("lb_sum", "a lower bound on the sum of the two error rates (false alarm + miss) of ANY test of "
-               "'no benefit' against 'a benefit of at least ε'; 1 is a coin flip, ≥ τ unreliable"),
+    ("lb_sum", "a lower bound on the sum of the two error "
+               "rates (false alarm + miss) of ANY test of "
+               "'no benefit' against 'a benefit of at "
+               "least ε'; 1 is a coin flip, ≥ τ unreliable"),
     ("τ (tau)", "the bound at or above which a test is called unreliable (default 0.5)"),
     ("γ (gamma)", "the smallest group BoP; 'every group benefits' means γ > 0"),
-    ("IUT", "intersection-union test: 'every group benefits' is shown only if each group's benefit "
+    ("IUT", "intersection-union test: 'every group "
+            "benefits' is shown only if each group's benefit "
             "is shown at level α, so its p-value is the largest of the groups'"),
-    ("α (alpha)", "the family-wise error rate: the chance of any false '... shown' line in its family"),
+    ("α (alpha)", "the family-wise error rate: the chance of "
+                  "any false '... shown' line in its family"),
     ("J0 / Jp", "the number of top features an explanation of h0 / of hp keeps"),
-    ("sufficiency", "explanation cost: how much the prediction changes when only the top J features are "
+    ("sufficiency", "explanation cost: how much the prediction "
+                    "changes when only the top J features are "
                     "kept (the others set to a baseline); lower is better"),
-    ("incomprehensiveness", "explanation cost: minus how much the prediction changes when the top J "
-                            "features are removed; NEGATIVE by construction, and lower (more negative) is "
-                            "still better: the explanation found the features that matter"),
-    ("group-level metric", "a metric of a whole group (AUC, ECE, FPR, ...): it has no per-person value, "
+    ("incomprehensiveness",
+     "explanation cost: minus how much the prediction changes when the top J "
+                            "features are removed; NEGATIVE by "
+                            "construction, and lower (more negative) is "
+                            "still better: the explanation "
+                            "found the features that matter"),
+    ("group-level metric",
+     "a metric of a whole group (AUC, ECE, FPR, ...): it has no per-person value, "
                            "so no individual BoP, no distribution fit and no bound"),
 )
 
 
 # %% ../nbs/14_report.ipynb #3870e172
-def _slug(name: str) -> str: return "".join(c if c.isalnum() else "_" for c in name).strip("_")
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name).strip("_")
 
 # %% ../nbs/14_report.ipynb #7ad463e6
 def _categorical(ca) -> bool: return is_categorical_bop(ca.bop.individual)
 
 @patch
 def figures(self: AuditReport) -> dict:
-    "Named Figures: group BoP forest (a panel per cost), per cost the bound vs ε, histograms of continuous BoP (and envy)."
+    ("Named Figures: group BoP forest (a panel per cost), per cost the bound vs ε, "
+     "histograms of continuous BoP (and envy).")
     if not self.costs: return {}
     figs = {"group_bop": plot_forest({n: ca.bop for n, ca in self.costs.items()},
-                                     ci={n: ca.intervals.table for n, ca in self.costs.items()},
-                                     verdicts={n: ca.verdicts for n, ca in self.costs.items()})}
+                                     ci={n: ca.intervals.table
+                                         for n, ca in self.costs.items()},
+                                     verdicts={n: ca.verdicts
+                                               for n, ca in self.costs.items()})}
     for n, ca in self.costs.items():
-        figs[f"bound_{_slug(n)}"] = plot_bound_vs_epsilon(ca.fit, epsilon=ca.epsilon, tau=ca.tau,
+        figs[f"bound_{_slug(n)}"] = plot_bound_vs_epsilon(ca.fit,
+                                                          epsilon=ca.epsilon, tau=ca.tau,
                                                           title=f"bound for {n}",
                                                           epsilon_star=ca.epsilon_star).figure
     for n, ca in self.costs.items():
-        if not _categorical(ca): figs[f"histograms_{_slug(n)}"] = plot_bop_ridges(ca.bop, ca.fit)
+        if not _categorical(ca):
+            figs[f"histograms_{_slug(n)}"] = plot_bop_ridges(ca.bop, ca.fit)
     for n, e in self.envy.items(): figs[f"envy_{_slug(n)}"] = plot_envy_heatmap(e).figure
     return figs
 
@@ -240,16 +302,22 @@ def _alt_texts(self: AuditReport) -> dict:
     "Alt text in words for every figure of `figures()`: what it shows and what it says."
     out = {}
     if self.costs:
-        out["group_bop"] = ("Forest plot of the group BoP, one panel per cost (" + "; ".join(
+        out["group_bop"] = ("Forest plot of the group BoP, one panel per cost ("
+                            + "; ".join(
             f"{n}: {_count_words(ca.verdicts.drop(index='all', errors='ignore'))}"
-            for n, ca in self.costs.items()) + "), each row a group with its point, interval and n.")
+            for n, ca in self.costs.items())
+                            + "), each row a group with its point, interval and n.")
     for n, ca in self.costs.items():
         out[f"bound_{_slug(n)}"] = (
-            f"Lower bound on the sum of errors against ε for {n}: at ε = {ca.epsilon:.3g} it is "
-            f"{ca.lb_gamma:.3f} ({'at or above' if ca.lb_gamma >= ca.tau else 'below'} τ = {ca.tau:g}); "
+            f"Lower bound on the sum of errors against ε for {n}: at ε = "
+            f"{ca.epsilon:.3g} it is "
+            f"{ca.lb_gamma:.3f} "
+            f"({'at or above' if ca.lb_gamma >= ca.tau else 'below'} τ = {ca.tau:g}); "
             f"ε* = {ca.epsilon_star:.3g}.")
-        out[f"histograms_{_slug(n)}"] = (f"Histograms of the individual BoP of {n}, a row per group, with "
-                                         "the density of the family selected for each group.")
+        out[f"histograms_{_slug(n)}"] = (f"Histograms of the individual BoP of {n}, a "
+                                         f"row per group, with "
+                                         "the density of the family "
+                                         "selected for each group.")
     for n, e in self.envy.items():
         out[f"envy_{_slug(n)}"] = f"Envy matrix of {n}: {e.verdict}."
     return out
@@ -263,34 +331,53 @@ def plot(self: AuditReport) -> dict:
 
 # %% ../nbs/14_report.ipynb #8f2c7516
 _READ_ME = (
-    "How to read this report. For each cost (lower is better) and each group: n people in the audit "
-    "split, the mean cost of the generic model h0 (no personal attributes) and of the personalized model "
-    "hp, and their difference BoP = cost(h0) - cost(hp) (positive: personalization helped) with a "
-    "simultaneous (1 - alpha) interval [ci_low, ci_high]. p_benefit and p_harm are one-sided p-values "
-    "adjusted in one Holm family (alpha bounds the chance of ANY false 'shown' line in the family). lb is "
-    "a lower bound on the sum of the two error rates of ANY test that could tell 'no benefit' from "
-    "'a benefit of at least epsilon' with this many people (>= 0.5: unreliable, 1: a coin flip); "
-    "eps_star is the smallest benefit not certified undetectable. 'all' is the population (its own "
-    "test, interval and bound); 'gamma' is the smallest group BoP: its claim 'benefit shown for every "
-    "group' needs every group's benefit shown, its interval is [min ci_low, min ci_high] over the groups "
+    "How to read this report. For each cost (lower "
+    "is better) and each group: n people in the audit "
+    "split, the mean cost of the generic model h0 (no "
+    "personal attributes) and of the personalized model "
+    "hp, and their difference BoP = cost(h0) - "
+    "cost(hp) (positive: personalization helped) with a "
+    "simultaneous (1 - alpha) interval [ci_low, ci_high]. "
+    "p_benefit and p_harm are one-sided p-values "
+    "adjusted in one Holm family (alpha bounds the chance "
+    "of ANY false 'shown' line in the family). lb is "
+    "a lower bound on the sum of the two error rates "
+    "of ANY test that could tell 'no benefit' from "
+    "'a benefit of at least epsilon' with this many "
+    "people (>= 0.5: unreliable, 1: a coin flip); "
+    "eps_star is the smallest benefit not certified undetectable. 'all' is the "
+    "population (its own "
+    "test, interval and bound); 'gamma' is the smallest "
+    "group BoP: its claim 'benefit shown for every "
+    "group' needs every group's benefit shown, its interval is [min ci_low, min "
+    "ci_high] over the groups "
     "and its bound the strongest valid one for all groups together.")
 
 def _settings_line(settings: dict) -> str:
-    keys = ["dataset", "task", "attributes", "estimator", "n_train", "n_audit", "alpha", "alpha_scope", "tau",
+    keys = ["dataset", "task", "attributes", "estimator", "n_train", "n_audit", "alpha",
+            "alpha_scope", "tau",
             "min_group_size", "top_j", "J (top features)", "removal", "rank_by", "seed"]
     show = lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
-    return "; ".join(f"{k} = {show(settings[k])}" for k in keys if settings.get(k) is not None)
+    return "; ".join(f"{k} = {show(settings[k])}" for k in keys
+                     if settings.get(k) is not None)
 
 _ENVY_READ = (
-    "Envy E(s, s') = mean cost of hp for group s under its own attributes minus under the attributes "
-    "of s' (positive: s would be served better reporting s'), with simultaneous intervals; p_envy and "
-    "p_envy_free are adjusted in one Holm family over the cells of each cost, and lb, eps_star are the "
-    "testability bound as above. Opting out, per group: the cost served by h0 (attributes withheld), by "
-    "hp with the own attributes and with the best other report; bop = opt out - own, envy_best = own - "
-    "best other; rationality is the BoP test of the group (Suriyakumar, Ghassemi and Ustun, ICML 2023).")
+    "Envy E(s, s') = mean cost of hp for group s under "
+    "its own attributes minus under the attributes "
+    "of s' (positive: s would be served better reporting s'), with simultaneous "
+    "intervals; p_envy and "
+    "p_envy_free are adjusted in one Holm family over "
+    "the cells of each cost, and lb, eps_star are the "
+    "testability bound as above. Opting out, per group: the cost served by h0 "
+    "(attributes withheld), by "
+    "hp with the own attributes and with the best other "
+    "report; bop = opt out - own, envy_best = own - "
+    "best other; rationality is the BoP test of the "
+    "group (Suriyakumar, Ghassemi and Ustun, ICML 2023).")
 
 def _envy_parts(report, table, heading, text) -> list:
-    "The envy-freeness section as a list of parts, from `table` (DataFrame -> str) and the wrappers."
+    ("The envy-freeness section as a list of parts, "
+     "from `table` (DataFrame -> str) and the wrappers.")
     if not report.envy: return []
     parts = [heading(2, "Envy-freeness and opting out"), text(_ENVY_READ)]
     for name, e in report.envy.items():
@@ -303,13 +390,15 @@ def _envy_parts(report, table, heading, text) -> list:
 
 # %% ../nbs/14_report.ipynb #47ade9a6
 def _interval_text(lo, hi, const, n, digits: int) -> str:
-    "An interval as text; when every b_i of the row is the same value, say so instead of a [v, v] that reads as certainty."
+    ("An interval as text; when every b_i of the row is the same value, say so instead "
+     "of a [v, v] that reads as certainty.")
     if np.isfinite(const): return f"all b = {const:g} (n={int(n):,})"
     if not (np.isfinite(lo) and np.isfinite(hi)): return ""
     return f"[{lo:.{digits}g}, {hi:.{digits}g}]"
 
 def _display_table(ca, digits: int = 4) -> pd.DataFrame:
-    "A cost's by-group table for reading: ci_low and ci_high as one 'interval' column ('all b = 0 (n=…)' when degenerate)."
+    ("A cost's by-group table for reading: ci_low and ci_high as one 'interval' column "
+     "('all b = 0 (n=…)' when degenerate).")
     t = ca.table()
     const = _constant_bop(ca.bop).reindex(t.index)
     if "gamma" in t.index: const["gamma"] = const.get(ca.bop.argmin_group, np.nan)
@@ -321,11 +410,13 @@ def _display_table(ca, digits: int = 4) -> pd.DataFrame:
     return t
 
 def _bop_counts(ca) -> pd.DataFrame:
-    "Categorical BoP by group: how many people hp served worse (b = −1), the same (0), better (+1)."
+    ("Categorical BoP by group: how many people hp "
+     "served worse (b = −1), the same (0), better (+1).")
     r = ca.bop
     b, codes = np.rint(r.individual).astype(int), r.groups.codes
     t = pd.DataFrame({k: np.bincount(codes[b == v], minlength=r.groups.d) for k, v in
-                      (("b = −1 (hp worse)", -1), ("b = 0", 0), ("b = +1 (hp better)", 1))},
+                      (("b = −1 (hp worse)", -1), ("b = 0", 0),
+                       ("b = +1 (hp better)", 1))},
                      index=pd.Index(map(str, r.groups.names), name="group"))
     t.loc["all"] = t.sum()
     return t.assign(n=t.sum(axis=1))
@@ -333,28 +424,36 @@ def _bop_counts(ca) -> pd.DataFrame:
 
 # %% ../nbs/14_report.ipynb #dd3d371b
 def _verdict_style(v) -> str:
-    "Inline style of a cell whose text is a verdict: a tint and a bar of its colour ('' for other cells)."
-    if not isinstance(v, str) or not any(v.startswith(k) for k in VERDICT_COLOURS): return ""
+    ("Inline style of a cell whose text is a verdict: a tint and a bar of its colour "
+     "('' for other cells).")
+    if not isinstance(v, str) or not any(v.startswith(k) for k in VERDICT_COLOURS):
+        return ""
     c = _verdict_colour(v)
-    return (f' style="background:{c}22;border-left:5px solid {c};text-align:left;white-space:normal;'
+    return (f' style="background:{c}22;border-left:5px solid {c}'
+            f';text-align:left;white-space:normal;'
             'min-width:10em"')
 
 def _html_table(t: pd.DataFrame, digits: int = 4) -> str:
-    "A DataFrame as an HTML table: one header row (the index name in its corner), numbers to `digits`, verdicts coloured."
+    ("A DataFrame as an HTML table: one header row (the index name in its corner), "
+     "numbers to `digits`, verdicts coloured.")
     def cell(v, tag="td"):
         if isinstance(v, (float, np.floating)):
             return f"<{tag}>{'' if not np.isfinite(v) else f'{v:.{digits}g}'}</{tag}>"
         style = _verdict_style(v) or ((' style="white-space:normal;min-width:10em;text-align:left"'
-                                       if len(v) > 30 else ' style="text-align:left"') if isinstance(v, str) else "")
+                                       if len(v) > 30 else ' style="text-align:left"')
+                                      if isinstance(v, str) else "")
         return f"<{tag}{style}>{html.escape(str(v))}</{tag}>"
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [t.index.name or "", *t.columns])
+    head = "".join(f"<th>{html.escape(str(c))}</th>"
+                   for c in [t.index.name or "", *t.columns])
     body = "".join("<tr>" + cell(i, "th") + "".join(cell(v) for v in r) + "</tr>"
                    for i, r in zip(t.index, t.itertuples(index=False)))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
-_STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}"
+_STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 "
+          "1em;color:#222;line-height:1.4}"
           "table{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
-          "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td{white-space:nowrap}th{background:#f4f4f4}"
+          "td,th{border:1px solid #ccc;padding:3px "
+          "6px;text-align:right}td{white-space:nowrap}th{background:#f4f4f4}"
           "tbody th{text-align:left;font-weight:normal}img{max-width:100%}"
           "figcaption{font-style:italic;color:#555;margin-bottom:2em}dt{font-weight:bold}dd{margin:0 0 .5em 1.5em}"
           ".note{background:#fff6e0;border-left:4px solid #e08214;padding:.4em .8em}")
@@ -365,7 +464,8 @@ _AGREE = ("stable", "depends on the removal operator")
 
 @patch
 def removal_stability(self: AuditReport) -> pd.DataFrame:
-    "Per group, 'all' and 'gamma': each explanation cost's verdict under every removal operator, and if they agree."
+    ("Per group, 'all' and 'gamma': each explanation cost's verdict under every removal "
+     "operator, and if they agree.")
     if not self.removals: return pd.DataFrame()
     ops, cols = list(self.removals), {}
     for cost in self.removals[ops[0]]:
@@ -373,14 +473,16 @@ def removal_stability(self: AuditReport) -> pd.DataFrame:
                                          pd.Series({"gamma": self.removals[op][cost].verdict})])
                           for op in ops})
         cols.update({(cost, op): t[op] for op in ops})
-        cols[(cost, "agreement")] = pd.Series(np.where(t.nunique(axis=1) == 1, *_AGREE), index=t.index)
+        cols[(cost, "agreement")] = pd.Series(np.where(t.nunique(axis=1) == 1, *_AGREE),
+                                              index=t.index)
     out = pd.DataFrame(cols).rename_axis("group")
     out.columns.names = ["cost", "removal"]
     return out
 
 def _stability_words(t: pd.DataFrame) -> str:
     "'sufficiency: 4 of 6 verdicts stable; ...' from a removal_stability table."
-    return "; ".join(f"{c}: {int((t[c, 'agreement'] == _AGREE[0]).sum())} of {len(t)} verdicts stable"
+    return "; ".join(f"{c}: {int((t[c, 'agreement'] == _AGREE[0]).sum())}"
+                     f" of {len(t)} verdicts stable"
                      for c in t.columns.get_level_values(0).unique())
 
 def _flat_columns(t: pd.DataFrame) -> pd.DataFrame:
@@ -392,13 +494,18 @@ def _removal_parts(report, table, heading, text) -> list:
     t = report.removal_stability()
     if t.empty: return []
     parts = [heading(2, "Does BoP-X depend on the removal operator?"),
-             text(f"BoP-X under each removal operator ({', '.join(report.removals)}; the tables above use "
+             text(f"BoP-X under each removal operator ({', '.join(report.removals)}; "
+                  f"the tables above use "
                   f"{next(iter(report.removals))}). {_stability_words(t)}.")]
-    for cost in t.columns.get_level_values(0).unique():     # one table per cost: it fits the page
-        parts += [heading(3, f"{cost}: the verdict under each removal operator"), table(t[cost])]
+    # one table per cost: it fits the page
+    for cost in t.columns.get_level_values(0).unique():
+        parts += [heading(3, f"{cost}: the verdict under each removal operator"),
+                  table(t[cost])]
     if report.off_distribution is not None:
-        parts += [heading(3, "Off-distribution check"), text("AUC of a classifier telling each operator's masked audit rows "
-                       "from real ones (0.5: indistinguishable; 1: plainly off the data). An operator with "
+        parts += [heading(3, "Off-distribution check"),
+                  text("AUC of a classifier telling each operator's masked audit rows "
+                       "from real ones (0.5: indistinguishable; 1: plainly off the "
+                       "data). An operator with "
                        "an AUC near 1 asks the models about inputs that do not occur."),
                   table(_flat_columns(report.off_distribution))]
     return parts
@@ -409,11 +516,14 @@ _GROUP_LEVEL_NOTE = "group-level: no individual BoP, so no distribution fit and 
 def _gl_table(gm) -> pd.DataFrame: return gm.table
 
 @patch
-def _parts(self: AuditReport, table, heading, text, figure, items, digits: int = 4) -> list:
-    "The report's sections in order, through the writers of one format (markdown or HTML)."
+def _parts(self: AuditReport, table, heading, text, figure, items,
+           digits: int = 4) -> list:
+    ("The report's sections in order, through the "
+     "writers of one format (markdown or HTML).")
     P = [heading(1, f"bopfair audit: {self.settings.get('title', 'personalized model')}"),
          text(_settings_line(self.settings)), items(self.headlines())]
-    P += [heading(2, "Overview"), table(self.overview()), heading(2, "Verdicts"), table(self.verdicts())]
+    P += [heading(2, "Overview"), table(self.overview()), heading(2, "Verdicts"),
+          table(self.verdicts())]
     if self.costs: P.append(figure("group_bop"))
     P += [heading(2, "By group"), text(_READ_ME)]
     for name, ca in self.costs.items():
@@ -428,33 +538,47 @@ def _parts(self: AuditReport, table, heading, text, figure, items, digits: int =
     for e in self.envy: P.append(figure(f"envy_{_slug(e)}"))
     P += [heading(2, "Model and data card")]
     mc = self.model_card()
-    P += [text("Overall quality of both models on the audit rows:"), table(mc)] if len(mc) else [
+    P += [text("Overall quality of both models on the audit rows:"),
+          table(mc)] if len(mc) else [
         text("No predictions or fitted pair were given, so no model metrics.")]
-    P += [text("Groups: training and audit sizes, audit base rate:"), table(self.data_card()),
+    P += [text("Groups: training and audit sizes, audit base rate:"),
+          table(self.data_card()),
           text("Provenance (also in settings.json):"),
           table(pd.DataFrame({"value": self.provenance()}).rename_axis("item"))]
     P += [heading(2, "Glossary"), items([f"{k}: {v}" for k, v in _GLOSSARY])]
     P += [heading(2, "Appendix: distributions of the individual BoP"),
-          text("Categorical BoP (0-1 and label-change costs, b in {−1, 0, +1}) as counts; continuous BoP as "
+          text("Categorical BoP (0-1 and label-change costs, b in {−1, 0, +1}) as "
+               "counts; continuous BoP as "
                "histograms with the fitted families.")]
     for name, ca in self.costs.items():
-        P += [heading(3, name), table(_bop_counts(ca)) if _categorical(ca) else figure(f"histograms_{_slug(name)}")]
+        P += [heading(3, name), table(_bop_counts(ca)) if _categorical(ca)
+              else figure(f"histograms_{_slug(name)}")]
     return [p for p in P if p is not None]
 
 
 # %% ../nbs/14_report.ipynb #82b72c80
-_CAPTIONS = {"group": "Group BoP, one panel per cost (each in its own units), a row per group: the dot is the "
-                      "group BoP, the line its simultaneous (1 - alpha) interval, the colour its verdict; right of "
-                      "0 personalization lowered the group's cost; an interval crossing 0 means the data cannot "
-                      "tell the sign. 'all b = 0': everyone got the same cost from both models.",
-             "histograms": "Individual BoP, a row per group, with the density of the family selected for the group "
-                           "(continuous BoP only): the spread sets how hard a benefit is to detect (it enters "
+_CAPTIONS = {"group": "Group BoP, one panel per cost (each in its own units), a row per "
+                      "group: the dot is the "
+                      "group BoP, the line its simultaneous (1 - alpha) interval, the "
+                      "colour its verdict; right of "
+                      "0 personalization lowered the group's cost; an interval crossing "
+                      "0 means the data cannot "
+                      "tell the sign. 'all b = 0': everyone "
+                      "got the same cost from both models.",
+             "histograms": "Individual BoP, a row per group, with the density of the "
+                           "family selected for the group "
+                           "(continuous BoP only): the spread sets how hard a benefit "
+                           "is to detect (it enters "
                            "the bound through sigma).",
-             "bound": "Lower bound (strongest valid mixture) on the sum of errors of any test of 'every group "
-                      "benefits by at least epsilon' with these group sizes; above the dashed threshold no test is "
+             "bound": "Lower bound (strongest valid mixture) on the sum of errors of "
+                      "any test of 'every group "
+                      "benefits by at least epsilon' with these group sizes; above the "
+                      "dashed threshold no test is "
                       "reliable. The audit's epsilon and epsilon* are marked.",
-             "envy": "Envy matrix: row s, column s' is the mean gain of group s from reporting the attributes of s' "
-                     "(red: envy); * envy shown, o envy-free shown, ? untestable; grey: no estimate."}
+             "envy": "Envy matrix: row s, column s' is the mean gain of group s from "
+                     "reporting the attributes of s' "
+                     "(red: envy); * envy shown, o envy-free "
+                     "shown, ? untestable; grey: no estimate."}
 
 
 # %% ../nbs/14_report.ipynb #f4f0f63a
@@ -462,25 +586,32 @@ _CAPTIONS = {"group": "Group BoP, one panel per cost (each in its own units), a 
 def to_markdown(self: AuditReport,
                 digits: int = 4, # significant digits of numbers in tables
                ) -> str:
-    "The report as markdown: settings, headlines, overview, verdicts, by-group tables, card, glossary, appendix."
+    ("The report as markdown: settings, headlines, overview, verdicts, by-group tables, "
+     "card, glossary, appendix.")
     keys, alt = set(self._alt_texts()), self._alt_texts()
-    fig = lambda k: (f"![{alt[k]}](figures/{k}.png)\n\n*{_CAPTIONS.get(k.split('_')[0], k)}*\n"
+    fig = lambda k: (f"![{alt[k]}](figures/{k}"
+                     f".png)\n\n*{_CAPTIONS.get(k.split('_')[0], k)}*\n"
                      if k in keys else None)
     parts = self._parts(table=lambda t: markdown_table(t, digits) + "\n",
-                        heading=lambda k, h: f"{'#' * k} {h}\n", text=lambda s, cls=None: s + "\n",
-                        figure=fig, items=lambda xs: "".join(f"- {x}\n" for x in xs), digits=digits)
+                        heading=lambda k, h: f"{'#' * k} {h}\n", text=lambda s,
+                        cls=None: s + "\n",
+                        figure=fig, items=lambda xs: "".join(f"- {x}\n" for x in xs),
+                        digits=digits)
     return "\n".join(parts)
 
 
 # %% ../nbs/14_report.ipynb #43668b7c
 _DPI = 100
-_WIDTH = {"bound": "640px", "envy": "760px"}          # small figures are not blown up to the page width
+# small figures are not blown up to the page width
+_WIDTH = {"bound": "640px", "envy": "760px"}
 
 def _render(figs: dict) -> dict:
-    "Each Figure drawn once to PNG bytes (the same bytes go into the HTML page and figures/*.png)."
+    ("Each Figure drawn once to PNG bytes (the same "
+     "bytes go into the HTML page and figures/*.png).")
     out = {}
     for key, fig in figs.items():
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=_DPI); out[key] = buf.getvalue()
+        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=_DPI)
+        out[key] = buf.getvalue()
     return out
 
 @patch
@@ -490,16 +621,19 @@ def _html(self: AuditReport, digits: int, pngs: dict) -> str:
     def fig(k):
         if k not in pngs: return None
         w = _WIDTH.get(k.split("_")[0], "100%")
-        return (f'<figure><img style="max-width:{w}" alt="{html.escape(alt.get(k, k))}" src="data:image/png;base64,'
+        return (f'<figure><img style="max-width:{w}" alt="{html.escape(alt.get(k, k))}" '
+                f'src="data:image/png;base64,'
                 f'{base64.b64encode(pngs[k]).decode("ascii")}"><figcaption>'
                 f"{html.escape(_CAPTIONS.get(k.split('_')[0], k))}</figcaption></figure>")
     parts = self._parts(table=lambda t: _html_table(t, digits),
                         heading=lambda k, h: f"<h{k}>{html.escape(h)}</h{k}>",
                         text=lambda s, cls=None: f"<p{f' class={chr(34)}{cls}{chr(34)}' if cls else ''}>"
                                                  f"{html.escape(s)}</p>",
-                        figure=fig, items=lambda xs: "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in xs)
+                        figure=fig, items=lambda xs: "<ul>"
+                        + "".join(f"<li>{html.escape(x)}</li>" for x in xs)
                                                      + "</ul>", digits=digits)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bopfair audit</title><style>{_STYLE}</style>"
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bopfair "
+            f"audit</title><style>{_STYLE}</style>"
             f"</head><body>{''.join(parts)}</body></html>")
 
 
@@ -508,7 +642,8 @@ def _html(self: AuditReport, digits: int, pngs: dict) -> str:
 def to_html(self: AuditReport,
             digits: int = 4, # significant digits of numbers in tables
            ) -> str:
-    "One self-contained HTML page (tables and PNG figures embedded; nothing is fetched when it opens)."
+    ("One self-contained HTML page (tables and PNG "
+     "figures embedded; nothing is fetched when it opens).")
     return self._html(digits, _render(self.figures()))
 
 
@@ -519,42 +654,54 @@ def _umask() -> int:
     m = os.umask(0); os.umask(m); return m
 
 def _swap_in(new: Path, out: Path):
-    "Put the complete report folder `new` at `out`: an earlier report there is replaced, the user's other files carried over."
+    ("Put the complete report folder `new` at `out`: an earlier report there is "
+     "replaced, the user's other files carried over.")
     if not out.exists(): new.rename(out); return
     kept = [p for p in out.iterdir() if p.name not in (*_REPORT_FILES, "figures")]
-    kept += [p for p in (out / "figures").iterdir() if p.suffix != ".png"] if (out / "figures").is_dir() else []
+    kept += ([p for p in (out / "figures").iterdir() if p.suffix != ".png"]
+             if (out / "figures").is_dir() else [])
     for p in kept: p.rename(new / p.relative_to(out))
     old = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.old")
-    out.rename(old); new.rename(out)                     # out is absent only between these two renames
+    # out is absent only between these two renames
+    out.rename(old); new.rename(out)
     shutil.rmtree(old, ignore_errors=True)
 
 # %% ../nbs/14_report.ipynb #e61e3afc
 @patch
-def save(self: AuditReport,
-         out_dir, # the folder to write (created; must be empty or absent unless `force`)
-         force: bool = False, # replace an earlier report in `out_dir` (the user's other files are kept)
-        ) -> list:
-    "Write report.html, report.md, summary.csv, settings.json and figures/*.png into `out_dir` (all or nothing); returns the paths."
+def save(
+    self: AuditReport,
+    out_dir, # the folder to write (created; must be empty or absent unless `force`)
+    # replace an earlier report in `out_dir` (the user's other files are kept)
+    force: bool = False,
+) -> list:
+    ("Write report.html, report.md, summary.csv, settings.json and figures/*.png into "
+     "`out_dir` (all or nothing); returns the paths.")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"`out_dir` {str(out)!r} is a file, not a folder; pass a folder (force=True replaces only a folder).")
+        raise ValueError(f"`out_dir` {str(out)!r} is a file, not a folder; pass a "
+                         f"folder (force=True replaces only a folder).")
     if out.exists() and any(out.iterdir()) and not force:
-        raise FileExistsError(f"`out_dir` {str(out)!r} exists and is not empty; choose another folder or pass force=True.")
+        raise FileExistsError(f"`out_dir` {str(out)!r} exists and is not empty; choose "
+                              f"another folder or pass force=True.")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial",
+                                dir=out.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         (tmp / "figures").mkdir()
         names = list(_REPORT_FILES)
-        pngs = _render(self.figures())                    # each figure drawn once, for the page and its file
+        # each figure drawn once, for the page and its file
+        pngs = _render(self.figures())
         (tmp / names[0]).write_text(self._html(4, pngs), encoding="utf-8")
         (tmp / names[1]).write_text(self.to_markdown(), encoding="utf-8")
         self.summary().to_csv(tmp / names[2])
-        (tmp / names[3]).write_text(json.dumps({**self.settings, "provenance": self.provenance()}, indent=1,
+        (tmp / names[3]).write_text(json.dumps({**self.settings,
+                                                "provenance": self.provenance()}, indent=1,
                                                default=str), encoding="utf-8")
         for key, png in pngs.items():
             names.append(f"figures/{key}.png"); (tmp / names[-1]).write_bytes(png)
-    except BaseException:                                # an error or Ctrl-C while writing: out_dir untouched
+    # an error or Ctrl-C while writing: out_dir untouched
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
     _swap_in(tmp, out)
     return [out / n for n in names]
@@ -564,12 +711,14 @@ def save(self: AuditReport,
 @patch
 def __repr__(self: AuditReport) -> str:
     with pd.option_context("display.width", 160, "display.max_columns", 12):
-        return f"AuditReport({', '.join(self.costs)})\n{self.overview()}\n\n{self.verdicts()}"
+        return (f"AuditReport({', '.join(self.costs)})\n{self.overview()}"
+                f"\n\n{self.verdicts()}")
 
 # %% ../nbs/14_report.ipynb #7a694262
 @patch
 def _repr_html_(self: AuditReport) -> str:
-    "In JupyterLab: the overview and the verdicts as HTML tables, verdicts coloured (no figures: fast)."
+    ("In JupyterLab: the overview and the verdicts as "
+     "HTML tables, verdicts coloured (no figures: fast).")
     title = html.escape(self.settings.get("title", "personalized model"))
     return (f"<div><b>AuditReport: {title}</b> ({html.escape(', '.join(self.costs))})"
             f"{_html_table(self.overview())}{_html_table(self.verdicts())}</div>")
@@ -577,8 +726,10 @@ def _repr_html_(self: AuditReport) -> str:
 
 # %% ../nbs/14_report.ipynb #de110a9b
 def _plain(v):
-    "`v` as JSON-ready Python: numpy scalars to numbers, NaN/inf to None, DataFrames to {row: {column: value}}."
-    if isinstance(v, pd.DataFrame): return {str(i): _plain(dict(r)) for i, r in v.iterrows()}
+    ("`v` as JSON-ready Python: numpy scalars to numbers, NaN/inf to None, DataFrames "
+     "to {row: {column: value}}.")
+    if isinstance(v, pd.DataFrame):
+        return {str(i): _plain(dict(r)) for i, r in v.iterrows()}
     if isinstance(v, pd.Series): return {str(k): _plain(x) for k, x in v.items()}
     if isinstance(v, dict): return {str(k): _plain(x) for k, x in v.items()}
     if isinstance(v, (list, tuple, np.ndarray)): return [_plain(x) for x in v]
@@ -590,12 +741,16 @@ def _plain(v):
 
 @patch
 def to_dict(self: AuditReport) -> dict:
-    "The report as plain data (numbers, text, None for NaN): settings, provenance, per cost its verdicts and table."
+    ("The report as plain data (numbers, text, None for NaN): settings, provenance, per "
+     "cost its verdicts and table.")
     costs = {n: {"kind": ca.kind, "epsilon": ca.epsilon, "epsilon_rule": ca.epsilon_rule,
-                 "epsilon_star": ca.epsilon_star, "lb_gamma": ca.lb_gamma, "p_gamma": ca.p_gamma,
-                 "verdict": ca.verdict, "table": ca.table()} for n, ca in self.costs.items()}
+                 "epsilon_star": ca.epsilon_star, "lb_gamma": ca.lb_gamma,
+                 "p_gamma": ca.p_gamma,
+                 "verdict": ca.verdict, "table": ca.table()}
+             for n, ca in self.costs.items()}
     return _plain({"title": self.settings.get("title"), "settings": self.settings,
-                   "provenance": self.provenance(), "costs": costs, "model_card": self.model_card(),
+                   "provenance": self.provenance(), "costs": costs,
+                   "model_card": self.model_card(),
                    "data_card": self.data_card(),
                    "group_level": {m: gm.table for m, gm in self.group_level.items()},
                    "envy": {n: {"verdict": e.verdict, "table": e.table.set_index("group")}
@@ -609,27 +764,34 @@ def to_dict(self: AuditReport) -> dict:
 def to_json(self: AuditReport,
             indent: int | None = 1, # indentation of the JSON text (None: one line)
            ) -> str:
-    "`to_dict()` as strict JSON text (NaN written as null), so `json.loads` reads it back."
+    ("`to_dict()` as strict JSON text (NaN written "
+     "as null), so `json.loads` reads it back.")
     return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
 
 
 # %% ../nbs/14_report.ipynb #e2a8cc6c
-_METRIC_COLUMNS = ("n", "bop", "ci_low", "ci_high", "p_benefit", "p_harm", "lb", "eps_star")
+_METRIC_COLUMNS = ("n", "bop", "ci_low", "ci_high", "p_benefit", "p_harm", "lb",
+                   "eps_star")
 
 @patch
 def metrics(self: AuditReport) -> dict:
-    "A flat {'<cost>/<group>/<column>': float} for experiment trackers (bop, interval, p, bound; NaN left out)."
+    ("A flat {'<cost>/<group>/<column>': float} for experiment trackers (bop, interval, "
+     "p, bound; NaN left out).")
     out = {}
     for name, ca in self.costs.items():
         t = ca.table()[list(_METRIC_COLUMNS)].apply(pd.to_numeric, errors="coerce")
         for g, r in t.iterrows():
-            out.update({f"{name}/{g}/{c}": float(v) for c, v in r.items() if np.isfinite(v)})
-        out.update({f"{name}/epsilon": float(ca.epsilon), f"{name}/epsilon_star": float(ca.epsilon_star)})
+            out.update({f"{name}/{g}/{c}": float(v) for c, v in r.items()
+                        if np.isfinite(v)})
+        out.update({f"{name}/epsilon": float(ca.epsilon),
+                    f"{name}/epsilon_star": float(ca.epsilon_star)})
     for m, gm in self.group_level.items():
         num = gm.table.select_dtypes("number")
         for g, r in num.iterrows():
-            out.update({f"{m}/{g}/{c}": float(v) for c, v in r.items() if np.isfinite(float(v))})
+            out.update({f"{m}/{g}/{c}": float(v) for c, v in r.items()
+                        if np.isfinite(float(v))})
     for model, r in self.model_card().select_dtypes("number").iterrows():
-        out.update({f"model/{model}/{c}": float(v) for c, v in r.items() if np.isfinite(float(v))})
+        out.update({f"model/{model}/{c}": float(v) for c, v in r.items()
+                    if np.isfinite(float(v))})
     return out
 

@@ -14,9 +14,11 @@ from .costs import prediction_cost, DEFAULT_PREDICTION_COST, PREDICTION_COSTS
 from .bop import benefit_of_personalization, BoPResult
 from .groups import make_groups
 from .pair import _model_output
-from .attributions import (_model_input, transformed_inputs, attributions, explainer_kind, check_attributions,
+from .attributions import (_model_input, transformed_inputs, attributions,
+                                  explainer_kind, check_attributions,
                                   column_groups, removal_baseline, ATTRIBUTION_METHODS)
-from .explanation_costs import explanation_costs, masked_rows_auc, EXPLANATION_COSTS, _removal
+from .explanation_costs import (explanation_costs, masked_rows_auc,
+                                       EXPLANATION_COSTS, _removal)
 from .removal import REMOVALS
 from .explain import pair_top_j, explanation_label
 
@@ -26,9 +28,11 @@ __all__ = ['BACKENDS', 'EXPLAIN_OPTIONS', 'EXPLAIN_CLASSES', 'check_chunking', '
 
 # %% ../nbs/12_scaling.ipynb #fb9bcb42
 def _chunk_seed(random_state: int, position: int) -> int:
-    "Seed of the chunk at `position`: `random_state` for chunk 0, else a SeedSequence draw from (random_state, position)."
+    ("Seed of the chunk at `position`: `random_state` for chunk 0, else a SeedSequence "
+     "draw from (random_state, position).")
     if position == 0: return int(random_state)
-    return int(np.random.SeedSequence([int(random_state), int(position)]).generate_state(1)[0])
+    return int(np.random.SeedSequence([int(random_state),
+                                       int(position)]).generate_state(1)[0])
 
 # %% ../nbs/12_scaling.ipynb #9a4d01fd
 BACKENDS = (None, "loky", "threading", "multiprocessing", "dask")
@@ -44,55 +48,75 @@ def check_chunking(
     n_jobs, # chunks in parallel: 1, k processes, or -1 for all cores
     backend, # None, a joblib backend name, or 'dask'
 ) -> tuple:
-    "Validated (chunk_size or None, n_jobs, backend); clear errors for chunk_size < 1, n_jobs = 0 or an unknown backend."
-    if chunk_size is not None and _check_int(chunk_size, "chunk_size", "rows per chunk, or None for one chunk") < 1:
-        raise ValueError(f"`chunk_size` must be >= 1 (rows per chunk) or None (one chunk), got {chunk_size}.")
+    ("Validated (chunk_size or None, n_jobs, backend); clear errors for chunk_size < 1, "
+     "n_jobs = 0 or an unknown backend.")
+    if (chunk_size is not None
+        and _check_int(chunk_size, "chunk_size", "rows per chunk, or None for one chunk")
+        < 1):
+        raise ValueError(f"`chunk_size` must be >= 1 (rows per chunk) or None (one "
+                         f"chunk), got {chunk_size}.")
     n_jobs = _check_int(n_jobs, "n_jobs", "a number of processes, or -1 for all cores")
-    if n_jobs == 0: raise ValueError("`n_jobs`=0 runs nothing; pass 1 (no parallelism), a positive count, or -1 for all cores.")
+    if n_jobs == 0:
+        raise ValueError("`n_jobs`=0 runs nothing; pass 1 (no parallelism), a positive "
+                         "count, or -1 for all cores.")
     check_choice(backend, "backend", BACKENDS)
     return chunk_size, n_jobs, backend
 
 # %% ../nbs/12_scaling.ipynb #12dce3e2
 def _dask_client():
-    "The running dask.distributed Client, or a clear error saying how to install dask or start one."
+    ("The running dask.distributed Client, or a clear "
+     "error saying how to install dask or start one.")
     try: from distributed import get_client
     except ImportError:
-        raise ImportError("`backend`='dask' needs dask.distributed: pip install \"dask[distributed]\" "
+        raise ImportError("`backend`='dask' needs dask.distributed: pip install "
+                          "\"dask[distributed]\" "
                           "(or the bopfair extra: pip install \"bopfair[scale]\").") from None
     try: return get_client()
     except ValueError:
-        raise ValueError("`backend`='dask' needs a running dask.distributed Client: `from dask.distributed import Client; "
-                         "client = Client()` for a local cluster or `Client('tcp://scheduler:8786')` for a real one, "
+        raise ValueError("`backend`='dask' needs a running dask.distributed Client: "
+                         "`from dask.distributed import Client; "
+                         "client = Client()` for a local cluster or "
+                         "`Client('tcp://scheduler:8786')` for a real one, "
                          "then call again.") from None
 
 # %% ../nbs/12_scaling.ipynb #ad0fda47
 _ROW_ALIGNMENT = 64      # chunk sizes are rounded up to a multiple of this
 
 def _aligned_chunk_size(chunk_size: int) -> int:
-    "`chunk_size` rounded up to a multiple of 64 rows: BLAS sees every row at the same block offset."
+    ("`chunk_size` rounded up to a multiple of 64 rows: "
+     "BLAS sees every row at the same block offset.")
     return -(-int(chunk_size) // _ROW_ALIGNMENT) * _ROW_ALIGNMENT
 
 # %% ../nbs/12_scaling.ipynb #de0708a3
 @dataclass
 class ChunkSpec:
-    "What every chunk needs besides its rows: the task, the costs, the explanation settings and baselines per model."
+    ("What every chunk needs besides its rows: the task, the costs, the explanation "
+     "settings and baselines per model.")
     task: str
     prediction_costs: tuple
     explain: bool
     top_j: tuple                 # (J0, Jp): counts of original columns
     methods: tuple               # (method for h0, method for hp), resolved from 'auto'
-    baselines: tuple             # (m, p) removal baseline rows per model (default: the training mean)
-    attribution_inputs: tuple = ({}, {})  # per model: what `attributions` gets from training
-    column_groups: tuple = (None, None)  # original column of each encoded column, per model
-    options: dict = field(default_factory=dict)  # rank_by, delta, chunk_size for explanation_costs
-    n_classes: int | None = None  # classification with k > 2 classes: k (checked by prediction_cost)
-    alternatives: tuple = ()      # ((name, (removal h0, removal hp)), ...): further removal operators
+    # (m, p) removal baseline rows per model (default: the training mean)
+    baselines: tuple
+    # per model: what `attributions` gets from training
+    attribution_inputs: tuple = ({}, {})
+    # original column of each encoded column, per model
+    column_groups: tuple = (None, None)
+    # rank_by, delta, chunk_size for explanation_costs
+    options: dict = field(default_factory=dict)
+    # classification with k > 2 classes: k (checked by prediction_cost)
+    n_classes: int | None = None
+    # ((name, (removal h0, removal hp)), ...): further removal operators
+    alternatives: tuple = ()
     keep_attributions: bool = False  # return each chunk's attributions (encoded columns)
-    positive_class: bool = False  # binary classification: attributions of P(y=1), not of the predicted class
+    # binary classification: attributions of P(y=1), not of the predicted class
+    positive_class: bool = False
 
 # %% ../nbs/12_scaling.ipynb #6377f5f8
 def _predict(model, Z: np.ndarray, task: str) -> np.ndarray:
-    "The model's output on transformed rows `Z`, as FittedPair.predictions gives it on raw rows."
+    ("The model's output on transformed rows `Z`, "
+     "as FittedPair.predictions gives it on raw rows.")
     return _model_output(model, _model_input(model, Z), task)
 
 def _prediction_costs(y, pred, task: str, costs, n_classes: int | None = None) -> dict:
@@ -102,39 +126,51 @@ def _prediction_costs(y, pred, task: str, costs, n_classes: int | None = None) -
 # %% ../nbs/12_scaling.ipynb #bc853373
 _PREDICTIONS = "__predictions__"   # the key of the models' outputs in a chunk's result
 _ATTRIBUTIONS = "__attributions__"  # the key of the attributions, when kept
-_OTHER = "__removal__"              # keys f"{_OTHER}|{operator}|{cost}": costs under another operator
+# keys f"{_OTHER}|{operator}|{cost}": costs under another operator
+_OTHER = "__removal__"
 
 def _chunk_removal(base, seed: int):
     "The chunk's removal operator: conditional draws (n_draws > 1) get the chunk's seed."
-    return replace(base, seed=seed) if base.kind == "conditional" and base.n_draws > 1 else base
+    return (replace(base, seed=seed) if base.kind == "conditional"
+            and base.n_draws > 1 else base)
 
 def chunk_costs(
     h0, # fitted pipeline of the generic model
     hp, # fitted pipeline of the personalized model
-    chunk: pd.DataFrame, # rows with the pair's features, attributes and the target `__y__`
+    # rows with the pair's features, attributes and the target `__y__`
+    chunk: pd.DataFrame,
     spec: ChunkSpec, # the settings shared by all chunks
     seed: int, # seed of this chunk (random attribution methods)
-    given: tuple | None = None, # (A0, Ap): attributions of this chunk's rows computed elsewhere (encoded columns)
+    # (A0, Ap): attributions of this chunk's rows computed elsewhere (encoded columns)
+    given: tuple | None = None,
 ) -> dict:
-    "Per-person costs of one chunk: {cost: (cost_h0, cost_hp)}, prediction costs and, if spec.explain, explanations; the models' outputs under `_PREDICTIONS`."
+    ("Per-person costs of one chunk: {cost: (cost_h0, cost_hp)}, prediction costs and, "
+     "if spec.explain, explanations; the models' outputs under `_PREDICTIONS`.")
     y = chunk["__y__"].to_numpy()
     per_model = []
     for m, (pipe, J, method) in enumerate(zip((h0, hp), spec.top_j, spec.methods)):
         est, Zf = transformed_inputs(pipe, chunk)
         Z = Zf.to_numpy()        # column-major, as pandas hands it over
-        # row-major for the predictions, as the Pipeline hands them over (BLAS rounds the layouts differently)
+        # row-major for the predictions, as the Pipeline hands them over (BLAS rounds the
+        # layouts differently)
         pred = _predict(est, np.ascontiguousarray(Z), spec.task)
         out = _prediction_costs(y, pred, spec.task, spec.prediction_costs, spec.n_classes)
         if spec.explain:
             A = (given[m] if given is not None else
-                 attributions(est, Z, method, random_state=seed, **spec.attribution_inputs[m]))
-            if spec.positive_class and given is None:    # the predicted class's sign undone
+                 attributions(est, Z, method, random_state=seed,
+                              **spec.attribution_inputs[m]))
+            # the predicted class's sign undone
+            if spec.positive_class and given is None:
                 A = A * np.where(pred >= 0.5, 1.0, -1.0)[:, None]
-            for name, bases in (("", spec.baselines), *spec.alternatives):   # the same attributions
-                got = explanation_costs(est, Z, A, J, baseline=_chunk_removal(bases[m], seed),
+            # the same attributions
+            for name, bases in (("", spec.baselines), *spec.alternatives):
+                got = explanation_costs(est, Z, A, J,
+                                        baseline=_chunk_removal(bases[m], seed),
                                         task=spec.task, random_state=seed,
-                                        column_groups=spec.column_groups[m], **spec.options)
-                out.update(got if not name else {f"{_OTHER}|{name}|{k}": v for k, v in got.items()})
+                                        column_groups=spec.column_groups[m],
+                                        **spec.options)
+                out.update(got if not name
+                           else {f"{_OTHER}|{name}|{k}": v for k, v in got.items()})
             if spec.keep_attributions: out[_ATTRIBUTIONS] = A
         out[_PREDICTIONS] = pred
         per_model.append(out)
@@ -143,22 +179,30 @@ def chunk_costs(
 # %% ../nbs/12_scaling.ipynb #7d488ee6
 @dataclass
 class PairCosts:
-    "Per-person costs of h0 and hp on the audited rows, the kind of each cost, and the rows' attributes."
+    ("Per-person costs of h0 and hp on the audited rows, "
+     "the kind of each cost, and the rows' attributes.")
     costs: dict                  # cost name -> (cost_h0, cost_hp), arrays of length N
     kinds: dict                  # cost name -> 'prediction' | 'explanation'
-    labels: dict                 # cost name -> BoPResult.cost: 'sufficiency (J=5)' or '... (J0=5, Jp=7)'
+    # cost name -> BoPResult.cost: 'sufficiency (J=5)' or '... (J0=5, Jp=7)'
+    labels: dict
     S: pd.DataFrame              # attribute columns of the audited rows, in order
     n_chunks: int = 1
     methods: tuple = field(default=(None, None))
-    top_j: tuple = field(default=(None, None))    # (J0, Jp) in original columns; None without explanations
-    columns: tuple = field(default=(None, None))  # names of the original columns explained, per model
-    predictions: tuple = field(default=(None, None))  # (h0, hp) outputs: P(y=1), the (n, k) matrix, or values
-    removal_costs: dict = field(default_factory=dict)  # other removal operator -> {cost: (cost_h0, cost_hp)}
-    attributions: tuple = field(default=(None, None))  # (A0, Ap), encoded columns (keep_attributions=True)
+    # (J0, Jp) in original columns; None without explanations
+    top_j: tuple = field(default=(None, None))
+    # names of the original columns explained, per model
+    columns: tuple = field(default=(None, None))
+    # (h0, hp) outputs: P(y=1), the (n, k) matrix, or values
+    predictions: tuple = field(default=(None, None))
+    # other removal operator -> {cost: (cost_h0, cost_hp)}
+    removal_costs: dict = field(default_factory=dict)
+    # (A0, Ap), encoded columns (keep_attributions=True)
+    attributions: tuple = field(default=(None, None))
 
     @property
     def j_differs(self) -> bool:
-        "True when h0 and hp were explained with different J (a pair top_j): not like for like."
+        ("True when h0 and hp were explained with "
+         "different J (a pair top_j): not like for like.")
         return self.top_j[0] != self.top_j[1]
 
     def bop(self, groups=None, sample_weight=None, removal=None) -> dict:
@@ -167,152 +211,206 @@ class PairCosts:
         other operator instead (a key of `removal_costs`)."""
         g = make_groups(self.S) if groups is None else groups
         if removal is not None and removal not in self.removal_costs:
-            raise ValueError(f"`removal`={removal!r} was not computed; the other operators are "
-                             f"{list(self.removal_costs)} (pair_costs(..., other_removals=...)).")
+            raise ValueError(f"`removal`={removal!r} was not "
+                             f"computed; the other operators are "
+                             f"{list(self.removal_costs)} (pair_costs(..., "
+                             f"other_removals=...)).")
         costs = self.costs if removal is None else self.removal_costs[removal]
-        return {k: benefit_of_personalization(c0, cp, g, cost=self.labels[k], sample_weight=sample_weight)
+        return {k: benefit_of_personalization(c0, cp, g, cost=self.labels[k],
+                                              sample_weight=sample_weight)
                 for k, (c0, cp) in costs.items()}
 
 # %% ../nbs/12_scaling.ipynb #5301d419
-EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "n_draws", "chunk_size", "explain_class")
-EXPLAIN_CLASSES = ("predicted", "positive")   # attributions of the predicted class, or of P(y=1)
+EXPLAIN_OPTIONS = ("rank_by", "baseline", "delta", "n_background", "n_draws",
+                   "chunk_size", "explain_class")
+# attributions of the predicted class, or of P(y=1)
+EXPLAIN_CLASSES = ("predicted", "positive")
 
 # %% ../nbs/12_scaling.ipynb #165ccb17
 def _resolve_costs(prediction_costs, task: str) -> tuple:
     costs = (DEFAULT_PREDICTION_COST[task],) if prediction_costs is None else (
-        (prediction_costs,) if isinstance(prediction_costs, str) else tuple(prediction_costs))
+        (prediction_costs,) if isinstance(prediction_costs, str)
+        else tuple(prediction_costs))
     for c in costs: check_choice(c, f"cost for task={task!r}", PREDICTION_COSTS[task])
     return costs
 
 def _check_other_removals(others, explain: bool, baseline) -> tuple:
-    "Further removal operators: distinct names in REMOVALS, other than `baseline`, with explain=True."
+    ("Further removal operators: distinct names in "
+     "REMOVALS, other than `baseline`, with explain=True.")
     others = (others,) if isinstance(others, str) else tuple(others)
     if others and not explain:
-        raise ValueError("`other_removals` are given but explain=False; drop them or explain.")
+        raise ValueError("`other_removals` are given but "
+                         "explain=False; drop them or explain.")
     for o in others: check_choice(o, "other removal operator", (*REMOVALS, "background"))
-    if len(set(others)) < len(others) or (isinstance(baseline, str) and baseline in others):
-        raise ValueError(f"`other_removals`={list(others)} repeats an operator (the main one is {baseline!r}); "
+    if (len(set(others)) < len(others)
+        or (isinstance(baseline, str) and baseline in others)):
+        raise ValueError(f"`other_removals`={list(others)} repeats an operator (the "
+                         f"main one is {baseline!r}); "
                          "name each once.")
     return others
 
 def _check_proba(pair, costs, explain: bool):
-    "A cost of probabilities, or explanations, need predict_proba of a classifier; a predict-only one gives labels only."
+    ("A cost of probabilities, or explanations, need predict_proba of a classifier; a "
+     "predict-only one gives labels only.")
     if pair.task != "classification": return
-    need = [c for c in costs if PREDICTION_COSTS["classification"][c].takes == "proba"] + (["explanations"] if explain else [])
-    lacking = [m for m, model in (("h0", pair.h0), ("hp", pair.hp)) if not callable(getattr(model, "predict_proba", None))]
+    need = ([c for c in costs if PREDICTION_COSTS["classification"][c].takes == "proba"]
+            + (["explanations"] if explain else []))
+    lacking = [m for m, model in (("h0", pair.h0), ("hp", pair.hp))
+               if not callable(getattr(model, "predict_proba", None))]
     if need and lacking:
-        raise TypeError(f"{' and '.join(lacking)} predict labels only (no predict_proba), but {need} need probabilities; "
-                        "audit them with the 0-1 loss (costs='zero_one') and explain=False, or pass classifiers with predict_proba.")
+        raise TypeError(f"{' and '.join(lacking)} predict labels only (no "
+                        f"predict_proba), but {need} need probabilities; "
+                        "audit them with the 0-1 loss (costs='zero_one') and "
+                        "explain=False, or pass classifiers with predict_proba.")
 
 def _n_classes(pair) -> int | None:
-    "k for a classification pair with k > 2 classes (prediction_cost checks the matrix against it), else None."
-    k = len(pair.classes) if pair.task == "classification" and getattr(pair, "classes", None) else None
+    ("k for a classification pair with k > 2 classes (prediction_cost checks the matrix "
+     "against it), else None.")
+    k = (len(pair.classes) if pair.task == "classification"
+         and getattr(pair, "classes", None) else None)
     return k if k and k > 2 else None
 
 def _given_attributions(pair, given, n: int) -> tuple:
-    "Attributions computed elsewhere as (A0, Ap) on the model's encoded columns: arrays or shap.Explanation, encoded or original columns."
+    ("Attributions computed elsewhere as (A0, Ap) on the model's encoded columns: "
+     "arrays or shap.Explanation, encoded or original columns.")
     if not (isinstance(given, (tuple, list)) and len(given) == 2):
-        raise TypeError("`attributions` must be a pair (A0, Ap): one array or shap.Explanation per model.")
+        raise TypeError("`attributions` must be a pair (A0, Ap): one array or "
+                        "shap.Explanation per model.")
     out = []
     for name, pipe, V in (("h0", pair.h0, given[0]), ("hp", pair.hp, given[1])):
         names = getattr(V, "feature_names", None)
         V = np.asarray(getattr(V, "values", V), dtype=float)
         if V.ndim != 2 or len(V) != n:
-            raise ValueError(f"`attributions` of {name} have shape {V.shape}; pass ({n}, columns): one row per "
-                             "audited person (for several classes, the predicted class's values).")
+            raise ValueError(f"`attributions` of {name} have shape {V.shape}; pass ({n}"
+                             f", columns): one row per "
+                             "audited person (for several classes, "
+                             "the predicted class's values).")
         enc = list(pipe[:-1].get_feature_names_out())
         g, orig = column_groups(pipe)
         names = None if names is None else [str(c) for c in names]
         if V.shape[1] == len(enc) and names in (None, enc): A = V
-        elif V.shape[1] == len(orig) and names in (None, orig):   # original columns: each on its first child
+        # original columns: each on its first child
+        elif V.shape[1] == len(orig) and names in (None, orig):
             A = np.zeros((n, len(enc)))
             A[:, [int(np.flatnonzero(g == j)[0]) for j in range(len(orig))]] = V
         else:
-            raise ValueError(f"`attributions` of {name} have columns {names or V.shape[1]}, but {name} has "
-                             f"encoded columns {enc} and original columns {orig}; pass one of the two, in order.")
+            raise ValueError(f"`attributions` of {name} have columns "
+                             f"{names or V.shape[1]}, but {name} has "
+                             f"encoded columns {enc} and original columns {orig}; pass "
+                             f"one of the two, in order.")
         out.append(check_attributions(A, A))
     return tuple(out)
 
 def _chunks(data, chunk_size):
-    "Row chunks of a DataFrame (all of it when chunk_size is None), or the frames of an iterable as they come."
+    ("Row chunks of a DataFrame (all of it when chunk_size is None), or the frames of "
+     "an iterable as they come.")
     if isinstance(data, pd.DataFrame):
-        step = max(len(data), 1) if chunk_size is None else _aligned_chunk_size(chunk_size)
+        step = (max(len(data), 1) if chunk_size is None
+                else _aligned_chunk_size(chunk_size))
         for s in range(0, max(len(data), 1), step): yield data.iloc[s:s + step]
     else:
         for frame in data:
             if not isinstance(frame, pd.DataFrame):
-                raise TypeError(f"`data` must be a DataFrame or an iterable of DataFrames; a chunk is a {type(frame).__name__}.")
+                raise TypeError(f"`data` must be a DataFrame or an iterable of "
+                                f"DataFrames; a chunk is a {type(frame).__name__}.")
             yield frame
 
 def _check_columns(pair, frame: pd.DataFrame):
     need = list(pair.features) + list(pair.attributes) + ["__y__"]
     missing = [c for c in need if c not in frame.columns]
     if missing:
-        raise ValueError(f"`data` lacks columns {missing}; it needs the pair's features, attributes and the target "
+        raise ValueError(f"`data` lacks columns {missing}; it needs the pair's "
+                         f"features, attributes and the target "
                          "in `__y__` (as pair.audit has them).")
 
 def _h0_first(g: np.ndarray, names: list, first: list) -> tuple:
-    "Relabel hp's original columns so that h0's come first, in h0's order (ties then pick h0's features)."
+    ("Relabel hp's original columns so that h0's come first, in h0's order (ties then "
+     "pick h0's features).")
     order = [c for c in first if c in names] + [c for c in names if c not in set(first)]
     new = {names.index(c): i for i, c in enumerate(order)}
     return np.array([new[int(j)] for j in g], dtype=np.int64), order
 
 def _pair_column_groups(pair) -> tuple:
-    "((g0, names0), (gp, namesp)): each model's original column per encoded column, hp's relabelled h0-first."
+    ("((g0, names0), (gp, namesp)): each model's original column per encoded column, "
+     "hp's relabelled h0-first.")
     (g0, names0), (gp, namesp) = column_groups(pair.h0), column_groups(pair.hp)
     return (g0, names0), _h0_first(gp, namesp, names0)
 
 def _shared_spec(pair, costs, explain, top_j, attribution_method, options, random_state,
                  other_removals=(), keep_attributions=False) -> ChunkSpec:
-    "Everything chunk_costs needs besides the rows, computed once: J, groups, method, baselines per model."
+    ("Everything chunk_costs needs besides the rows, computed once: J, groups, method, "
+     "baselines per model.")
     if not explain:
-        return ChunkSpec(task=pair.task, prediction_costs=costs, explain=False, top_j=(None, None),
-                         methods=(None, None), baselines=(None, None), n_classes=_n_classes(pair))
+        return ChunkSpec(task=pair.task, prediction_costs=costs, explain=False,
+                         top_j=(None, None),
+                         methods=(None, None), baselines=(None, None),
+                         n_classes=_n_classes(pair))
     options = dict(options or {})
     bad = [k for k in options if k not in EXPLAIN_OPTIONS]
-    if bad: raise TypeError(f"`explain_options` has unknown key(s) {bad}; allowed: {list(EXPLAIN_OPTIONS)}.")
-    baseline, n_background = options.pop("baseline", "mean"), options.pop("n_background", 50)
+    if bad:
+        raise TypeError(f"`explain_options` has unknown key(s) {bad}; allowed: "
+                        f"{list(EXPLAIN_OPTIONS)}.")
+    baseline, n_background = (options.pop("baseline", "mean"),
+                              options.pop("n_background", 50))
     n_draws = options.pop("n_draws", 1)
-    positive = check_choice(options.pop("explain_class", "predicted"), "explain_class", EXPLAIN_CLASSES) == "positive"
+    positive = (check_choice(options.pop("explain_class", "predicted"), "explain_class",
+                             EXPLAIN_CLASSES) == "positive")
     if positive and (pair.task != "classification" or _n_classes(pair)):
-        raise ValueError("`explain_class`='positive' needs a two-class classifier (attributions of P(y=1)); "
-                         "use the default 'predicted' for regression and for more than two classes.")
+        raise ValueError("`explain_class`='positive' needs a two-class classifier "
+                         "(attributions of P(y=1)); "
+                         "use the default 'predicted' for "
+                         "regression and for more than two classes.")
     (g0, names0), (gp, namesp) = _pair_column_groups(pair)
     Js = pair_top_j(top_j, len(names0), len(namesp))
     methods, bases, inputs, others = [], [], [], []
     for pipe in (pair.h0, pair.hp):
         est, R = transformed_inputs(pipe, pair.train)
-        method = explainer_kind(est) if attribution_method == "auto" else attribution_method
+        method = (explainer_kind(est) if attribution_method == "auto"
+                  else attribution_method)
         R = R.to_numpy()
         methods.append(method)
         inputs.append(ATTRIBUTION_METHODS[method].audit_inputs(R))
-        bases.append(_removal(baseline, R, R, n_background, n_draws, random_state))   # fitted on training rows
-        others.append([_removal(o, R, R, n_background, n_draws, random_state) for o in other_removals])
-    return ChunkSpec(task=pair.task, prediction_costs=costs, explain=True, top_j=Js, methods=tuple(methods),
-                     baselines=tuple(bases), attribution_inputs=tuple(inputs), column_groups=(g0, gp),
-                     options=options, n_classes=_n_classes(pair), keep_attributions=keep_attributions,
+        # fitted on training rows
+        bases.append(_removal(baseline, R, R, n_background, n_draws, random_state))
+        others.append([_removal(o, R, R, n_background, n_draws, random_state)
+                       for o in other_removals])
+    return ChunkSpec(task=pair.task, prediction_costs=costs, explain=True, top_j=Js,
+                     methods=tuple(methods),
+                     baselines=tuple(bases), attribution_inputs=tuple(inputs),
+                     column_groups=(g0, gp),
+                     options=options, n_classes=_n_classes(pair),
+                     keep_attributions=keep_attributions,
                      positive_class=positive,
-                     alternatives=tuple((o, (b0, bp)) for o, b0, bp in zip(other_removals, *others)))
+                     alternatives=tuple((o, (b0, bp))
+                                        for o, b0, bp in zip(other_removals, *others)))
 
 # %% ../nbs/12_scaling.ipynb #4420986b
 def pair_costs(
     pair, # a FittedPair from bopfair.pair.fit_pair
-    data=None, # rows to audit: a DataFrame or an iterable of DataFrames (default: pair.audit)
+    # rows to audit: a DataFrame or an iterable of DataFrames (default: pair.audit)
+    data=None,
     *,
-    prediction_costs=None, # a prediction cost name or a list (default: 0-1 loss / squared error)
+    # a prediction cost name or a list (default: 0-1 loss / squared error)
+    prediction_costs=None,
     explain: bool = True, # add sufficiency and incomprehensiveness
     top_j=0.5, # one J for both models: a count, a fraction of h0's original columns, or a pair (J0, Jp)
     attribution_method: str = "auto", # attribution method for both models
-    chunk_size: int | None = 50_000, # rows per chunk (rounded up to a multiple of 64); None: one chunk
+    # rows per chunk (rounded up to a multiple of 64); None: one chunk
+    chunk_size: int | None = 50_000,
     n_jobs: int = 1, # chunks in parallel: 1, k processes, -1 all cores
-    backend: str | None = None, # joblib backend, or 'dask' for a running dask.distributed Client
-    random_state: int = 0, # seed of random attribution methods (chunk i uses chunk_seed) and draws
-    explain_options: dict | None = None, # rank_by, baseline, delta, n_background, chunk_size (model calls)
+    # joblib backend, or 'dask' for a running dask.distributed Client
+    backend: str | None = None,
+    # seed of random attribution methods (chunk i uses chunk_seed) and draws
+    random_state: int = 0,
+    # rank_by, baseline, delta, n_background, chunk_size (model calls)
+    explain_options: dict | None = None,
     attributions=None, # (A0, Ap) computed elsewhere (arrays or shap.Explanation, encoded or original columns) for `data`'s rows
     other_removals=(), # further removal operators (names in REMOVALS): explanation costs under each, same attributions
-    keep_attributions: bool = False, # keep the attributions (encoded columns) in PairCosts.attributions
+    # keep the attributions (encoded columns) in PairCosts.attributions
+    keep_attributions: bool = False,
 ) -> PairCosts:
-    "Per-person prediction (and explanation) costs of a fitted pair's h0 and hp, chunk by chunk, on n_jobs or Dask."
+    ("Per-person prediction (and explanation) costs of a fitted pair's h0 and hp, chunk "
+     "by chunk, on n_jobs or Dask.")
     chunk_size, n_jobs, backend = check_chunking(chunk_size, n_jobs, backend)
     check_choice(attribution_method, "attribution_method", ("auto", *ATTRIBUTION_METHODS))
     _check_int(random_state, "random_state", "a seed")
@@ -321,18 +419,27 @@ def pair_costs(
     data = pair.audit if data is None else data
     if isinstance(data, pd.DataFrame):
         _check_columns(pair, data)
-        if len(data) == 0: raise ValueError("`data` has no rows; pass the audit rows (default: the pair's audit split).")
+        if len(data) == 0:
+            raise ValueError("`data` has no rows; pass the audit rows (default: the "
+                             "pair's audit split).")
     if attributions is not None:
-        if not explain: raise ValueError("`attributions` are given but explain=False; drop them or explain.")
+        if not explain:
+            raise ValueError("`attributions` are given but "
+                             "explain=False; drop them or explain.")
         if not isinstance(data, pd.DataFrame):
-            raise TypeError("`attributions` need `data` as one DataFrame (their rows), not an iterable of chunks.")
+            raise TypeError("`attributions` need `data` as one DataFrame (their rows), "
+                            "not an iterable of chunks.")
         attributions = _given_attributions(pair, attributions, len(data))
-    other_removals = _check_other_removals(other_removals, explain, (explain_options or {}).get("baseline", "mean"))
-    spec = _shared_spec(pair, costs, explain, top_j, attribution_method, explain_options, random_state,
+    other_removals = _check_other_removals(other_removals, explain,
+                                           (explain_options or {}).get("baseline",
+                                                                       "mean"))
+    spec = _shared_spec(pair, costs, explain, top_j, attribution_method,
+                        explain_options, random_state,
                         other_removals, keep_attributions)
     bases = [*spec.baselines, *(b for _, bs in spec.alternatives for b in bs)]
     random = (any(ATTRIBUTION_METHODS[m].random for m in spec.methods if m is not None)
-              or any(b is not None and b.kind == "conditional" and b.n_draws > 1 for b in bases))
+              or any(b is not None and b.kind == "conditional"
+                     and b.n_draws > 1 for b in bases))
     S_parts = []
 
     def tasks():
@@ -340,10 +447,12 @@ def pair_costs(
         for i, chunk in enumerate(_chunks(data, chunk_size)):
             if not isinstance(data, pd.DataFrame): _check_columns(pair, chunk)
             S_parts.append(chunk[list(pair.attributes)])
-            given = None if attributions is None else tuple(A[at:at + len(chunk)] for A in attributions)
+            given = (None if attributions is None
+                     else tuple(A[at:at + len(chunk)] for A in attributions))
             at += len(chunk)
             yield delayed(chunk_costs)(pair.h0, pair.hp, chunk, spec,
-                                       _chunk_seed(random_state, i) if random else random_state, given)
+                                       _chunk_seed(random_state, i) if random
+                                       else random_state, given)
 
     if backend == "dask":
         _dask_client()
@@ -351,7 +460,8 @@ def pair_costs(
     elif backend is None: parts = Parallel(n_jobs=n_jobs)(tasks())
     else:
         with parallel_config(backend=backend): parts = Parallel(n_jobs=n_jobs)(tasks())
-    out = {k: tuple(np.concatenate([p[k][m] for p in parts]) for m in (0, 1)) for k in parts[0]}
+    out = {k: tuple(np.concatenate([p[k][m] for p in parts]) for m in (0, 1))
+           for k in parts[0]}
     preds, kept = out.pop(_PREDICTIONS), out.pop(_ATTRIBUTIONS, (None, None))
     others = {}
     for k in [k for k in out if k.startswith(_OTHER)]:
@@ -359,27 +469,34 @@ def pair_costs(
         others.setdefault(op, {})[cost] = out.pop(k)
     names = list(out)
     J0, Jp = spec.top_j
-    kinds = {k: ("explanation" if k in EXPLANATION_COSTS else "prediction") for k in names}
-    labels = {k: (explanation_label(k, J0, Jp) if kinds[k] == "explanation" else k) for k in names}
+    kinds = {k: ("explanation" if k in EXPLANATION_COSTS else "prediction")
+             for k in names}
+    labels = {k: (explanation_label(k, J0, Jp) if kinds[k] == "explanation" else k)
+              for k in names}
     S = S_parts[0] if len(S_parts) == 1 else pd.concat(S_parts)
     cols = tuple(n for _, n in _pair_column_groups(pair)) if explain else (None, None)
     methods = spec.methods if attributions is None else ("given", "given")
-    return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts), methods=methods,
-                     top_j=spec.top_j, columns=cols, predictions=preds, removal_costs=others,
+    return PairCosts(costs=out, kinds=kinds, labels=labels, S=S, n_chunks=len(parts),
+                     methods=methods,
+                     top_j=spec.top_j, columns=cols, predictions=preds,
+                     removal_costs=others,
                      attributions=kept)
 
 # %% ../nbs/12_scaling.ipynb #e46f582b
 def pair_explanation_bop(
     pair, # a FittedPair from bopfair.pair.fit_pair
-    top_j=0.5, # one J for both: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    # one J for both: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    top_j=0.5,
     method: str = "auto", # attribution method (see ATTRIBUTION_METHODS)
     random_state: int = 0, # seed of random attribution methods and background draws
     **options, # rank_by, baseline, delta, n_background, chunk_size (rows per model call)
 ) -> dict:
-    "BoP-X of a fitted pair on its audit split, one BoPResult per explanation cost (one pair_costs chunk)."
+    ("BoP-X of a fitted pair on its audit split, one BoPResult per explanation cost "
+     "(one pair_costs chunk).")
     task = options.pop("task", pair.task)
     if task not in ("auto", pair.task):
-        raise ValueError(f"`task`={task!r} but the pair was fitted for {pair.task!r}; drop `task`.")
+        raise ValueError(f"`task`={task!r} but the pair was "
+                         f"fitted for {pair.task!r}; drop `task`.")
     pc = pair_costs(pair, top_j=top_j, attribution_method=method, chunk_size=None,
                     random_state=random_state, explain_options=options)
     res = pc.bop()
@@ -388,7 +505,8 @@ def pair_explanation_bop(
 # %% ../nbs/12_scaling.ipynb #9a3fb04a
 def pair_masked_rows_auc(
     pair, # a FittedPair
-    pc: PairCosts, # pair_costs(pair, keep_attributions=True, ...) on the pair's audit rows
+    # pair_costs(pair, keep_attributions=True, ...) on the pair's audit rows
+    pc: PairCosts,
     removals=("mean",), # the removal operators to check: names in REMOVALS
     *,
     rank_by: str = "abs", # the ranking the costs used ('abs' or 'signed')
@@ -397,24 +515,31 @@ def pair_masked_rows_auc(
     max_rows: int = 1000, # rows of each kind the classifier sees
     random_state: int = 0, # seed of the subsample, the operators and the classifier
 ) -> pd.DataFrame:
-    "AUC of telling masked audit rows from real ones: a row per operator, a column per (model, cost)."
+    ("AUC of telling masked audit rows from real ones: "
+     "a row per operator, a column per (model, cost).")
     if pc.attributions[0] is None:
-        raise ValueError("`pc` has no attributions; compute it with pair_costs(..., keep_attributions=True).")
+        raise ValueError("`pc` has no attributions; compute it with pair_costs(..., "
+                         "keep_attributions=True).")
     if len(pc.attributions[0]) != len(pair.audit):
-        raise ValueError(f"`pc` has {len(pc.attributions[0])} rows but the pair's audit split has "
-                         f"{len(pair.audit)}; compute `pc` on the audit rows (pair_costs' default data).")
+        raise ValueError(f"`pc` has {len(pc.attributions[0])} "
+                         f"rows but the pair's audit split has "
+                         f"{len(pair.audit)}; compute `pc` on the audit rows "
+                         f"(pair_costs' default data).")
     removals = (removals,) if isinstance(removals, str) else tuple(removals)
     for r in removals: check_choice(r, "removal", (*REMOVALS, "background"))
-    rows = np.sort(np.random.default_rng(random_state).permutation(len(pair.audit))[:2 * max_rows])
+    rows = np.sort(
+        np.random.default_rng(random_state).permutation(len(pair.audit))[:2 * max_rows])
     out = {}
-    for model, pipe, A, J, (g, _) in zip(("h0", "hp"), (pair.h0, pair.hp), pc.attributions, pc.top_j,
+    for model, pipe, A, J, (g, _) in zip(("h0", "hp"), (pair.h0, pair.hp),
+                                         pc.attributions, pc.top_j,
                                          _pair_column_groups(pair)):
         R = transformed_inputs(pipe, pair.train)[1].to_numpy()
         Z = transformed_inputs(pipe, pair.audit.iloc[rows])[1].to_numpy()
         for r in removals:
             auc = masked_rows_auc(Z, A[rows], J, rank_by=rank_by, baseline=r, reference=R,
                                   n_background=n_background, n_draws=n_draws,
-                                  random_state=random_state, column_groups=g, max_rows=max_rows)
+                                  random_state=random_state, column_groups=g,
+                                  max_rows=max_rows)
             for cost, v in auc.items(): out.setdefault((model, cost), {})[r] = v
     t = pd.DataFrame(out).rename_axis("removal")
     t.columns.names = ["model", "cost"]
