@@ -10,7 +10,7 @@ import pandas as pd
 from threadpoolctl import threadpool_info, threadpool_limits
 from .checks import (as_1d_array, check_choice, check_count, check_open_unit,
                             check_same_length)
-from .costs import DEFAULT_PREDICTION_COST, PREDICTION_COSTS, prediction_cost
+from .costs import DEFAULT_PREDICTION_COST, PREDICTION_COSTS, prediction_cost, _in_unit_interval
 from .attributions import ATTRIBUTION_METHODS, column_groups
 from .explain import pair_top_j
 from .bop import (BoPResult, benefit_of_personalization, markdown_table,
@@ -243,12 +243,12 @@ def _classes_setting(c) -> dict:
 # %% ../nbs/15_audit.ipynb #ff4cc135
 def audit(
     X=None, # features: a DataFrame or an array (columns x0, x1, ...)
-    S=None, # personal attributes: a DataFrame, Series, dict of columns or array (columns s0, s1, ...)
+    S=None, # personal attributes: a DataFrame, Series, dict or array (columns s0, s1, ...)
     # target: labels (two or more) or numbers; pandas inputs are matched by index label
     y=None,
     *,
     pair: FittedPair | None = None, # a fitted pair instead of X, S, y (no fitting)
-    estimator="hgb", # a make_estimator name, a scikit-learn-style estimator, or a Pipeline (steps after bopfair's encoder)
+    estimator="hgb", # a make_estimator name, an estimator, or a Pipeline (run after the encoder)
     task: str = "classification", # 'classification' or 'regression'
     costs=None, # prediction cost name(s) (default: 0-1 loss / squared error)
     # also audit the explanation costs (sufficiency, incomprehensiveness)
@@ -262,7 +262,7 @@ def audit(
     tau: float = 0.5, # the share of a group that must benefit (bounds)
     min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
     audit_size: float = 0.3, # fraction of the rows kept for the audit
-    random_state=0, # int seed, None (numpy's global RandomState) or a numpy Generator/RandomState; the int used is recorded
+    random_state=0, # int seed, None (numpy's global state) or a Generator; the int used is kept
     progress=None, # a callable taking one message per step (e.g. print)
     title: str | None = None, # the report's title
     allow_empty_groups: bool = True, # False: an audit split with empty groups is an error
@@ -275,7 +275,7 @@ def audit(
     sample_weight=None,
     # group-level metric name(s) of GROUP_METRICS ('auc', 'ece', 'fpr', 'fnr', 'r2')
     group_metrics=None,
-    n_threads: int | None = None, # BLAS/OpenMP threads per process; None: cores // n_jobs, never above the current limit
+    n_threads: int | None = None, # BLAS threads per process; None: cores // n_jobs, within the limit
     # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
     removal: str | list = "mean",
     # rank features by |attribution| ('abs') or by the signed attribution ('signed')
@@ -367,17 +367,17 @@ PAPER_EXPLANATIONS = {"rank_by": "signed", "explain_class": "positive", "removal
 
 # %% ../nbs/15_audit.ipynb #616cc2d4
 def audit_models(
-    h0, # the generic model, fitted elsewhere (estimator, Pipeline, or any object with predict/predict_proba)
-    hp, # the personalized model, fitted elsewhere on h0's features and the attributes (see hp_input)
+    h0, # the generic model, fitted elsewhere (anything with predict or predict_proba)
+    hp, # the personalized model, fitted on h0's features and the attributes (hp_input)
     X, # audit rows' features: a DataFrame or an array (columns x0, x1, ...)
     S, # audit rows' attributes: a DataFrame, Series, dict or array (columns s0, s1, ...)
     y, # audit rows' target; pandas inputs are matched by index label
     *,
-    hp_input="append", # hp's input from X and S: 'append', 'onehot' or a callable f(X, S) (see pair_from_models)
+    hp_input="append", # hp's input from X and S: 'append', 'onehot' or a callable f(X, S)
     X_train=None, # training rows (all three or none); default: the audit rows stand in
     S_train=None, # the training rows' attributes
     y_train=None, # the training rows' target
-    task: str | None = None, # 'classification', 'regression', or None: classification if h0 has predict_proba or classes_
+    task: str | None = None, # 'classification', 'regression', or None: from h0 (classes_)
     costs=None, # prediction cost name(s) (default: 0-1 loss / squared error)
     # also audit the explanation costs (needs predict_proba for classifiers)
     explain: bool = True,
@@ -401,11 +401,11 @@ def audit_models(
     chunk_size: int | None = None, # rows per engine chunk; None: all at once
     n_jobs: int = 1, # chunks in parallel (processes); -1: all cores
     backend: str | None = None, # joblib backend, or 'dask'
-    n_threads: int | None = None, # BLAS/OpenMP threads per process; None: cores // n_jobs, never above the current limit
+    n_threads: int | None = None, # BLAS threads per process; None: cores // n_jobs, within the limit
     progress=None, # a callable taking one message per step (e.g. print)
     # also test envy-freeness and opting out (hp_input 'append' or 'onehot')
     envy: bool = False,
-    attributions=None, # (A0, Ap) computed elsewhere for the audit rows: arrays or shap.Explanation, encoded or original columns
+    attributions=None, # (A0, Ap) for the audit rows, from elsewhere (arrays or shap.Explanation)
     # what a removed feature becomes (REMOVALS); a list: BoP-X under each, the first main
     removal: str | list = "mean",
     # rank features by |attribution| ('abs') or by the signed attribution ('signed')
@@ -503,8 +503,9 @@ def _scores(p, name: str, task: str, classes, costs) -> np.ndarray:
         if isinstance(p, pd.DataFrame) and task == "classification" and len(classes) == 2:
             raise ValueError(f"`{name}` has {p.shape[1]} columns; for two classes pass "
                              f"P(y={classes[1]!r}), one per row.")
-        return p.to_numpy(dtype=float)
+        return p.to_numpy(dtype=float) if isinstance(p, pd.DataFrame) else as_1d_array(p, name)
     numeric = pd.api.types.is_numeric_dtype(p) and not pd.api.types.is_bool_dtype(p)
+    if numeric: as_1d_array(p, name)                 # NaN or infinities: named here
     labels = (len(classes) > 2 or not numeric or
               (not p.between(0, 1).all() and set(p.unique()) <= set(classes)))
     # labels of y: to their codes (0/1, or class indices)
@@ -516,6 +517,9 @@ def _scores(p, name: str, task: str, classes, costs) -> np.ndarray:
                              "pass P(y=1) per row, the predicted "
                              "labels, or the (n, k) probability matrix.")
         p = pd.Series(pd.Index(classes).get_indexer(p), index=p.index)
+    elif len(classes) == 2:                          # scores: P(y=1) per row
+        _in_unit_interval(p.to_numpy(dtype=float), name,
+                          "pass P(positive class) per row, or the predicted labels.")
     proba = [c for c in costs if PREDICTION_COSTS["classification"][c].takes == "proba"]
     if proba and (labels or set(np.unique(p)) <= {0, 1}):
         raise ValueError(f"`{name}` holds labels, but {proba} "
@@ -526,7 +530,7 @@ def _scores(p, name: str, task: str, classes, costs) -> np.ndarray:
 
 def audit_predictions(
     y, # the audit rows' target: labels (two or more) or numbers
-    pred_h0, # the generic model's predictions: P(y=1), labels, an (n, k) probability matrix, or values
+    pred_h0, # the generic model's predictions: P(y=1), labels, an (n, k) matrix, or values
     pred_hp, # the personalized model's predictions, of the same kind
     # the audit rows' attributes: a DataFrame, Series, dict or array (columns s0, s1, ...)
     S,
@@ -543,7 +547,7 @@ def audit_predictions(
     positive=None,
     sample_weight=None, # one number per row (a Series is matched by index label)
     group_metrics=None, # group-level metric name(s) of GROUP_METRICS
-    explanation_costs=None, # {name: (cost_h0, cost_hp)}: per-person explanation costs computed elsewhere, in the rows' order
+    explanation_costs=None, # {name: (cost_h0, cost_hp)}: per-person costs from elsewhere, row order
     title: str | None = None, # the report's title
     # int seed, None or a numpy Generator/RandomState (group-metric bootstrap)
     random_state=0,

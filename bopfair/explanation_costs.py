@@ -56,7 +56,7 @@ def _rank_key(A: np.ndarray, rank_by: str) -> np.ndarray:
     return np.abs(K) if rank_by == "abs" else K
 
 def feature_ranks(
-    attributions, # (n, p) attributions, one column per feature (original columns: see group_attributions)
+    attributions, # (n, p) attributions, a column per feature (original ones: group_attributions)
     rank_by: str = "abs", # "abs": by |a|; "signed": by a itself
 ) -> np.ndarray:
     ("rank[i, j] = position of feature j in row i's ordering by |a| (or a), 0 = most "
@@ -413,8 +413,8 @@ def explanation_cost_curve(
     model, # fitted model
     X, # (n, p) rows to explain
     attributions, # (n, p) attributions
-    top_js=None, # Js (counts or fractions of the q original columns); default up to 11 values from 0 to q
-    **options, # the keyword options of explanation_costs (baseline, reference, column_groups, ...)
+    top_js=None, # Js (counts or fractions of the q original columns); default: up to 11 in 0..q
+    **options, # the options of explanation_costs (baseline, reference, column_groups, ...)
 ) -> CostCurve:
     "The explanation costs for several J in one pass (one ranking, one call on X)."
     p = np.shape(X)[1] if np.ndim(X) == 2 else 0

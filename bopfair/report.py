@@ -16,6 +16,7 @@ from sklearn.metrics import r2_score, roc_auc_score
 from .bop import markdown_table, is_categorical_bop
 from .groups import make_groups
 from .pair import FittedPair
+from .group_metrics import GROUP_LEVEL_NOTE
 from .plots import (plot_forest, plot_bop_ridges, plot_bound_vs_epsilon,
                            plot_envy_heatmap)
 from .plots import VERDICT_COLOURS, _verdict_colour, _constant_bop
@@ -511,7 +512,7 @@ def _removal_parts(report, table, heading, text) -> list:
     return parts
 
 # %% ../nbs/14_report.ipynb #b0a98eff
-_GROUP_LEVEL_NOTE = "group-level: no individual BoP, so no distribution fit and no bound"
+_GROUP_LEVEL_NOTE = GROUP_LEVEL_NOTE    # the words of the group-metrics chapter
 
 def _gl_table(gm) -> pd.DataFrame: return gm.table
 

@@ -393,7 +393,7 @@ def pair_costs(
     # a prediction cost name or a list (default: 0-1 loss / squared error)
     prediction_costs=None,
     explain: bool = True, # add sufficiency and incomprehensiveness
-    top_j=0.5, # one J for both models: a count, a fraction of h0's original columns, or a pair (J0, Jp)
+    top_j=0.5, # one J for both: a count, a fraction of h0's original columns, or (J0, Jp)
     attribution_method: str = "auto", # attribution method for both models
     # rows per chunk (rounded up to a multiple of 64); None: one chunk
     chunk_size: int | None = 50_000,
@@ -404,8 +404,8 @@ def pair_costs(
     random_state: int = 0,
     # rank_by, baseline, delta, n_background, chunk_size (model calls)
     explain_options: dict | None = None,
-    attributions=None, # (A0, Ap) computed elsewhere (arrays or shap.Explanation, encoded or original columns) for `data`'s rows
-    other_removals=(), # further removal operators (names in REMOVALS): explanation costs under each, same attributions
+    attributions=None, # (A0, Ap) for `data`'s rows, from elsewhere (arrays or shap.Explanation)
+    other_removals=(), # further removal operators (REMOVALS): costs under each, same attributions
     # keep the attributions (encoded columns) in PairCosts.attributions
     keep_attributions: bool = False,
 ) -> PairCosts:
