@@ -497,7 +497,9 @@ def _removal_parts(report, table, heading, text) -> list:
     parts = [heading(2, "Does BoP-X depend on the removal operator?"),
              text(f"BoP-X under each removal operator ({', '.join(report.removals)}; "
                   f"the tables above use "
-                  f"{next(iter(report.removals))}). {_stability_words(t)}.")]
+                  f"{next(iter(report.removals))}). {_stability_words(t)}. Each "
+                  "operator's audit has its own alpha; a claim that depends on the removal "
+                  "operator is not established.")]
     # one table per cost: it fits the page
     for cost in t.columns.get_level_values(0).unique():
         parts += [heading(3, f"{cost}: the verdict under each removal operator"),
