@@ -29,9 +29,8 @@ def _as_matrix(X, name: str = "X", model=None) -> np.ndarray:
             extra = [c for c in X.columns if c not in set(names)]
             what = (f"missing {missing}, unexpected {extra}" if (missing or extra)
                     else "the same columns in another order")
-            raise ValueError(f"`{name}` has columns that differ from those the model "
-                             f"was fitted on ({what}); "
-                             f"pass {name}[model.feature_names_in_].")
+            raise ValueError(f"`{name}` has columns that differ from those the model was "
+                             f"fitted on ({what}); pass {name}[model.feature_names_in_].")
         X = X.to_numpy()
     try: X = np.asarray(X, dtype=float)
     except (TypeError, ValueError) as e:
@@ -54,18 +53,18 @@ def check_attributions(
      "array with the shape of `X`.")
     shape = np.shape(X)
     try: A = np.asarray(attributions, dtype=float)
-    except (TypeError, ValueError) as e: raise TypeError(f"`attributions` must "
-                                                         f"be a numeric array: {e}") from None
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"`attributions` must be a numeric array: {e}") from None
     if A.shape != tuple(shape):
         raise ValueError(f"`attributions` has shape {A.shape} but `X` has shape "
-                         f"{tuple(shape)}; pass one attribution "
-                         "per person and feature, in the columns of `X`.")
+                         f"{tuple(shape)}; pass one attribution per person and feature, "
+                         f"in the columns of `X`.")
     bad = ~np.isfinite(A)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ValueError(f"`attributions` has {int(bad.sum())} NaN/inf value(s), the "
-                         f"first at row {i}, column {j}; "
-                         "recompute them or drop those rows.")
+        raise ValueError(f"`attributions` has {int(bad.sum())} NaN/inf "
+                         f"value(s), the first at row {i}, column {j}; "
+                         f"recompute them or drop those rows.")
     return A
 
 # %% ../nbs/05_attributions.ipynb #9359f647
@@ -81,8 +80,8 @@ def transformed_inputs(
     pre = pipeline[:-1]
     Z = pre.transform(data)
     Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z, dtype=float)
-    return pipeline[-1], pd.DataFrame(Z, columns=list(pre.get_feature_names_out()),
-                                      index=getattr(data, "index", None))
+    return (pipeline[-1], pd.DataFrame(Z, columns=list(pre.get_feature_names_out()),
+                                       index=getattr(data, "index", None)))
 
 # %% ../nbs/05_attributions.ipynb #2037ae99
 def _column_names(ct, cols) -> list:
@@ -123,11 +122,9 @@ def _ct_owner(ct, owner_in: list) -> list:
         counts = _encoded_counts(trans, len(cols), sl.stop - sl.start)
         if counts is None:
             raise ValueError(f"`pipeline`: cannot tell which input column each of the "
-                             f"{sl.stop - sl.start} "
-                             f"outputs of transformer {name!r} "
-                             f"comes from; pass `column_groups` "
-                             "to the cost functions yourself (one "
-                             "original-column label per column).")
+                             f"{sl.stop - sl.start} outputs of transformer {name!r} "
+                             f"comes from; pass `column_groups` to the cost functions "
+                             f"yourself (one original-column label per column).")
         out += [owner_in[pos[c]] for c, k in zip(cols, counts) for _ in range(k)]
     return out
 
@@ -144,8 +141,7 @@ def column_groups(
     from sklearn.compose import ColumnTransformer
     if not hasattr(pipeline, "steps") or len(pipeline.steps) < 2:
         raise TypeError(f"`pipeline` must be a fitted sklearn Pipeline with a "
-                        f"preprocessing step and a "
-                        f"model, got {type(pipeline).__name__}.")
+                        f"preprocessing step and a model, got {type(pipeline).__name__}.")
     pre = pipeline[:-1]
     p = len(pre.get_feature_names_out())
     first = pre.steps[0][1]
@@ -159,10 +155,9 @@ def column_groups(
         if isinstance(step, ColumnTransformer): owner = _ct_owner(step, owner)
         elif _n_out(step) not in (None, len(owner)): break
     if len(owner) != p:
-        raise ValueError(f"`pipeline` maps {len(owner)} input "
-                         f"columns to {p} encoded columns in a way "
-                         "bopfair cannot read; pass `column_groups` "
-                         "to the cost functions yourself.")
+        raise ValueError(f"`pipeline` maps {len(owner)} input columns to {p} encoded "
+                         f"columns in a way bopfair cannot read; pass `column_groups` to "
+                         f"the cost functions yourself.")
     names = list(dict.fromkeys(owner))
     index = {c: i for i, c in enumerate(names)}
     return np.array([index[c] for c in owner], dtype=np.int64), names
@@ -172,32 +167,31 @@ def _resolve_groups(column_groups, p: int, name: str = "column_groups") -> tuple
     ("(g, q): integer labels 0..q-1 per encoded column (None for the identity) and the "
      "original column count q.")
     if column_groups is None: return None, p
-    if isinstance(column_groups,
-                  tuple) and len(column_groups) == 2 and np.ndim(column_groups[0]) == 1:
+    if (isinstance(column_groups, tuple) and len(column_groups) == 2
+        and np.ndim(column_groups[0]) == 1):
         # the (groups, names) pair of column_groups()
         column_groups = column_groups[0]
     g = np.asarray(column_groups)
     if g.ndim != 1 or len(g) != p:
-        raise ValueError(f"`{name}` has {g.size} entries but "
-                         f"the matrix has {p} columns; pass one "
-                         "original-column label per encoded column (e.g. "
-                         "column_groups(pipeline)).")
-    if g.dtype.kind in "iu" or (g.dtype.kind == "f" and p
-                                and np.array_equal(g, np.round(g))):
+        raise ValueError(f"`{name}` has {g.size} entries but the matrix has {p} columns; "
+                         f"pass one original-column label per encoded column (e.g. "
+                         f"column_groups(pipeline)).")
+    if (g.dtype.kind in "iu"
+        or (g.dtype.kind == "f" and p and np.array_equal(g, np.round(g)))):
         g = g.astype(np.int64)
         q = int(g.max()) + 1 if p else 0
         missing = sorted(set(range(q)) - set(g.tolist()))
         if p and (g.min() < 0 or missing):
-            raise ValueError(f"`{name}` labels must be 0..q-1 with "
-                             f"every label used; got labels from "
-                             f"{int(g.min())} to {int(g.max())}, missing {missing[:5]}.")
+            raise ValueError(f"`{name}` labels must be 0..q-1 with every label used; "
+                             f"got labels from {int(g.min())} to {int(g.max())}, "
+                             f"missing {missing[:5]}.")
     elif g.dtype.kind in "USO":
         names = list(dict.fromkeys(g.tolist()))
         g = np.array([names.index(c) for c in g.tolist()], dtype=np.int64)
         q = len(names)
     else:
-        raise TypeError(f"`{name}` must hold integer labels "
-                        f"or column names, got dtype {g.dtype}.")
+        raise TypeError(f"`{name}` must hold integer labels or column names, "
+                        f"got dtype {g.dtype}.")
     return (None if np.array_equal(g, np.arange(p)) else g), q
 
 def _sum_groups(A: np.ndarray, g, q: int) -> np.ndarray:
@@ -216,8 +210,8 @@ def group_attributions(
      "the sum of each column's one-hot children.")
     A = np.asarray(attributions, dtype=float)
     if A.ndim != 2:
-        raise ValueError(f"`attributions` must be 2-D (rows "
-                         f"x columns), got shape {A.shape}.")
+        raise ValueError(f"`attributions` must be 2-D (rows x columns), "
+                         f"got shape {A.shape}.")
     g, q = _resolve_groups(column_groups, A.shape[1])
     return _sum_groups(A, g, q)
 
@@ -250,8 +244,8 @@ def removal_baseline(
         if n_background < 1:
             raise ValueError(f"`n_background` must be >= 1, got {n_background}.")
         if len(R) <= n_background: return R.copy()
-        return R[np.random.default_rng(random_state).choice(len(R),
-                                                            n_background, replace=False)]
+        return R[np.random.default_rng(random_state).choice(len(R), n_background,
+                                                            replace=False)]
     B = (_as_matrix(baseline, "baseline") if np.ndim(baseline) == 2
          else _as_matrix(np.atleast_2d(baseline), "baseline"))
     if np.ndim(baseline) > 2:
@@ -259,8 +253,8 @@ def removal_baseline(
                          f"sample, got {np.ndim(baseline)}-D.")
     if B.shape[1] != p or len(B) == 0:
         raise ValueError(f"`baseline` has length {B.shape[1]} but `X` has p={p} "
-                         f"features; pass one value per feature "
-                         "(or a background sample with p columns).")
+                         f"features; pass one value per feature (or a background "
+                         f"sample with p columns).")
     return B
 
 # %% ../nbs/05_attributions.ipynb #c34c2934
@@ -272,8 +266,8 @@ def _draw_mean(V: np.ndarray, axis: int) -> np.ndarray:
 
 # %% ../nbs/05_attributions.ipynb #deef0bee
 _TREE_MODULES = ("sklearn.tree", "sklearn.ensemble._forest", "sklearn.ensemble._gb",
-                 "sklearn.ensemble._hist_gradient_boosting", "xgboost",
-                 "lightgbm", "catboost")
+                 "sklearn.ensemble._hist_gradient_boosting", "xgboost", "lightgbm",
+                 "catboost")
 
 def _is_classifier(model) -> bool:
     "True for scikit-learn classifiers and anything with predict_proba."
@@ -371,8 +365,7 @@ def _exact_shap(model, X, *, background=None, random_state=0, **_) -> np.ndarray
     "ExactExplainer: all 2^p coalitions, p <= 16."
     if X.shape[1] > 16:
         raise ValueError(f"`method`='exact' evaluates all 2^p coalitions and "
-                         f"p={X.shape[1]} > 16; "
-                         "use 'permutation'.")
+                         f"p={X.shape[1]} > 16; use 'permutation'.")
     shap = _shap()
     B = _background_rows(background, X, 100, random_state)
     masker = shap.maskers.Independent(B, max_samples=len(B))
@@ -385,11 +378,10 @@ def _agnostic_output(model, method: str):
     if _is_classifier(model):
         if not callable(getattr(model, "predict_proba", None)):
             raise TypeError(f"`method`={method!r} explains predicted probabilities but "
-                            f"`model` ({type(model).__name__}) has no "
-                            "predict_proba; use method='linear' "
-                            "or a probabilistic classifier.")
-        return lambda Z: np.asarray(model.predict_proba(_model_input(model,
-                                                                     Z)), dtype=float)
+                            f"`model` ({type(model).__name__}) has no predict_proba; use "
+                            f"method='linear' or a probabilistic classifier.")
+        return lambda Z: np.asarray(model.predict_proba(_model_input(model, Z)),
+                                    dtype=float)
     return lambda Z: np.asarray(model.predict(_model_input(model, Z)),
                                 dtype=float).reshape(len(Z))
 
@@ -403,16 +395,15 @@ def _explained_output(f, Z4: np.ndarray, cls) -> np.ndarray:
     out = _draw_mean(out.reshape(s, r, m, -1), 2)
     return np.take_along_axis(out, cls[:, None, None], axis=2)[..., 0]
 
-def _agnostic_setup(model, X, baseline, reference, n_background, chunk_size,
-                    random_state, method):
+def _agnostic_setup(model, X, baseline, reference, n_background, chunk_size, random_state,
+                    method):
     ("Validated rows, baseline rows, output function, predicted classes (or None), h(x) "
      "and h(baseline) per person.")
     Xa = _as_matrix(X, "X", model)
-    if isinstance(chunk_size,
-                  (bool, np.bool_)) or not isinstance(chunk_size,
-                                                      numbers.Integral) or chunk_size < 1:
-        raise ValueError(f"`chunk_size` must be an int >= 1 (rows "
-                         f"per model call), got {chunk_size!r}.")
+    if (isinstance(chunk_size, (bool, np.bool_))
+        or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1):
+        raise ValueError(f"`chunk_size` must be an int >= 1 (rows per model "
+                         f"call), got {chunk_size!r}.")
     base = removal_baseline(baseline, Xa, reference, n_background=n_background,
                             random_state=random_state)
     f = _agnostic_output(model, method)
@@ -466,16 +457,16 @@ def sampling_shapley_attributions(
 ) -> np.ndarray:
     ("Sampling Shapley values (n, p): `n_permutations` random orderings per person, "
      "each walked forward and backward, batched.")
-    if isinstance(n_permutations, (bool, np.bool_)) or not isinstance(n_permutations,
-                                                                      numbers.Integral):
+    if (isinstance(n_permutations, (bool, np.bool_))
+        or not isinstance(n_permutations, numbers.Integral)):
         raise TypeError(f"`n_permutations` must be an int >= 1, got "
                         f"{type(n_permutations).__name__}.")
     if n_permutations < 1:
-        raise ValueError(f"`n_permutations` must be >= 1 (permutations "
-                         f"per person), got {n_permutations}.")
+        raise ValueError(f"`n_permutations` must be >= 1 (permutations per person), "
+                         f"got {n_permutations}.")
     Xa, base, f, cls, vx, vb = _agnostic_setup(model, X, baseline, reference,
-                                               n_background, chunk_size,
-                                               random_state, "sampling")
+                                               n_background, chunk_size, random_state,
+                                               "sampling")
     n, p = Xa.shape
     m = len(base)
     A = np.zeros((n, p))
@@ -579,9 +570,8 @@ def explainer_kind(
     ("The method `attributions(method='auto')` uses: the "
      "first in ATTRIBUTION_METHODS that picks `model`.")
     if hasattr(model, "steps"):
-        raise TypeError("`model` is a Pipeline; explain its last step on the "
-                        "transformed matrix: "
-                        "est, Z = transformed_inputs(pipeline, data).")
+        raise TypeError("`model` is a Pipeline; explain its last step on the transformed "
+                        "matrix: est, Z = transformed_inputs(pipeline, data).")
     return next(k for k, m in ATTRIBUTION_METHODS.items()
                 if m.picks is not None and m.picks(model))
 
@@ -599,9 +589,8 @@ def _check_method_options(method: str, given: dict):
             raise ValueError(f"`{name}` applies to method={_or(users)} only; "
                              f"drop it for method={method!r}.")
         takers = [k for k, m in ATTRIBUTION_METHODS.items() if "baseline" in m.options]
-        raise ValueError(f"`{name}` applies to method={_or(takers)} "
-                         f"only; method={method!r} "
-                         "takes its baseline from `background`.")
+        raise ValueError(f"`{name}` applies to method={_or(takers)} only; "
+                         f"method={method!r} takes its baseline from `background`.")
 
 # %% ../nbs/05_attributions.ipynb #39d9ccef
 def attributions(

@@ -57,19 +57,17 @@ def _check_sample_weight(sample_weight, n: int, **aligned) -> np.ndarray | None:
      "on the rows of the indexed `aligned`.")
     if sample_weight is None: return None
     if np.asarray(sample_weight).dtype == bool:
-        raise TypeError("`sample_weight` is boolean; pass one number per person (how "
-                        "many people the row "
-                        "stands for). To drop rows, subset the data instead.")
+        raise TypeError("`sample_weight` is boolean; pass one number per person "
+                        "(how many people the row stands for). To drop rows, "
+                        "subset the data instead.")
     w = as_1d_array(sample_weight, "sample_weight")
     if len(w) != n:
         raise ValueError(f"`sample_weight` has {len(w)} values but the costs have {n}; "
-                         f"pass one weight per "
-                         "person, in the order of the costs.")
+                         f"pass one weight per person, in the order of the costs.")
     if (w < 0).any():
         i = int(np.flatnonzero(w < 0)[0])
-        raise ValueError(f"`sample_weight` must be >= 0, found {w[i]:g} at position "
-                         f"{i}; a weight says how "
-                         "many people a row stands for.")
+        raise ValueError(f"`sample_weight` must be >= 0, found {w[i]:g} at position {i}; "
+                         f"a weight says how many people a row stands for.")
     if not (w > 0).any():
         raise ValueError("`sample_weight` is 0 for every person: nobody counts; give "
                          "the rows their weights.")
@@ -79,12 +77,10 @@ def _check_sample_weight(sample_weight, n: int, **aligned) -> np.ndarray | None:
         if isinstance(wi, pd.Index) and isinstance(xi, pd.Index) and not wi.equals(xi):
             i = _first_mismatch(wi, xi)
             lab = lambda ix: repr(ix[i:i + 1].tolist()[0]) if i < len(ix) else "(none)"
-            raise ValueError(f"`sample_weight` and `{name}` are "
-                             f"indexed differently: at position {i} "
-                             f"`sample_weight` has label {lab(wi)}, `{name}` has "
-                             f"{lab(xi)}; align them "
-                             f"(e.g. sample_weight.loc[{name}.index]) or pass plain "
-                             f"arrays in the same order.")
+            raise ValueError(f"`sample_weight` and `{name}` are indexed differently: at "
+                             f"position {i} `sample_weight` has label {lab(wi)}, `{name}"
+                             f"` has {lab(xi)}; align them (e.g. sample_weight.loc[{name}"
+                             f".index]) or pass plain arrays in the same order.")
     return w
 
 def _kish(sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
@@ -105,8 +101,8 @@ def group_cost_table(
     n = check_same_length(cost_h0=cost_h0, cost_hp=cost_hp)
     w = _check_sample_weight(sample_weight, n)
     g = as_groups(groups, n)
-    c0, cp = _group_means(cost_h0, g.codes, g.d, w), _group_means(cost_hp,
-                                                                  g.codes, g.d, w)
+    c0, cp = (_group_means(cost_h0, g.codes, g.d, w),
+              _group_means(cost_hp, g.codes, g.d, w))
     if w is None:
         return pd.DataFrame({"n": np.bincount(g.codes, minlength=g.d),
                              "cost_h0": c0, "cost_hp": cp,
@@ -128,8 +124,8 @@ def minimal_group_benefit(table: pd.DataFrame, # a group_cost_table (columns n a
      "non-empty groups, and the first group attaining it.")
     bop = table.loc[table["n"] > 0, "bop"]
     if bop.empty:
-        raise ValueError("Every group is empty: there is "
-                         "no one to compare the models on.")
+        raise ValueError("Every group is empty: there is no one to "
+                         "compare the models on.")
     return float(bop.min()), str(bop.idxmin())
 
 # %% ../nbs/03_bop.ipynb #976148bb
@@ -142,8 +138,8 @@ def markdown_table(t: pd.DataFrame, # the table; its index becomes the first col
     fmt = lambda v: (f"{v:.{digits}g}" if isinstance(v, (float, np.floating))
                      and np.isfinite(v) else
                      ("" if isinstance(v, (float, np.floating)) else cell(v)))
-    head = ("| " + " | ".join([str(t.index.name or "")]
-                              + [str(c) for c in t.columns]) + " |")
+    head = ("| " + " | ".join([str(t.index.name or "")] + [str(c) for c in t.columns])
+            + " |")
     rule = "|" + "---|" * (t.shape[1] + 1)
     rows = ["| " + " | ".join([cell(i)] + [fmt(v) for v in r]) + " |"
             for i, r in zip(t.index, t.itertuples(index=False))]
@@ -169,9 +165,9 @@ class BoPResult:
     def __repr__(self):
         with pd.option_context("display.width", 120, "display.max_columns", 10):
             return (f"BoPResult(cost={self.cost!r}, population={self.population:.4g}, "
-                    f"gamma={self.gamma:.4g} "
-                    f"at {self.argmin_group!r}{', weighted' if self.weights is not None else ''})\n"
-                    f"{self.summary()}")
+                    f"gamma={self.gamma:.4g} at {self.argmin_group!r}"
+                    f"{', weighted' if self.weights is not None else ''}"
+                    f")\n{self.summary()}")
 
 # %% ../nbs/03_bop.ipynb #27d8c514
 def benefit_of_personalization(
@@ -186,8 +182,8 @@ def benefit_of_personalization(
      "and the people's `groups`.")
     b = individual_bop(cost_h0, cost_hp)
     if len(b) == 0:
-        raise ValueError("`cost_h0` and `cost_hp` are empty; "
-                         "an audit needs at least one person.")
+        raise ValueError("`cost_h0` and `cost_hp` are empty; an audit needs "
+                         "at least one person.")
     w = _check_sample_weight(sample_weight, len(b), cost_h0=cost_h0, groups=groups)
     g = as_groups(groups, len(b))
     table = group_cost_table(cost_h0, cost_hp, g, sample_weight=w)
@@ -239,9 +235,8 @@ def bop_and_groups(
     if groups is None and isinstance(b, BoPResult) and b.groups is not None:
         groups = b.groups
     if groups is None:
-        raise TypeError("`groups` is required with a plain array "
-                        "`b`: pass the people's group labels "
-                        "(or pass the BoPResult of "
+        raise TypeError("`groups` is required with a plain array `b`: pass the people's "
+                        "group labels (or pass the BoPResult of "
                         "benefit_of_personalization, which carries them).")
     values = as_1d_array(b.individual if isinstance(b, BoPResult) else b, "b")
     if len(values) == 0:
@@ -249,12 +244,10 @@ def bop_and_groups(
     g = as_groups(groups, name="groups")
     if g.n != len(values):
         raise ValueError(f"`groups` describes {g.n} people, not {len(values)}: `b` has "
-                         f"{len(values)}, `groups` has {g.n}; "
-                         f"they must be the same people "
-                         "in the same order.")
+                         f"{len(values)}, `groups` has {g.n}; they must be the same "
+                         f"people in the same order.")
     if isinstance(b, BoPResult) and list(b.table.index) != list(g.names):
         raise ValueError(f"`groups` defines groups {list(g.names)[:4]}... but the "
-                         f"BoPResult's table has "
-                         f"{list(b.table.index)[:4]}...; pass the same `groups` you "
-                         f"gave benefit_of_personalization.")
+                         f"BoPResult's table has {list(b.table.index)[:4]}...; pass the "
+                         f"same `groups` you gave benefit_of_personalization.")
     return values, g

@@ -8,9 +8,11 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 import pandas as pd
-from .checks import as_1d_array, check_choice, check_count, check_open_unit, _MAX_N_BOOT
+from .checks import (as_1d_array, check_choice, check_count, check_open_unit,
+                            _MAX_N_BOOT)
 from .bop import bop_and_groups, is_categorical_bop
-from .bounds import log_kappa, lower_bound_from_log_kappa, pe_lower_bound, _check_tau
+from .bounds import (log_kappa, lower_bound_from_log_kappa, pe_lower_bound,
+                            _check_tau)
 from .distributions import degenerate_sigma, _pooled_std
 
 # %% auto #0
@@ -21,17 +23,21 @@ __all__ = ['SIGMA_FAMILIES', 'sigma_estimate', 'sigma_from_counts', 'SigmaBootst
 SIGMA_FAMILIES = ("gaussian", "laplace", "laplace_loose", "moment")
 
 def _check_sigma_family(family: str) -> str:
-    "Families whose kappa depends on an estimated sigma; bernoulli/categorical have nothing to bootstrap."
+    ("Families whose kappa depends on an estimated sigma; bernoulli/categorical have "
+     "nothing to bootstrap.")
     if family in ("bernoulli", "categorical"):
-        raise ValueError(f"`family`={family!r} has no estimated parameter (kappa depends on epsilon only), so the bound "
-                         "has no sampling spread; use bopfair.bounds.pe_lower_bound directly, or one of "
+        raise ValueError(f"`family`={family!r} has no estimated parameter (kappa depends "
+                         f"on epsilon only), so the bound has no sampling spread; use "
+                         f"bopfair.bounds.pe_lower_bound directly, or one of "
                          f"{', '.join(map(repr, SIGMA_FAMILIES))}.")
     return check_choice(family, "family", SIGMA_FAMILIES)
 
-def sigma_estimate(x: ArrayLike,             # one sample of individual BoP
-                   family: str = "gaussian", # one of SIGMA_FAMILIES: std, or the Laplace MLE of sigma
-                  ) -> float:
-    "The sigma that `fit_families` reports for `family`: std (divisor n) or sqrt(2) * mean |x - median| (Laplace)."
+def sigma_estimate(
+    x: ArrayLike,             # one sample of individual BoP
+    family: str = "gaussian", # one of SIGMA_FAMILIES: std, or the Laplace MLE of sigma
+) -> float:
+    ("The sigma that `fit_families` reports for `family`: std (divisor n) or sqrt(2) * "
+     "mean |x - median| (Laplace).")
     x = as_1d_array(x, "x")
     if len(x) == 0: raise ValueError("`x` is empty; sigma needs at least one value.")
     if _check_sigma_family(family) in ("gaussian", "moment"): return float(np.std(x))
@@ -39,43 +45,52 @@ def sigma_estimate(x: ArrayLike,             # one sample of individual BoP
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #2f6b374f
 def _weighted_median(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    "Median of each row's sample (sorted `values` repeated `counts` times), as np.median: mean of the two middle order statistics."
+    ("Median of each row's sample (sorted `values` repeated `counts` times), as "
+     "np.median: mean of the two middle order statistics.")
     m = counts[0].sum()
     cum = np.cumsum(counts, axis=1)
     lo, hi = (cum > (m - 1) // 2).argmax(axis=1), (cum > m // 2).argmax(axis=1)
     return (values[lo] + values[hi]) / 2
 
-def sigma_from_counts(values: ArrayLike,          # sorted distinct values of the sample
-                      counts: ArrayLike,          # (n_boot, len(values)) counts of each value per resample
-                      family: str = "gaussian",   # one of SIGMA_FAMILIES, as in `sigma_estimate`
-                     ) -> np.ndarray:
-    "sigma estimate of each resample (rows of `counts`, same total) over sorted distinct `values`, per `family` as `sigma_estimate`."
+def sigma_from_counts(
+    values: ArrayLike,          # sorted distinct values of the sample
+    counts: ArrayLike,          # (n_boot, len(values)) counts of each value per resample
+    family: str = "gaussian",   # one of SIGMA_FAMILIES, as in `sigma_estimate`
+) -> np.ndarray:
+    ("sigma estimate of each resample (rows of `counts`, same total) over sorted "
+     "distinct `values`, per `family` as `sigma_estimate`.")
     _check_sigma_family(family)
     v = as_1d_array(values, "values")
     C = np.asarray(counts)
     if C.ndim != 2 or C.shape[1] != len(v):
-        raise ValueError(f"`counts` must be 2-D with one column per value ({len(v)}), got shape {C.shape}.")
+        raise ValueError(f"`counts` must be 2-D with one column per value ({len(v)}), "
+                         f"got shape {C.shape}.")
     m = C.sum(axis=1)
     if np.any(m != m[0]) or m[0] < 1:
-        raise ValueError("Every row of `counts` must describe a resample of the same positive size.")
+        raise ValueError("Every row of `counts` must describe a resample of "
+                         "the same positive size.")
     m = float(m[0])
     if family in ("gaussian", "moment"):
-        mean = C @ v / m                                  # two passes: no cancellation when a resample is constant
+        # two passes: no cancellation when a resample is constant
+        mean = C @ v / m
         return np.sqrt(np.einsum("bk,bk->b", C, (v[None, :] - mean[:, None]) ** 2) / m)
     med = _weighted_median(v, C)
     return np.sqrt(2) * np.einsum("bk,bk->b", C, np.abs(v[None, :] - med[:, None])) / m
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #25fafe7d
 class SigmaBootstrap(NamedTuple):
-    "Point and bootstrap sigma of each non-empty group: `replicates` has shape (n_boot, len(groups))."
+    ("Point and bootstrap sigma of each non-empty group: `replicates` has shape "
+     "(n_boot, len(groups)).")
     groups: list            # names of the non-empty groups, in table order
     m: np.ndarray           # their sizes
     sigma: np.ndarray       # point estimates
     replicates: np.ndarray  # (n_boot, d') bootstrap estimates
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #7aa7c8b0
-def _sigma_with_rule(values, C, family, m: int, categorical: bool, pooled: float, alpha: float) -> np.ndarray:
-    "sigma of each resample (rows of counts C); degenerate ones (m < 3, or constant) get `degenerate_sigma`."
+def _sigma_with_rule(values, C, family, m: int, categorical: bool, pooled: float,
+                     alpha: float) -> np.ndarray:
+    ("sigma of each resample (rows of counts C); degenerate ones (m < 3, or constant) "
+     "get `degenerate_sigma`.")
     s = sigma_from_counts(values, C, family)
     const = (C > 0).sum(axis=1) == 1
     deg = const | (m < 3)
@@ -87,16 +102,20 @@ def _sigma_with_rule(values, C, family, m: int, categorical: bool, pooled: float
 def bootstrap_sigmas(
     b: object,                  # individual BoP (array) or a BoPResult
     groups: object = None,      # the people's groups (default: the BoPResult's)
-    family: str = "gaussian",   # sigma estimator: std ('gaussian', 'moment') or Laplace MLE ('laplace', ...)
+    # sigma estimator: std ('gaussian', 'moment') or Laplace MLE ('laplace', ...)
+    family: str = "gaussian",
     n_boot: int = 1000,         # bootstrap replicates
     random_state: int | np.random.Generator | None = 0, # seed or numpy Generator
     max_cells: int = 2**22,     # largest count matrix drawn at once
     categorical: bool | None = None,  # BoP of 0-1 costs; None: all values in {-1, 0, 1}
-    alpha: float = 0.05,        # level of the Clopper-Pearson sigma for constant categorical samples
+    # level of the Clopper-Pearson sigma for constant categorical samples
+    alpha: float = 0.05,
 ) -> SigmaBootstrap:
-    "Stratified bootstrap of each non-empty group's sigma of `b`, vectorized over replicates; degenerate samples get the plausible sigma."
+    ("Stratified bootstrap of each non-empty group's sigma of `b`, vectorized over "
+     "replicates; degenerate samples get the plausible sigma.")
     _check_sigma_family(family)
-    n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT, advice="use about 1000 for a 95% interval.")
+    n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT,
+                         advice="use about 1000 for a 95% interval.")
     b, g = bop_and_groups(b, groups)
     cat = is_categorical_bop(b) if categorical is None else bool(categorical)
     pooled = _pooled_std(b)
@@ -108,7 +127,8 @@ def bootstrap_sigmas(
     sig, reps = np.empty(len(keep)), np.empty((n_boot, len(keep)))
     for col, j in enumerate(keep):                          # loop over groups, not people
         values, counts = np.unique(parts[j], return_counts=True)
-        rule = dict(family=family, m=int(sizes[j]), categorical=cat, pooled=pooled, alpha=alpha)
+        rule = dict(family=family, m=int(sizes[j]), categorical=cat, pooled=pooled,
+                    alpha=alpha)
         sig[col] = _sigma_with_rule(values, counts[None, :], **rule)[0]
         chunk = max(1, max_cells // len(values))
         for start in range(0, n_boot, chunk):
@@ -121,29 +141,39 @@ def bootstrap_sigmas(
 def bound_replicates(
     epsilon: ArrayLike,         # margin(s) eps > 0
     m: ArrayLike,               # group sizes
-    sigmas: ArrayLike,          # (n_rep, d) sigmas; NaN = no scale (bound NaN), 0 = perfectly testable
+    # (n_rep, d) sigmas; NaN = no scale (bound NaN), 0 = perfectly testable
+    sigmas: ArrayLike,
     family: str = "gaussian",   # kappa family with a sigma
     mixture: str = "optimal",   # 'optimal' (as bound_from_fit) or 'equal' (the paper's)
 ) -> np.ndarray:
-    "LB_sum for each epsilon (rows) and each row of `sigmas` (columns), with the mixture of `bound_from_fit`."
+    ("LB_sum for each epsilon (rows) and each row of `sigmas` (columns), with the "
+     "mixture of `bound_from_fit`.")
     _check_sigma_family(family)
     eps = np.atleast_1d(np.asarray(epsilon, dtype=float))
     S = np.atleast_2d(np.asarray(sigmas, dtype=float))
     m = as_1d_array(m, "m")
-    if S.shape[1] != len(m): raise ValueError(f"`sigmas` must have one column per group ({len(m)}), got shape {S.shape}.")
-    if np.any(np.isinf(S)) or np.any(S < 0): raise ValueError("`sigmas` must be >= 0 and not infinite (NaN: no scale).")
+    if S.shape[1] != len(m):
+        raise ValueError(f"`sigmas` must have one column per group ({len(m)}), "
+                         f"got shape {S.shape}.")
+    if np.any(np.isinf(S)) or np.any(S < 0):
+        raise ValueError("`sigmas` must be >= 0 and not infinite (NaN: no scale).")
     zero, nan = S == 0, np.isnan(S)
-    lk = log_kappa(eps[:, None, None], family, np.where(zero | nan, 1.0, S)[None])     # (n_eps, n_rep, d)
+    # (n_eps, n_rep, d)
+    lk = log_kappa(eps[:, None, None], family, np.where(zero | nan, 1.0, S)[None])
     lk = np.where(zero[None], np.inf, np.where(nan[None], np.nan, lk))
     return lower_bound_from_log_kappa(lk, m, mixture=mixture)
 
 # %% ../nbs/09a_bound_uncertainty.ipynb #90a4bcf3
 def _check_epsilon(epsilon) -> np.ndarray:
     "epsilon as a 1-D array of finite positive floats."
-    try: eps = None if isinstance(epsilon, (str, bytes)) else np.atleast_1d(np.asarray(epsilon, dtype=float))
+    try:
+        eps = (None if isinstance(epsilon, (str, bytes))
+               else np.atleast_1d(np.asarray(epsilon, dtype=float)))
     except (TypeError, ValueError): eps = None
-    if eps is None or eps.ndim != 1 or len(eps) == 0 or not np.all(np.isfinite(eps)) or np.any(eps <= 0):
-        raise ValueError(f"`epsilon` must be a positive number or a 1-D array of positive numbers, got {epsilon!r}.")
+    if (eps is None or eps.ndim != 1 or len(eps) == 0 or not np.all(np.isfinite(eps))
+        or np.any(eps <= 0)):
+        raise ValueError(f"`epsilon` must be a positive number or a 1-D array of "
+                         f"positive numbers, got {epsilon!r}.")
     return eps
 
 def bound_spread(
@@ -157,17 +187,21 @@ def bound_spread(
     tau: float = 0.5,           # reliability threshold for share_unreliable
     mixture: str = "optimal",   # 'optimal' (as bound_from_fit) or 'equal' (the paper's)
     categorical: bool | None = None,  # BoP of 0-1 costs; None: all values in {-1, 0, 1}
-    alpha: float = 0.05,        # level of the Clopper-Pearson sigma for constant categorical samples
+    # level of the Clopper-Pearson sigma for constant categorical samples
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
-    "Point LB_sum at each `epsilon` with a percentile bootstrap interval over the estimated sigma_j and the share of replicates with LB_sum >= `tau`."
+    ("Point LB_sum at each `epsilon` with a percentile bootstrap interval over the "
+     "estimated sigma_j and the share of replicates with LB_sum >= `tau`.")
     _check_sigma_family(family)
     check_choice(mixture, "mixture", ("equal", "optimal"))
     confidence = check_open_unit(confidence, "confidence", 0.95)
     tau = _check_tau(tau)
     eps = _check_epsilon(epsilon)
-    sb = bootstrap_sigmas(b, groups, family, n_boot, random_state, categorical=categorical, alpha=alpha)
+    sb = bootstrap_sigmas(b, groups, family, n_boot, random_state,
+                          categorical=categorical, alpha=alpha)
     point = bound_replicates(eps, sb.m, sb.sigma[None, :], family, mixture)[:, 0]
-    reps = bound_replicates(eps, sb.m, sb.replicates, family, mixture)                   # (n_eps, n_boot)
+    # (n_eps, n_boot)
+    reps = bound_replicates(eps, sb.m, sb.replicates, family, mixture)
     a = 1 - confidence
     lower, upper = np.quantile(reps, [a / 2, 1 - a / 2], axis=1)
     return pd.DataFrame({"epsilon": eps, "lb_sum": point, "lower": lower, "upper": upper,

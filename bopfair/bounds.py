@@ -20,20 +20,26 @@ __all__ = ['FAMILIES', 'MIXTURES', 'FORMS', 'FIT_TO_KAPPA', 'log_kappa', 'lower_
 
 # %% ../nbs/09_bounds.ipynb #a5c7b5d0
 def _positive(x, name: str, *, at_least: float = 0.0, strict: bool = True) -> np.ndarray:
-    "Validate a scalar or array of finite numbers > `at_least` (>= if not `strict`); return it as a float array."
+    ("Validate a scalar or array of finite numbers > `at_least` (>= if not `strict`); "
+     "return it as a float array.")
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"`{name}` must be a number or an array of numbers, got {type(x).__name__}.")
+        raise TypeError(f"`{name}` must be a number or an array of numbers, "
+                        f"got {type(x).__name__}.")
     try: a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as e: raise TypeError(f"`{name}` must hold numbers: {e}") from None
-    if not np.all(np.isfinite(a)): raise ValueError(f"`{name}` must be finite (no NaN or inf), got {x!r}.")
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"`{name}` must hold numbers: {e}") from None
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"`{name}` must be finite (no NaN or inf), got {x!r}.")
     bad = a <= at_least if strict else a < at_least
     if np.any(bad):
         rel = ">" if strict else ">="
-        raise ValueError(f"`{name}` must be {rel} {at_least:g}, got {a[bad].ravel()[0]:g}.")
+        raise ValueError(f"`{name}` must be {rel} {at_least:g}, got "
+                         f"{a[bad].ravel()[0]:g}.")
     return a
 
 def _log_kappa_laplace(u: np.ndarray) -> np.ndarray:
-    "log of (2/3)e^u + (1/3)e^{-2u} for u >= 0, without cancellation for small u or overflow for large u."
+    ("log of (2/3)e^u + (1/3)e^{-2u} for u >= 0, without cancellation for small u or "
+     "overflow for large u.")
     u = np.asarray(u, dtype=float)
     small = u < 0.05
     us = np.where(small, u, 0.0)
@@ -48,36 +54,46 @@ def _log_kappa_laplace(u: np.ndarray) -> np.ndarray:
 # %% ../nbs/09_bounds.ipynb #eba8fa7d
 FAMILIES = ("bernoulli", "categorical", "gaussian", "laplace", "laplace_loose", "moment")
 _NEEDS_SIGMA = ("gaussian", "laplace", "laplace_loose", "moment")
-_EPS_MAX = {"bernoulli": 0.5, "categorical": 1.0}   # largest epsilon the two-point construction allows
+# largest epsilon the two-point construction allows
+_EPS_MAX = {"bernoulli": 0.5, "categorical": 1.0}
 
 def log_kappa(
     epsilon: ArrayLike,        # margin(s) eps > 0
     family: str = "bernoulli", # one of FAMILIES
-    sigma: ArrayLike | None = None,                # std of the individual BoP (continuous families); broadcasts with epsilon
+    # std of the individual BoP (continuous families); broadcasts with epsilon
+    sigma: ArrayLike | None = None,
 ) -> np.ndarray:
-    "log(kappa) = log(1 + chi^2) of one person's H0 law against its H1 law for `family`; broadcasts `epsilon` with `sigma`."
+    ("log(kappa) = log(1 + chi^2) of one person's H0 law against its H1 law for "
+     "`family`; broadcasts `epsilon` with `sigma`.")
     check_choice(family, "family", FAMILIES)
     eps = _positive(epsilon, "epsilon")
     if family in _EPS_MAX and np.any(eps > _EPS_MAX[family]):
-        raise ValueError(f"`epsilon` must be <= {_EPS_MAX[family]} for family={family!r} (no law with that mean shift exists); got {eps.max():g}.")
+        raise ValueError(f"`epsilon` must be <= {_EPS_MAX[family]} for family={family!r} "
+                         f"(no law with that mean shift exists); got {eps.max():g}.")
     if family in _NEEDS_SIGMA:
-        if sigma is None: raise ValueError(f"`sigma` (the std of the individual BoP) is required for family={family!r}.")
+        if sigma is None:
+            raise ValueError(f"`sigma` (the std of the individual BoP) is required "
+                             f"for family={family!r}.")
         s = _positive(sigma, "sigma")
     return _log_kappa_raw(eps, family, s if family in _NEEDS_SIGMA else None)
 
 def _log_kappa_raw(eps: np.ndarray, family: str, s) -> np.ndarray:
     "log kappa of checked arguments (the inner loop of the roots: no validation)."
-    with np.errstate(over="ignore"):                  # huge eps / sigma: log kappa = inf, a perfectly testable group
+    # huge eps / sigma: log kappa = inf, a perfectly testable group
+    with np.errstate(over="ignore"):
         if family == "bernoulli": return np.log1p(4 * eps**2)
         if family == "categorical": return np.log1p(eps**2)
         if family == "gaussian": return (eps / s) ** 2
         if family == "moment": return np.log1p((eps / s) ** 2)
-        u = eps * np.sqrt(2) / s                      # epsilon / b with b = sigma / sqrt(2)
+        # epsilon / b with b = sigma / sqrt(2)
+        u = eps * np.sqrt(2) / s
         return u if family == "laplace_loose" else _log_kappa_laplace(u)
 
 # %% ../nbs/09_bounds.ipynb #12a68f78
-MIXTURES = ("equal", "optimal")      # the paper's equal-weight mixture; our chi^2-optimal one
-FORMS = ("exact", "simplified")      # keep the -1 in kappa^m - 1 (tighter), or drop it (the authors' code)
+# the paper's equal-weight mixture; our chi^2-optimal one
+MIXTURES = ("equal", "optimal")
+# keep the -1 in kappa^m - 1 (tighter), or drop it (the authors' code)
+FORMS = ("exact", "simplified")
 
 def _log_expm1(x):
     "log(exp(x) - 1) for x >= 0, stable for tiny and huge x (0 -> -inf, inf -> inf)."
@@ -87,56 +103,72 @@ def _log_expm1(x):
         return np.where(x > 1, big, np.log(np.expm1(np.minimum(x, 1.0))))
 
 def _finish(log_term, convention: str, clip: bool):
-    "1 - exp(log_term) in the requested convention, optionally clipped to [0, 1] (NaN stays NaN)."
+    ("1 - exp(log_term) in the requested convention, "
+     "optionally clipped to [0, 1] (NaN stays NaN).")
     with np.errstate(over="ignore"):
         lb = 1 - np.exp(np.minimum(log_term, 700.0))
     if clip: lb = np.clip(lb, 0.0, 1.0)
     return lb / 2 if convention == "half" else lb
 
 def _log_excess(lk, m, form: str):
-    "log(kappa_j^m_j - 1) ('exact') or log(kappa_j^m_j) ('simplified'); an empty group has kappa^0 = 1."
+    ("log(kappa_j^m_j - 1) ('exact') or log(kappa_j^m_j) "
+     "('simplified'); an empty group has kappa^0 = 1.")
     with np.errstate(invalid="ignore"):
-        ml = np.where(m == 0, 0.0, m * lk)            # 0 * inf would be NaN: kappa^0 = 1 whatever kappa is
+        # 0 * inf would be NaN: kappa^0 = 1 whatever kappa is
+        ml = np.where(m == 0, 0.0, m * lk)
     return _log_expm1(ml) if form == "exact" else ml
 
 def _check_mixture(mixture, d: int):
-    "'equal', 'optimal', or non-negative weights (one per group, positive sum) normalised to sum 1."
+    ("'equal', 'optimal', or non-negative weights (one per group, positive sum) "
+     "normalised to sum 1.")
     if isinstance(mixture, str): return check_choice(mixture, "mixture", MIXTURES)
     try: w = np.asarray(mixture, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"`mixture` must be 'equal', 'optimal' or an array of weights, got {mixture!r}.") from None
+        raise TypeError(f"`mixture` must be 'equal', 'optimal' or an array of "
+                        f"weights, got {mixture!r}.") from None
     if w.shape != (d,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError(f"`mixture` weights must be {d} finite numbers >= 0 (one per group) with a positive sum, "
-                         f"got {mixture!r}; or pass 'equal' / 'optimal'.")
+        raise ValueError(f"`mixture` weights must be {d} finite numbers >= 0 (one per "
+                         f"group) with a positive sum, got {mixture!r}; or pass "
+                         f"'equal' / 'optimal'.")
     return w / w.sum()
 
 def _log_chi2(a, mixture):
-    "log chi^2(Qbar_w || P1) from a_j = log(kappa_j^m_j - 1) on the last axis, for the mixture's weights."
+    ("log chi^2(Qbar_w || P1) from a_j = log(kappa_j^m_j "
+     "- 1) on the last axis, for the mixture's weights.")
     d = a.shape[-1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        if isinstance(mixture, np.ndarray):           # sum_j w_j^2 (kappa_j^m_j - 1), groups with w_j = 0 left out
-            lw = np.where(mixture > 0, 2 * np.log(np.where(mixture > 0, mixture, 1.0)), -np.inf)
+        # sum_j w_j^2 (kappa_j^m_j - 1), groups with w_j = 0 left out
+        if isinstance(mixture, np.ndarray):
+            lw = np.where(mixture > 0, 2 * np.log(np.where(mixture > 0, mixture, 1.0)),
+                          -np.inf)
             return logsumexp(np.where(mixture > 0, a + lw, -np.inf), axis=-1)
         if mixture == "equal": return logsumexp(a, axis=-1) - 2 * np.log(d)
-        return -logsumexp(-a, axis=-1)                # optimal: 1 / sum_j 1 / (kappa_j^m_j - 1)
+        # optimal: 1 / sum_j 1 / (kappa_j^m_j - 1)
+        return -logsumexp(-a, axis=-1)
 
 def lower_bound_from_log_kappa(
-    log_kappa: ArrayLike,      # per-group log(kappa_j); last axis = groups, other axes broadcast
+    # per-group log(kappa_j); last axis = groups, other axes broadcast
+    log_kappa: ArrayLike,
     m: ArrayLike,              # group sizes m_j >= 0 (an empty group has m_j = 0)
     convention: str = "sum",   # 'sum': bound on type I + type II; 'half': half of it
     clip: bool = True,         # clip to [0, 1] (values <= 0 are vacuous)
-    mixture: str | ArrayLike = "equal", # 'equal' (the paper's), 'optimal' (chi^2-optimal weights) or weights w_j
-    form: str = "exact",       # 'exact' keeps kappa^m - 1; 'simplified' drops the -1 (the authors' code)
+    # 'equal' (the paper's), 'optimal' (chi^2-optimal weights) or weights w_j
+    mixture: str | ArrayLike = "equal",
+    # 'exact' keeps kappa^m - 1; 'simplified' drops the -1 (the authors' code)
+    form: str = "exact",
 ) -> np.ndarray:
-    "Le Cam bound 1 - sqrt(chi^2(Qbar_w || P1)) / 2 from per-group log(kappa_j) and group sizes `m`."
+    ("Le Cam bound 1 - sqrt(chi^2(Qbar_w || P1)) / 2 "
+     "from per-group log(kappa_j) and group sizes `m`.")
     check_choice(convention, "convention", ("sum", "half"))
     check_choice(form, "form", FORMS)
     m = _positive(as_1d_array(m, "m"), "m", at_least=0, strict=False)
-    if len(m) == 0: raise ValueError("`m` is empty; pass one size per group (e.g. result.table['n']).")
+    if len(m) == 0:
+        raise ValueError("`m` is empty; pass one size per group "
+                         "(e.g. result.table['n']).")
     lk = np.asarray(log_kappa, dtype=float)
     if lk.ndim == 0 or lk.shape[-1] != len(m):
-        raise ValueError(f"`log_kappa` must have one value per group on its last axis ({len(m)} groups in `m`), "
-                         f"got shape {lk.shape}.")
+        raise ValueError(f"`log_kappa` must have one value per group on its last axis "
+                         f"({len(m)} groups in `m`), got shape {lk.shape}.")
     mixture = _check_mixture(mixture, len(m))
     log_term = 0.5 * _log_chi2(_log_excess(lk, m, form), mixture) - np.log(2)
     return _finish(log_term, convention, clip)
@@ -146,13 +178,17 @@ def pe_lower_bound(
     epsilon: ArrayLike,        # margin(s) eps > 0 of H1: gamma >= eps; any shape
     m: ArrayLike,              # group sizes m_j >= 0
     family: str = "bernoulli", # kappa family (see `log_kappa`)
-    sigma: ArrayLike | None = None,                # std of the individual BoP: one number or one per group
+    # std of the individual BoP: one number or one per group
+    sigma: ArrayLike | None = None,
     convention: str = "sum",   # 'sum' (type I + type II) or 'half'
     clip: bool = True,         # clip to [0, 1]
-    mixture: str | ArrayLike = "equal", # 'equal' (the paper's Theorem 5.1), 'optimal' (ours) or weights w_j
-    form: str = "exact",       # 'exact' or 'simplified' (drops the -1, as the authors' code)
+    # 'equal' (the paper's Theorem 5.1), 'optimal' (ours) or weights w_j
+    mixture: str | ArrayLike = "equal",
+    # 'exact' or 'simplified' (drops the -1, as the authors' code)
+    form: str = "exact",
 ) -> np.ndarray | float:
-    "Lower bound on worst type-I + type-II error ('sum') or half of it ('half') of any test of gamma >= `epsilon`."
+    ("Lower bound on worst type-I + type-II error ('sum') or half of it ('half') of any "
+     "test of gamma >= `epsilon`.")
     m = as_1d_array(m, "m")
     eps = _positive(epsilon, "epsilon")
     if sigma is not None and np.ndim(sigma) > 0:
@@ -167,15 +203,18 @@ def pe_lower_bound(
 def pe_lower_bound_equal(
     epsilon: ArrayLike,        # margin(s) eps > 0; broadcasts with N and k
     N: ArrayLike,              # number of people (>= 1)
-    k: ArrayLike,              # number of binary attributes: d = 2^k groups (k >= 0, may be fractional)
+    # number of binary attributes: d = 2^k groups (k >= 0, may be fractional)
+    k: ArrayLike,
     family: str = "bernoulli", # kappa family
-    sigma: ArrayLike | None = None,                # std of the individual BoP (continuous families)
+    # std of the individual BoP (continuous families)
+    sigma: ArrayLike | None = None,
     convention: str = "sum",   # 'sum' or 'half'
     clip: bool = True,         # clip to [0, 1]
     mixture: str = "equal",    # 'equal' or 'optimal': identical for equal groups
     form: str = "exact",       # 'exact' or 'simplified' (drops the -1)
 ) -> np.ndarray | float:
-    "The bound for d = 2^k equal groups of m = N/d people (m may be fractional); N < d (an empty group) gives 1."
+    ("The bound for d = 2^k equal groups of m = N/d people (m may be fractional); N < d "
+     "(an empty group) gives 1.")
     check_choice(convention, "convention", ("sum", "half"))
     check_choice(mixture, "mixture", MIXTURES)
     check_choice(form, "form", FORMS)
@@ -183,56 +222,67 @@ def pe_lower_bound_equal(
     k = _positive(k, "k", at_least=0, strict=False)
     lk = log_kappa(epsilon, family, sigma)
     log_d = k * np.log(2)
-    with np.errstate(invalid="ignore"):                  # 0 * inf for d beyond any population: replaced below
+    # 0 * inf for d beyond any population: replaced below
+    with np.errstate(invalid="ignore"):
         ml = N * np.exp(-log_d) * lk
     a = _log_expm1(ml) if form == "exact" else ml
     log_term = 0.5 * a - np.log(2) - 0.5 * log_d
     out = _finish(log_term, convention, clip)
     full = 0.5 if convention == "half" else 1.0
-    out = np.where(np.log2(N) < k, full, out)            # fewer people than groups (2^k need not be a float)
+    # fewer people than groups (2^k need not be a float)
+    out = np.where(np.log2(N) < k, full, out)
     return out[()] if np.ndim(out) == 0 else out
 
 # %% ../nbs/09_bounds.ipynb #dcb41ffb
 class MaxAttributes(NamedTuple):
-    "k* (continuous root) and k_max = floor(k*): with more than k* binary attributes every test has sum of errors >= tau."
+    ("k* (continuous root) and k_max = floor(k*): with more than k* binary attributes "
+     "every test has sum of errors >= tau.")
     k_star: np.ndarray
     k_max: np.ndarray
 
 # %% ../nbs/09_bounds.ipynb #bdc459d3
 def _check_tau(tau) -> float:
-    "The reliability threshold: one number strictly between 0 and 1 (sum-of-errors scale)."
+    ("The reliability threshold: one number "
+     "strictly between 0 and 1 (sum-of-errors scale).")
     ok = not isinstance(tau, (bool, str, bytes)) and np.ndim(tau) == 0
     try: t = float(tau) if ok else np.nan
     except (TypeError, ValueError): t = np.nan
     if not 0 < t < 1:
-        raise ValueError("`tau` must be a number strictly between 0 and 1 (a threshold on the "
-                         f"sum of errors), got {tau!r}.")
+        raise ValueError(f"`tau` must be a number strictly between 0 and 1 (a threshold "
+                         f"on the sum of errors), got {tau!r}.")
     return t
 
 def _log_log_kappa(epsilon, family: str, sigma) -> np.ndarray:
-    "log(log kappa), finite where log kappa itself under- or overflows (eps/sigma below ~1e-150 or above ~1e150)."
+    ("log(log kappa), finite where log kappa itself under- or overflows (eps/sigma "
+     "below ~1e-150 or above ~1e150).")
     lk = log_kappa(epsilon, family, sigma)
     with np.errstate(divide="ignore"): out = np.log(lk)
     bad = (lk < 1e-300) | (lk == np.inf)
     if not np.any(bad): return out
-    # log r, r = eps / sigma (eps / b = eps sqrt(2) / sigma for Laplace); log kappa ~ r^2 (4 eps^2 for
-    # bernoulli, r for laplace_loose) as r -> 0, and r^2 (gaussian), 2 log r (moment), r (laplace) as r -> inf
-    lr = np.log(_positive(epsilon, "epsilon")) - (np.log(_positive(sigma, "sigma")) if family in _NEEDS_SIGMA else 0.0)
+    # log r, r = eps / sigma (eps / b = eps sqrt(2) / sigma for Laplace); log
+    # kappa ~ r^2 (4 eps^2 for
+    # bernoulli, r for laplace_loose) as r -> 0, and r^2 (gaussian), 2 log r (moment), r
+    # (laplace) as r -> inf
+    lr = (np.log(_positive(epsilon, "epsilon"))
+          - (np.log(_positive(sigma, "sigma")) if family in _NEEDS_SIGMA else 0.0))
     if family.startswith("laplace"): lr = lr + 0.5 * np.log(2)
     small = {"bernoulli": np.log(4) + 2 * lr, "laplace_loose": lr}.get(family, 2 * lr)
     with np.errstate(invalid="ignore"):
-        large = {"gaussian": 2 * lr, "moment": np.log(np.log(2) + 2 * np.maximum(lr, 0))}.get(family, lr)
+        large = {"gaussian": 2 * lr,
+                 "moment": np.log(np.log(2) + 2 * np.maximum(lr, 0))}.get(family, lr)
     return np.where(bad, np.where(lk == np.inf, large, small), out)
 
 def _lambertw_exp(c):
-    "W(exp(c)) (principal branch) without forming exp(c): Newton on w + log w = c where exp(c) overflows."
+    ("W(exp(c)) (principal branch) without forming exp(c): Newton on w + log w = c "
+     "where exp(c) overflows.")
     c = np.asarray(c, dtype=float)
     with np.errstate(over="ignore"):
         w = np.real(lambertw(np.exp(np.minimum(c, 700.0))))
     big = c > 700
     if np.any(big):
         wb = np.where(big, c - np.log(np.where(big, c, 1.0)), 1.0)
-        for _ in range(8): wb = wb - (wb + np.log(wb) - np.where(big, c, 1.0)) / (1 + 1 / wb)
+        for _ in range(8):
+            wb = wb - (wb + np.log(wb) - np.where(big, c, 1.0)) / (1 + 1 / wb)
         w = np.where(big, wb, w)
     return w
 
@@ -241,31 +291,39 @@ def _log_expm1_exp(u: float) -> float:
     return u + np.exp(u) / 2 if u < -30 else float(_log_expm1(np.exp(u)))
 
 def _k_exact(lz: float, a: float) -> float:
-    "Root in k of log expm1(z 2^-k) - a - k log 2 = 0, with lz = log z = log(N log kappa), solved in u = lz - k log 2."
-    c = lz + a                                          # the root solves log expm1(e^u) + u = c, increasing in u
+    ("Root in k of log expm1(z 2^-k) - a - k log 2 = 0, with lz = log z = log(N log "
+     "kappa), solved in u = lz - k log 2.")
+    # the root solves log expm1(e^u) + u = c, increasing in u
+    c = lz + a
     h = lambda u: _log_expm1_exp(u) + u - c
-    lo, hi = min(c / 2 - 2, -1.0), (np.log(c + 2) if c >= 0 else c / 2 + 1)   # h(lo) < 0 < h(hi)
+    # h(lo) < 0 < h(hi)
+    lo, hi = min(c / 2 - 2, -1.0), (np.log(c + 2) if c >= 0 else c / 2 + 1)
     return (lz - brentq(h, lo, hi, xtol=1e-13, rtol=1e-15)) / np.log(2)
 
 def max_attributes(
     N: ArrayLike,              # number of people (>= 1); broadcasts with epsilon
     epsilon: ArrayLike,        # margin eps > 0
     family: str = "bernoulli", # kappa family
-    sigma: ArrayLike | None = None,                # std of the individual BoP (continuous families)
+    # std of the individual BoP (continuous families)
+    sigma: ArrayLike | None = None,
     tau: float = 0.5,          # reliability threshold on the sum of errors
-    method: str = "exact",     # 'exact' root, or 'lambertw' (closed form that drops the -1)
+    # 'exact' root, or 'lambertw' (closed form that drops the -1)
+    method: str = "exact",
 ) -> MaxAttributes:
-    "Largest number k* of binary attributes before every test of gamma >= `epsilon` with `N` people has sum of errors >= `tau`."
+    ("Largest number k* of binary attributes before every test of gamma >= `epsilon` "
+     "with `N` people has sum of errors >= `tau`.")
     check_choice(method, "method", ("lambertw", "exact"))
     tau = _check_tau(tau)
     N = _positive(N, "N", at_least=1, strict=False)
-    lz = np.log(N) + _log_log_kappa(epsilon, family, sigma)   # log(N log kappa): no overflow for any eps, sigma
+    # log(N log kappa): no overflow for any eps, sigma
+    lz = np.log(N) + _log_log_kappa(epsilon, family, sigma)
     a = 2 * np.log(2 * (1 - tau))
     if method == "lambertw":
         ks = (_lambertw_exp(lz + a) - a) / np.log(2)
     else:
         ks = np.vectorize(lambda l: _k_exact(l, a), otypes=[float])(lz)
-        ks = np.minimum(ks, np.log2(N))                  # more groups than people: an empty group, LB = 1
+        # more groups than people: an empty group, LB = 1
+        ks = np.minimum(ks, np.log2(N))
     ks = np.asarray(ks, dtype=float)
     km = np.floor(ks)
     return MaxAttributes(ks[()] if ks.ndim == 0 else ks, km[()] if km.ndim == 0 else km)
@@ -278,19 +336,25 @@ def min_group_size(
     sigma: ArrayLike | None = None, # std of the individual BoP (continuous families)
     tau: float = 0.5,          # reliability threshold on the sum of errors
 ) -> np.ndarray | float:
-    "Equal group size m_min below which every test of gamma >= `epsilon` over `d` groups has sum of errors >= `tau`."
+    ("Equal group size m_min below which every test of gamma >= `epsilon` over `d` "
+     "groups has sum of errors >= `tau`.")
     tau = _check_tau(tau)
     d = _positive(d, "d", at_least=1, strict=False)
-    with np.errstate(over="ignore"):                   # in log-space: log kappa may underflow (eps 1e-300): m_min = inf
-        out = np.exp(np.log(np.log1p(4 * d * (1 - tau) ** 2)) - _log_log_kappa(epsilon, family, sigma))
+    # in log-space: log kappa may underflow (eps 1e-300): m_min = inf
+    with np.errstate(over="ignore"):
+        out = np.exp(np.log(np.log1p(4 * d * (1 - tau) ** 2))
+                     - _log_log_kappa(epsilon, family, sigma))
     return out[()] if np.ndim(out) == 0 else out
 
 # %% ../nbs/09_bounds.ipynb #77e5704d
 def _float_boundary(ok, lo, hi) -> np.ndarray:
-    "Bisection on the float grid, elementwise: given ok(lo) and not ok(hi) (0 < lo < hi), e with ok(prev(e)), not ok(e)."
-    a = np.asarray(lo, dtype=np.float64).view(np.int64).copy()     # positive floats sort like their bits
+    ("Bisection on the float grid, elementwise: given ok(lo) and not ok(hi) (0 < lo < "
+     "hi), e with ok(prev(e)), not ok(e).")
+    # positive floats sort like their bits
+    a = np.asarray(lo, dtype=np.float64).view(np.int64).copy()
     b = np.asarray(hi, dtype=np.float64).view(np.int64).copy()
-    while np.any(b - a > 1):                                       # <= 64 rounds for every element at once
+    # <= 64 rounds for every element at once
+    while np.any(b - a > 1):
         c = a + (b - a) // 2
         yes = ok(c.view(np.float64))
         a, b = np.where(yes, c, a), np.where(yes, b, c)
@@ -306,9 +370,11 @@ def _epsilon_star_many(lb, tau: float, eps_max) -> np.ndarray:
     out = np.where(np.isnan(lb(hi)), np.nan, 0.0)
     live = ~np.isnan(out)
     top = live & ok(hi)
-    out[top & np.isfinite(cap)] = np.inf                          # the largest admissible eps is still untestable
+    # the largest admissible eps is still untestable
+    out[top & np.isfinite(cap)] = np.inf
     grow = top & ~np.isfinite(cap)
-    while grow.any():                                              # unbounded family: widen the bracket in log-space
+    # unbounded family: widen the bracket in log-space
+    while grow.any():
         out[grow & (hi > 1e295)] = np.inf
         grow &= hi <= 1e295
         hi = np.where(grow, hi * 1e8, hi)
@@ -317,87 +383,110 @@ def _epsilon_star_many(lb, tau: float, eps_max) -> np.ndarray:
     lo = hi.copy()
     shrink = live & ~ok(lo)
     while shrink.any():
-        live &= ~(shrink & (lo < 1e-295))                          # lb < tau for every eps: eps* = 0
+        # lb < tau for every eps: eps* = 0
+        live &= ~(shrink & (lo < 1e-295))
         shrink &= lo >= 1e-295
         lo = np.where(shrink, lo / 1e8, lo)
         shrink &= ~ok(lo)
     if live.any():
-        keep = lambda e: ok(np.where(live, e, hi))                  # finished problems sit at a valid margin
+        # finished problems sit at a valid margin
+        keep = lambda e: ok(np.where(live, e, hi))
         out[live] = _float_boundary(keep, np.where(live, lo, hi / 2), hi)[live]
     return out
 
 def _epsilon_star(lb, tau: float, eps_max: float = np.inf) -> float:
-    "Smallest float eps with lb(eps) < tau, for one non-increasing scalar lb (see `_epsilon_star_many`)."
-    return float(_epsilon_star_many(lambda e: np.atleast_1d(lb(float(e[0]))), tau, np.array([eps_max]))[0])
+    ("Smallest float eps with lb(eps) < tau, for one non-increasing scalar lb (see "
+     "`_epsilon_star_many`).")
+    return float(_epsilon_star_many(lambda e: np.atleast_1d(lb(float(e[0]))), tau,
+                                    np.array([eps_max]))[0])
 
 def min_testable_epsilon(
     m: ArrayLike,              # group sizes m_j >= 0
     family: str = "bernoulli", # kappa family
-    sigma: ArrayLike | None = None, # std of the individual BoP: one number or one per group
+    # std of the individual BoP: one number or one per group
+    sigma: ArrayLike | None = None,
     tau: float = 0.5,          # reliability threshold on the sum of errors
-    mixture: str | ArrayLike = "equal",           # 'equal' (the paper's), 'optimal' or weights, as in `pe_lower_bound`
+    # 'equal' (the paper's), 'optimal' or weights, as in `pe_lower_bound`
+    mixture: str | ArrayLike = "equal",
     form: str = "exact",       # 'exact' or 'simplified'
 ) -> float:
-    "epsilon*: eps < epsilon* exactly when pe_lower_bound(eps, m, ...) >= `tau` (inf if no admissible eps gets below tau)."
+    ("epsilon*: eps < epsilon* exactly when pe_lower_bound(eps, m, ...) >= `tau` (inf "
+     "if no admissible eps gets below tau).")
     tau = _check_tau(tau)
     m = _positive(as_1d_array(m, "m"), "m", at_least=0, strict=False)
     if sigma is not None and np.ndim(sigma) > 0:
         sigma = as_1d_array(sigma, "sigma"); check_same_length(m=m, sigma=sigma)
-    pe_lower_bound(1e-3, m, family, sigma, mixture=mixture, form=form)    # validate the arguments once
+    # validate the arguments once
+    pe_lower_bound(1e-3, m, family, sigma, mixture=mixture, form=form)
     lb = lambda e: pe_lower_bound(e, m, family, sigma, mixture=mixture, form=form)
     return _epsilon_star(lb, tau, _EPS_MAX.get(family, np.inf))
 
 # %% ../nbs/09_bounds.ipynb #771e8a60
 def min_testable_epsilon_equal(
     N: float,                  # number of people (>= 1)
-    k: float,                  # number of binary attributes: d = 2^k equal groups (may be large, e.g. 64)
+    # number of binary attributes: d = 2^k equal groups (may be large, e.g. 64)
+    k: float,
     family: str = "bernoulli", # kappa family
-    sigma: float | None = None,                # std of the individual BoP (continuous families)
+    # std of the individual BoP (continuous families)
+    sigma: float | None = None,
     tau: float = 0.5,          # reliability threshold on the sum of errors
     form: str = "exact",       # 'exact' or 'simplified'
 ) -> float:
-    "epsilon* for d = 2^k equal groups of N/d people (no per-group array is built); N < d (an empty group) gives inf."
+    ("epsilon* for d = 2^k equal groups of N/d people (no per-group array is built); N "
+     "< d (an empty group) gives inf.")
     tau = _check_tau(tau)
     N = float(_positive(N, "N", at_least=1, strict=False))
     k = float(_positive(k, "k", at_least=0, strict=False))
-    pe_lower_bound_equal(1e-3, N, k, family, sigma, form=form)           # validate the arguments once
+    # validate the arguments once
+    pe_lower_bound_equal(1e-3, N, k, family, sigma, form=form)
     lb = lambda e: pe_lower_bound_equal(e, N, k, family, sigma, form=form)
     return _epsilon_star(lb, tau, _EPS_MAX.get(family, np.inf))
 
 # %% ../nbs/09_bounds.ipynb #f249dd21
 def _check_fit(fit) -> pd.DataFrame:
-    "A fit table with a 'group' column (taken from the index or first column if absent) and columns n, sigma."
-    if not isinstance(fit, pd.DataFrame): raise TypeError(f"`fit` must be a pandas DataFrame, got {type(fit).__name__}.")
+    ("A fit table with a 'group' column (taken from the index or first column if "
+     "absent) and columns n, sigma.")
+    if not isinstance(fit, pd.DataFrame):
+        raise TypeError(f"`fit` must be a pandas DataFrame, got {type(fit).__name__}.")
     t = fit.reset_index() if "group" not in fit.columns else fit
     if "group" not in t.columns: t = t.rename(columns={t.columns[0]: "group"})
     missing = {"n", "sigma"} - set(t.columns)
-    if missing: raise ValueError(f"`fit` needs columns 'n' and 'sigma'; missing {sorted(missing)}.")
+    if missing:
+        raise ValueError(f"`fit` needs columns 'n' and 'sigma'; "
+                         f"missing {sorted(missing)}.")
     return t
 
 def bound_fit_table(
-    fit: pd.DataFrame,         # a fit_families table (or any table with group, n, sigma[, family, selected])
+    # a fit_families table (or any table with group, n, sigma[, family, selected])
+    fit: pd.DataFrame,
 ) -> pd.DataFrame:
-    "The row of each group (pooled row kept) the bound uses: the selected family, or the Gaussian fit where it has no finite sigma."
+    ("The row of each group (pooled row kept) the bound uses: the selected family, or "
+     "the Gaussian fit where it has no finite sigma.")
     t = _check_fit(fit)
     if "selected" not in t.columns: return t
     sel = t[t["selected"].astype(bool)]
-    bad = np.isinf(sel["sigma"].to_numpy(dtype=float))                # e.g. Student-t with df <= 2
+    # e.g. Student-t with df <= 2
+    bad = np.isinf(sel["sigma"].to_numpy(dtype=float))
     if not bad.any(): return sel
     fam = t["family"] if "family" in t.columns else pd.Series("", index=t.index)
     gauss = t[(fam == "gaussian") & np.isfinite(t["sigma"].to_numpy(dtype=float))]
     gauss = gauss.drop_duplicates("group").set_index("group")
     lost = sorted(set(sel.loc[bad, "group"].astype(str)) - set(gauss.index.astype(str)))
     if lost:
-        raise ValueError(f"Group(s) {lost} have a selected family with infinite sigma and no Gaussian row to fall back "
-                         "on; fit them with 'gaussian' among `families` (fit_families does by default).")
+        raise ValueError(f"Group(s) {lost} have a selected family with infinite sigma "
+                         f"and no Gaussian row to fall back on; fit them with 'gaussian' "
+                         f"among `families` (fit_families does by default).")
     fixed = gauss.loc[sel.loc[bad, "group"]].reset_index()
-    fixed = fixed.assign(selected=True, note="gaussian: selected family has no finite sigma")
+    fixed = fixed.assign(selected=True,
+                         note="gaussian: selected family has no finite sigma")
     fixed.index = sel.index[bad]
     return pd.concat([sel[~bad], fixed[sel.columns]]).sort_index()
 
 # %% ../nbs/09_bounds.ipynb #1c7940c1
-FIT_TO_KAPPA = {"gaussian": "gaussian", "laplace": "laplace", "categorical": "moment", "student_t": "moment",
-                "moment": "moment", "bernoulli": "bernoulli", "laplace_loose": "laplace_loose",
+FIT_TO_KAPPA = {"gaussian": "gaussian", "laplace": "laplace", "categorical": "moment",
+                "student_t": "moment",
+                "moment": "moment", "bernoulli": "bernoulli",
+                "laplace_loose": "laplace_loose",
                 "degenerate": "moment"}
 
 def _per_group_table(fit: pd.DataFrame, pooled_label: str) -> pd.DataFrame:
@@ -405,12 +494,15 @@ def _per_group_table(fit: pd.DataFrame, pooled_label: str) -> pd.DataFrame:
     t = bound_fit_table(fit)
     t = t[t["group"].astype(str) != pooled_label]
     if t["group"].duplicated().any():
-        raise ValueError("`fit` has several rows for one group; keep one per group (e.g. the `selected` rows).")
-    if len(t) == 0: raise ValueError("`fit` has no group rows (after dropping the pooled row).")
+        raise ValueError("`fit` has several rows for one group; keep one per group (e.g. "
+                         "the `selected` rows).")
+    if len(t) == 0:
+        raise ValueError("`fit` has no group rows (after dropping the pooled row).")
     return t
 
 class _FitGroups(NamedTuple):
-    "What the bound needs from a fit table: sizes, sigmas and the kappa family of each group."
+    ("What the bound needs from a fit table: sizes, "
+     "sigmas and the kappa family of each group.")
     groups: list
     m: np.ndarray
     sigma: np.ndarray
@@ -420,24 +512,33 @@ def _fit_groups(fit, family, pooled_label) -> _FitGroups:
     t = _per_group_table(fit, pooled_label)
     m = _positive(as_1d_array(t["n"], "fit['n']"), "fit['n']", at_least=0, strict=False)
     try: sig = np.asarray(t["sigma"], dtype=float)
-    except (TypeError, ValueError): raise TypeError("`fit['sigma']` must hold numbers.") from None
+    except (TypeError, ValueError):
+        raise TypeError("`fit['sigma']` must hold numbers.") from None
     if np.any(sig < 0) or np.any(np.isinf(sig)):
-        raise ValueError("`fit['sigma']` must be >= 0 and finite (NaN marks a group with no scale to estimate).")
+        raise ValueError("`fit['sigma']` must be >= 0 and finite (NaN marks a group with "
+                         "no scale to estimate).")
     if family is not None: fams = [check_choice(family, "family", FAMILIES)] * len(t)
     elif "family" in t.columns:
-        fams = [check_choice(FIT_TO_KAPPA.get(f, f), "fit['family']", FAMILIES) for f in t["family"]]
-    else: raise ValueError("`fit` has no 'family' column; pass `family=` (e.g. 'gaussian' or 'moment').")
+        fams = [check_choice(FIT_TO_KAPPA.get(f, f), "fit['family']", FAMILIES)
+                for f in t["family"]]
+    else:
+        raise ValueError("`fit` has no 'family' column; pass `family=` (e.g. "
+                         "'gaussian' or 'moment').")
     return _FitGroups(list(t["group"]), m, sig, fams)
 
 def _fit_log_kappa(g: _FitGroups, eps: np.ndarray) -> np.ndarray:
-    "log kappa of each group at `eps` ((k, 1) or (k, d)): sigma 0 -> inf (perfectly testable), NaN sigma -> NaN."
+    ("log kappa of each group at `eps` ((k, 1) or (k, d)): sigma 0 -> inf (perfectly "
+     "testable), NaN sigma -> NaN.")
     E = np.broadcast_to(np.asarray(eps, dtype=float), (len(eps), len(g.m)))
     lk, fams = np.empty(E.shape), np.asarray(g.families)
-    log_kappa(E.ravel()[:1], "gaussian", 1.0)                      # validate eps once (then the inner loop)
-    for f in dict.fromkeys(g.families):                            # loop over families (<= 6), not groups
+    # validate eps once (then the inner loop)
+    log_kappa(E.ravel()[:1], "gaussian", 1.0)
+    # loop over families (<= 6), not groups
+    for f in dict.fromkeys(g.families):
         cols = np.flatnonzero(fams == f)
         if f not in _NEEDS_SIGMA:
-            log_kappa(E[:, cols].max(), f)                         # the family's cap on eps
+            # the family's cap on eps
+            log_kappa(E[:, cols].max(), f)
             lk[:, cols] = _log_kappa_raw(E[:, cols], f, None)
             continue
         s = g.sigma[cols]
@@ -447,31 +548,41 @@ def _fit_log_kappa(g: _FitGroups, eps: np.ndarray) -> np.ndarray:
     return lk
 
 def _fit_lb(g: _FitGroups, eps: np.ndarray, mixture, form: str) -> np.ndarray:
-    return lower_bound_from_log_kappa(_fit_log_kappa(g, eps[:, None]), g.m, "sum", True, mixture, form)
+    return lower_bound_from_log_kappa(_fit_log_kappa(g, eps[:, None]), g.m, "sum", True,
+                                      mixture, form)
 
 def _fit_lb_alone(g: _FitGroups, eps: np.ndarray, form: str) -> np.ndarray:
-    "Each group's own (d = 1) bound, sum convention, group j at eps[j]: chi^2 = kappa_j^m_j - 1 for any mixture."
+    ("Each group's own (d = 1) bound, sum convention, group j at eps[j]: chi^2 = "
+     "kappa_j^m_j - 1 for any mixture.")
     a = _log_excess(_fit_log_kappa(g, eps[None, :])[0], g.m, form)
     return _finish(0.5 * a - np.log(2), "sum", True)
 
 def bound_from_fit(
-    fit: pd.DataFrame,         # fit_families table (all rows) or one row per group: group, n, sigma[, family]
+    # fit_families table (all rows) or one row per group: group, n, sigma[, family]
+    fit: pd.DataFrame,
     epsilon: ArrayLike,        # margin(s) eps > 0
-    family: str | None = None, # kappa family for every group (default: from each group's fitted family)
+    # kappa family for every group (default: from each group's fitted family)
+    family: str | None = None,
     pooled_label: str = "all", # the pooled row's group label (dropped)
-    mixture: str | ArrayLike = "optimal", # 'optimal' (audits), 'equal' (the paper's replication) or weights w_j
-    form: str = "exact",       # 'exact' or 'simplified' (drops the -1, as the authors' code)
+    # 'optimal' (audits), 'equal' (the paper's replication) or weights w_j
+    mixture: str | ArrayLike = "optimal",
+    # 'exact' or 'simplified' (drops the -1, as the authors' code)
+    form: str = "exact",
 ) -> pd.DataFrame:
-    "Lower bounds (both conventions) on the error of any test of gamma >= eps, for each `epsilon`, from a fit table."
+    ("Lower bounds (both conventions) on the error of any test of gamma >= eps, for "
+     "each `epsilon`, from a fit table.")
     g = _fit_groups(fit, family, pooled_label)
     eps = np.atleast_1d(_positive(epsilon, "epsilon")).astype(float)
-    lb = _fit_lb(g, eps, _check_mixture(mixture, len(g.m)), check_choice(form, "form", FORMS))
-    return pd.DataFrame({"epsilon": eps, "lb_sum": lb, "lb_half": lb / 2, "unreliable": lb >= 0.5,
+    lb = _fit_lb(g, eps, _check_mixture(mixture, len(g.m)),
+                 check_choice(form, "form", FORMS))
+    return pd.DataFrame({"epsilon": eps, "lb_sum": lb, "lb_half": lb / 2,
+                         "unreliable": lb >= 0.5,
                          "vacuous": lb <= 0})
 
 # %% ../nbs/09_bounds.ipynb #626930da
 def _fit_eps_max(g: _FitGroups) -> np.ndarray:
-    "Largest admissible margin of each group's kappa family (inf for the continuous ones)."
+    ("Largest admissible margin of each group's "
+     "kappa family (inf for the continuous ones).")
     return np.array([_EPS_MAX.get(f, np.inf) for f in g.families])
 
 def min_testable_epsilon_from_fit(
@@ -482,7 +593,8 @@ def min_testable_epsilon_from_fit(
     pooled_label: str = "all", # the pooled row's group label (dropped)
     form: str = "exact",       # as in `bound_from_fit`
 ) -> float:
-    "epsilon* of a fit table: eps < epsilon* exactly when bound_from_fit(fit, eps, ...)['lb_sum'] >= `tau`."
+    ("epsilon* of a fit table: eps < epsilon* exactly when bound_from_fit(fit, eps, "
+     "...)['lb_sum'] >= `tau`.")
     tau = _check_tau(tau)
     g = _fit_groups(fit, family, pooled_label)
     mixture, form = _check_mixture(mixture, len(g.m)), check_choice(form, "form", FORMS)
@@ -495,17 +607,22 @@ def group_bounds_from_fit(
     epsilon: float,            # one margin eps > 0
     tau: float = 0.5,          # reliability threshold for eps_star
     family: str | None = None, # as in `bound_from_fit`
-    pooled_label: str | None = "all", # the pooled row's group label (dropped); None keeps it as a row
+    # the pooled row's group label (dropped); None keeps it as a row
+    pooled_label: str | None = "all",
     form: str = "exact",       # as in `bound_from_fit`
 ) -> pd.DataFrame:
-    "Per group (index): n, kappa family, sigma, lb (d = 1 bound at `epsilon`, sum convention) and eps_star of that group alone."
+    ("Per group (index): n, kappa family, sigma, lb (d = 1 bound at `epsilon`, sum "
+     "convention) and eps_star of that group alone.")
     eps = _positive(epsilon, "epsilon")
-    if eps.ndim: raise ValueError(f"`epsilon` must be one number, got shape {eps.shape}; loop over margins.")
+    if eps.ndim:
+        raise ValueError(f"`epsilon` must be one number, got shape "
+                         f"{eps.shape}; loop over margins.")
     tau = _check_tau(tau)
     form = check_choice(form, "form", FORMS)
     g = _fit_groups(fit, family, pooled_label)
     e = np.full(len(g.m), float(eps))
-    lb = lambda e: _fit_lb_alone(g, e, form)                         # every group at once: no loop
+    # every group at once: no loop
+    lb = lambda e: _fit_lb_alone(g, e, form)
     return pd.DataFrame(dict(n=g.m, family=g.families, sigma=g.sigma, lb=lb(e),
                              eps_star=_epsilon_star_many(lb, tau, _fit_eps_max(g))),
                         index=pd.Index(g.groups, name="group"))
@@ -514,45 +631,55 @@ def group_bounds_from_fit(
 def simulate_tests(
     epsilon: float,            # margin eps > 0
     m: ArrayLike,              # group sizes m_j >= 1
-    family: str = "gaussian",  # 'gaussian', 'bernoulli' or 'categorical' (the bound's two-point laws)
+    # 'gaussian', 'bernoulli' or 'categorical' (the bound's two-point laws)
+    family: str = "gaussian",
     sigma: ArrayLike = 1.0,                 # Gaussian std: one number or one per group
     n_rep: int = 20000,        # Monte Carlo replications of each hypothesis
     random_state: int | np.random.Generator | None = None, # seed or numpy Generator
-    mixture: str | ArrayLike = "equal", # the H0 mixture: 'equal', 'optimal' or weights w_j
+    # the H0 mixture: 'equal', 'optimal' or weights w_j
+    mixture: str | ArrayLike = "equal",
 ) -> pd.Series:
-    "Monte Carlo sum of errors of the likelihood-ratio test against the mixture, and of plug-in tests, under the bound's construction."
+    ("Monte Carlo sum of errors of the likelihood-ratio test against the mixture, and "
+     "of plug-in tests, under the bound's construction.")
     check_choice(family, "family", ("gaussian", "bernoulli", "categorical"))
     m = _positive(as_1d_array(m, "m"), "m", at_least=1, strict=False).astype(int)
     eps = float(_positive(epsilon, "epsilon"))
     d = len(m)
-    sig = np.broadcast_to(_positive(sigma, "sigma"), (d,)) if family == "gaussian" else None
+    sig = (np.broadcast_to(_positive(sigma, "sigma"), (d,)) if family == "gaussian"
+           else None)
     lk = log_kappa(eps, family, sig) * np.ones(d)
     mix = _check_mixture(mixture, d)
-    if isinstance(mix, str):                                          # the weights of the named mixture
+    # the weights of the named mixture
+    if isinstance(mix, str):
         a = _log_excess(lk, m, "exact")
         mix = np.full(d, 1 / d) if mix == "equal" else np.exp(-a - logsumexp(-a))
     rng = np.random.default_rng(random_state)
     J = rng.choice(d, size=n_rep, p=mix)
-    h0_mask = np.arange(d)[None, :] == J[:, None]                       # which group carries the H0 law
+    # which group carries the H0 law
+    h0_mask = np.arange(d)[None, :] == J[:, None]
     if family == "gaussian":
         draw = lambda mean: rng.normal(mean * m, sig * np.sqrt(m), size=mean.shape)
         S1, S0 = draw(np.full((n_rep, d), eps)), draw(np.where(h0_mask, 0.0, eps))
         logL = lambda S: (m * eps**2 - 2 * eps * S) / (2 * sig**2)
         means = lambda S: S / m
     else:
-        w = 1.0 if family == "bernoulli" else 2.0                        # support {eps - w/2, eps + w/2}
-        if eps >= w / 2: raise ValueError(f"`epsilon` must be < {w/2} for family={family!r}.")
+        # support {eps - w/2, eps + w/2}
+        w = 1.0 if family == "bernoulli" else 2.0
+        if eps >= w / 2:
+            raise ValueError(f"`epsilon` must be < {w/2} for family={family!r}.")
         p_up_h0 = 0.5 - eps / w
         S1 = rng.binomial(m, 0.5, size=(n_rep, d))
         S0 = rng.binomial(m, np.where(h0_mask, p_up_h0, 0.5))
         logL = lambda T: T * np.log1p(-2 * eps / w) + (m - T) * np.log1p(2 * eps / w)
         means = lambda T: eps - w / 2 + w * T / m
     with np.errstate(divide="ignore"): log_w = np.log(mix)
-    reject = lambda S: logsumexp(logL(S) + log_w, axis=1) <= 0          # decide H1 when sum_j w_j L_j <= 1
+    # decide H1 when sum_j w_j L_j <= 1
+    reject = lambda S: logsumexp(logL(S) + log_w, axis=1) <= 0
     out = {"optimal": reject(S0).mean() + (~reject(S1)).mean()}
     for name, t in [("plugin_eps", eps), ("plugin_half", eps / 2)]:
         g0, g1 = means(S0).min(axis=1), means(S1).min(axis=1)
         out[name] = (g0 >= t).mean() + (g1 < t).mean()
-    out["se"] = np.sqrt(2 * 0.25 / n_rep)                                 # worst-case binomial s.e. of a sum of two rates
+    # worst-case binomial s.e. of a sum of two rates
+    out["se"] = np.sqrt(2 * 0.25 / n_rep)
     out["lb_sum"] = float(lower_bound_from_log_kappa(lk, m, mixture=mix))
     return pd.Series(out)

@@ -22,8 +22,8 @@ def as_1d_array(
     ("Return `x` as a 1-D numpy array of `dtype`; raise naming `name` if it is not 1-D, "
      "not numeric or (with `finite`) has NaN/inf.")
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"`{name}` must be a 1-D array of "
-                        f"numbers, got {type(x).__name__}.")
+        raise TypeError(f"`{name}` must be a 1-D array of numbers, "
+                        f"got {type(x).__name__}.")
     if isinstance(x, pd.DataFrame):
         if x.shape[1] != 1:
             raise ValueError(f"`{name}` must be 1-D, got a DataFrame with {x.shape[1]} "
@@ -34,16 +34,16 @@ def as_1d_array(
         raise TypeError(f"`{name}` must hold numbers convertible to "
                         f"{np.dtype(dtype).name}: {e}") from None
     if arr.ndim != 1:
-        raise ValueError(f"`{name}` must be 1-D (one value per person), got shape "
-                         f"{arr.shape}; use .ravel() only "
-                         f"if that is really what you mean.")
+        raise ValueError(f"`{name}` must be 1-D (one value per person), got "
+                         f"shape {arr.shape}; use .ravel() only if that is "
+                         f"really what you mean.")
     if finite and arr.dtype.kind in "fc":
         bad = ~np.isfinite(arr)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"`{name}` has {int(bad.sum())} non-finite value(s) (NaN "
-                             f"or inf), the first at position {i}; "
-                             f"drop or impute those rows first.")
+            raise ValueError(f"`{name}` has {int(bad.sum())} non-finite value(s) "
+                             f"(NaN or inf), the first at position {i}; drop or "
+                             f"impute those rows first.")
     return arr
 
 # %% ../nbs/00_checks.ipynb #b048c4b3
@@ -55,8 +55,8 @@ def check_same_length(
     lengths = {k: len(v) for k, v in arrays.items()}
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"`{k}` has {n}" for k, n in lengths.items())
-        raise ValueError(f"Lengths differ: {desc}; they must "
-                         f"describe the same people in the same order.")
+        raise ValueError(f"Lengths differ: {desc}; they must describe the same "
+                         f"people in the same order.")
     return next(iter(lengths.values())) if lengths else 0
 
 # %% ../nbs/00_checks.ipynb #7127bfa9
@@ -106,11 +106,11 @@ def check_count(
         raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}; "
                         f"e.g. {name}={example}.")
     if x < at_least:
-        raise ValueError(
-            f"`{name}` must be >= {at_least}, got {x}; {advice}".rstrip("; "))
+        raise ValueError(f"`{name}` must be >= {at_least}, "
+                         f"got {x}; {advice}".rstrip("; "))
     if at_most is not None and x > at_most:
-        raise ValueError(
-            f"`{name}` must be <= {at_most:,}, got {x:,}; {advice}".rstrip("; "))
+        raise ValueError(f"`{name}` must be <= {at_most:,}, "
+                         f"got {x:,}; {advice}".rstrip("; "))
     return int(x)
 
 # %% ../nbs/00_checks.ipynb #e483ac27

@@ -23,90 +23,115 @@ class UsageError(ValueError):
 # %% ../nbs/17_cli.ipynb #55282e88
 class _Progress:
     "Timestamped progress lines on stderr (silent with --quiet)."
-    def __init__(self, quiet: bool = False): self.quiet, self.t0 = quiet, time.perf_counter()
+    def __init__(self, quiet: bool = False):
+        self.quiet, self.t0 = quiet, time.perf_counter()
     def __call__(self, msg: str):
-        if not self.quiet: print(f"[{time.perf_counter() - self.t0:5.1f} s] {msg}", file=sys.stderr, flush=True)
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.t0:5.1f} s] {msg}", file=sys.stderr,
+                  flush=True)
 
 def _print_report(rep: AuditReport):
-    "The overview, the BoP table with gamma for each cost, and the verdicts, as markdown on stdout."
+    ("The overview, the BoP table with gamma for each "
+     "cost, and the verdicts, as markdown on stdout.")
     from bopfair.bop import markdown_table
     heads = "\n".join(f"- {h}" for h in rep.headlines())
-    print(f"# bopfair audit: {rep.settings['title']}\n\n{heads}\n\n## Overview\n\n{markdown_table(rep.overview())}\n")
+    print(f"# bopfair audit: {rep.settings['title']}\n\n{heads}\n\n## "
+          f"Overview\n\n{markdown_table(rep.overview())}\n")
     for name, ca in rep.costs.items():
-        print(f"## {name} ({ca.kind}): BoP by group (positive: personalization lowers the cost)\n\n{ca.bop.to_markdown()}")
+        print(f"## {name} ({ca.kind}): BoP by group (positive: personalization lowers "
+              f"the cost)\n\n{ca.bop.to_markdown()}")
     print(f"## Verdicts\n\n{markdown_table(rep.verdicts())}")
 
 # %% ../nbs/17_cli.ipynb #837d4250
 def _run_demo(task: str = "classification", attributes=("sex", "race"), seed: int = 0,
-              quiet: bool = False, envy: bool = False, threads: dict | None = None) -> AuditReport:
+              quiet: bool = False, envy: bool = False,
+              threads: dict | None = None) -> AuditReport:
     "The demo audit on the bundled RAND doctor-contacts data; returns the AuditReport."
     from bopfair.datasets import load_doctor_contacts
     from bopfair.audit import audit
     say = _Progress(quiet)
     ds = load_doctor_contacts(task, attributes)
     say(f"loaded {ds!r}")
-    rep = audit(ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say, envy=envy,
-                **(threads or {}),
-                title=f"RAND doctor contacts ({'2+ visits' if task == 'classification' else 'log(1 + visits)'})")
+    rep = audit(
+        ds.X, ds.S, ds.y, task=task, random_state=seed, progress=say, envy=envy,
+        **(threads or {}),
+        title=f"RAND doctor contacts "
+              f"({'2+ visits' if task == 'classification' else 'log(1 + visits)'})")
     rep.settings["dataset"] = "doctor_contacts (Ecdat::DoctorContacts)"
     say("audit done")
     return rep
 
 # %% ../nbs/17_cli.ipynb #4fd3f2b5
 def _csv_header(p: Path) -> list:
-    "The header row of a CSV as written (pandas would rename a repeated name to `name.1`)."
+    ("The header row of a CSV as written (pandas "
+     "would rename a repeated name to `name.1`).")
     import csv
     try:
         with open(p, newline="", encoding="utf-8") as f: return next(csv.reader(f), [])
     except (UnicodeDecodeError, csv.Error): return []
 
 def _numeric_looking_text(df: pd.DataFrame) -> dict:
-    "Text columns whose values are numbers but for a few markers (e.g. '?'): column -> those markers."
+    ("Text columns whose values are numbers but for a "
+     "few markers (e.g. '?'): column -> those markers.")
     import pandas as pd
     out = {}
     for c in df.columns:
-        if pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]): continue
+        if pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+            continue
         v = df[c].dropna().astype(str)
         bad = pd.to_numeric(v, errors="coerce").isna()
         if len(v) and 0 < bad.mean() <= 0.1: out[c] = sorted(set(v[bad]))[:5]
     return out
 
-def _read_csv_checked(path, # the CSV file
-                      na_values=None, # extra strings to read as missing, e.g. ['?', 'NA']
-                      warn=None, # called with a message for each column that looks numeric but is text
-                      what: str = "DATA", # the file's name in the messages: DATA, or its option
-                     ) -> pd.DataFrame:
-    "Read a CSV, turning a missing, unparsable or ambiguous file into a UsageError that says so."
+def _read_csv_checked(
+    path, # the CSV file
+    na_values=None, # extra strings to read as missing, e.g. ['?', 'NA']
+    warn=None, # called with a message for each column that looks numeric but is text
+    what: str = "DATA", # the file's name in the messages: DATA, or its option
+) -> pd.DataFrame:
+    ("Read a CSV, turning a missing, unparsable or "
+     "ambiguous file into a UsageError that says so.")
     import pandas as pd
     p = Path(path)
-    if not p.is_file(): raise UsageError(f"{what} {str(p)!r} does not exist or is not a file.")
-    if p.stat().st_size == 0: raise UsageError(f"{what} {str(p)!r} is empty (0 bytes); pass a CSV with a header and rows.")
+    if not p.is_file():
+        raise UsageError(f"{what} {str(p)!r} does not exist or is not a file.")
+    if p.stat().st_size == 0:
+        raise UsageError(f"{what} {str(p)!r} is empty (0 bytes); pass a CSV "
+                         f"with a header and rows.")
     header = _csv_header(p)
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
-        raise UsageError(f"{what} {str(p)!r} has duplicated column names {dup}; rename them so that each "
-                         "column (feature, attribute or target) is named once.")
+        raise UsageError(f"{what} {str(p)!r} has duplicated column names {dup}; "
+                         f"rename them so that each column (feature, attribute or "
+                         f"target) is named once.")
     try: df = pd.read_csv(p, na_values=na_values)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise UsageError(f"{what} {str(p)!r} cannot be read as CSV ({type(e).__name__}: {str(e).splitlines()[0]}); "
-                         "check the delimiter (a comma) and the encoding (UTF-8).") from None
-    if len(df) == 0: raise UsageError(f"{what} {str(p)!r} has a header but no rows; pass a CSV with one row per person.")
-    if df.shape[1] < 3: raise UsageError(f"{what} {str(p)!r} has {df.shape[1]} column(s); an audit needs features, attributes and a target.")
+        raise UsageError(f"{what} {str(p)!r} cannot be read as CSV ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0]}); check the delimiter (a comma) and "
+                         f"the encoding (UTF-8).") from None
+    if len(df) == 0:
+        raise UsageError(f"{what} {str(p)!r} has a header but no rows; pass a CSV "
+                         f"with one row per person.")
+    if df.shape[1] < 3:
+        raise UsageError(f"{what} {str(p)!r} has {df.shape[1]} column(s); an audit needs "
+                         f"features, attributes and a target.")
     for c, marks in _numeric_looking_text(df).items():
-        if warn: warn(f"column {c!r} is read as text because of values {marks}; if they mean 'missing', "
-                      f"pass --na-values {','.join(marks)}")
+        if warn: warn(f"column {c!r} is read as text because of values {marks}; if they "
+                      f"mean 'missing', pass --na-values {','.join(marks)}")
     return df
 
 # %% ../nbs/17_cli.ipynb #39b56a85
 def _names(text: str | None, option: str, required: bool = False) -> list:
-    "A comma-separated list of names on the command line; an empty one is a UsageError when `required`."
+    ("A comma-separated list of names on the command "
+     "line; an empty one is a UsageError when `required`.")
     names = [t.strip() for t in (text or "").split(",") if t.strip()]
     if required and not names:
         raise UsageError(f"{option} {text!r} names no column; e.g. {option} sex,race.")
     return names
 
 def _check_columns(df: pd.DataFrame, roles: dict):
-    "Each column an option names (option -> names) is in DATA, once, and in one role only."
+    ("Each column an option names (option -> "
+     "names) is in DATA, once, and in one role only.")
     for opt, names in roles.items():
         twice = sorted({c for c in names if names.count(c) > 1})
         if twice: raise UsageError(f"{opt} lists {twice} twice; name each column once.")
@@ -118,15 +143,17 @@ def _check_columns(df: pd.DataFrame, roles: dict):
     for opt, names in roles.items():
         for c in names:
             if c in seen:
-                raise UsageError(f"column {c!r} is named by both {seen[c]} and {opt}; give each column "
-                                 "one role.")
+                raise UsageError(f"column {c!r} is named by both {seen[c]} and {opt}; "
+                                 f"give each column one role.")
             seen[c] = opt
 
 def _read_data(args, roles: dict, command: str) -> pd.DataFrame:
-    "Read DATA (`_read_csv_checked`); check the columns `roles` (option -> names) and --weight name."
+    ("Read DATA (`_read_csv_checked`); check the columns "
+     "`roles` (option -> names) and --weight name.")
     na = [v for v in args.na_values.split(",") if v] if args.na_values else None
     df = _read_csv_checked(args.data, na_values=na,
-                           warn=lambda m: print(f"bopfair {command}: warning: {m}", file=sys.stderr))
+                           warn=lambda m: print(f"bopfair {command}: warning: {m}",
+                                                file=sys.stderr))
     _check_columns(df, {**roles, "--weight": [args.weight] if args.weight else []})
     return df
 
@@ -136,43 +163,59 @@ def _parse_epsilon(text: str | None):
     if text is None: return None
     try:
         if "=" not in text: return float(text)
-        return {k.strip(): float(v) for k, v in (item.split("=", 1) for item in text.split(","))}
+        return {k.strip(): float(v)
+                for k, v in (item.split("=", 1) for item in text.split(","))}
     except ValueError:
-        raise UsageError(f"--epsilon {text!r} is not a number or a list like 'zero_one=0.01,sufficiency=0.02'.") from None
+        raise UsageError(f"--epsilon {text!r} is not a number or a list like "
+                         f"'zero_one=0.01,sufficiency=0.02'.") from None
 
 def _parse_top_j(text: str):
     "--top-j: an integer number of features, or a fraction in (0, 1]."
     try: v = float(text)
     except ValueError: v = math.nan
     if not v >= 0 or (v > 1 and not v.is_integer()) or math.isinf(v):
-        raise UsageError(f"--top-j {text!r} must be an integer >= 0 (a count) or a fraction in (0, 1].")
+        raise UsageError(f"--top-j {text!r} must be an integer >= 0 (a count) "
+                         f"or a fraction in (0, 1].")
     return int(v) if v.is_integer() and v >= 1 else v
 
 # %% ../nbs/17_cli.ipynb #73e19a73
 def _check_out(out, force: bool) -> Path:
-    "--out can be written, checked before any work: not a file, not a non-empty folder without --force, and a folder can be made there."
+    ("--out can be written, checked before any work: not a file, not a non-empty folder "
+     "without --force, and a folder can be made there.")
     import os, tempfile
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} is a file, not a folder; --force replaces only a folder: choose a folder.")
+        raise UsageError(f"--out {str(out)!r} is a file, not a folder; --force replaces "
+                         f"only a folder: choose a folder.")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise UsageError(f"--out {str(out)!r} exists and is not empty; choose a new folder or pass --force to overwrite.")
+        raise UsageError(f"--out {str(out)!r} exists and is not empty; choose a new "
+                         f"folder or pass --force to overwrite.")
     parent = next(p for p in [out, *out.absolute().parents] if p.exists())
     if not parent.is_dir():
-        raise UsageError(f"--out {str(out)!r} cannot be made: {str(parent)!r} is a file, not a folder.")
-    try: os.rmdir(tempfile.mkdtemp(prefix=".bopfair-probe-", dir=out.parent if out.parent.exists() else parent))
+        raise UsageError(f"--out {str(out)!r} cannot be made: {str(parent)!r} "
+                         f"is a file, not a folder.")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".bopfair-probe-",
+                                  dir=out.parent if out.parent.exists() else parent))
     except OSError as e:
-        raise UsageError(f"--out {str(out)!r} cannot be written ({e.strerror}); choose a folder you can write to.") from None
+        raise UsageError(f"--out {str(out)!r} cannot be written ({e.strerror}); choose a "
+                         f"folder you can write to.") from None
     return out
 
 def _audit_kwargs(args, df: pd.DataFrame) -> dict:
-    "What every audit command passes on (its shared options), with --weight as `sample_weight`."
-    kw = dict(costs=_names(args.cost, "--cost") or None, epsilon=_parse_epsilon(args.epsilon),
-              alpha=args.alpha, alpha_scope=args.alpha_scope, min_group_size=args.min_group_size,
-              tau=args.tau, allow_empty_groups=args.allow_empty_groups, positive=args.positive,
+    ("What every audit command passes on (its shared "
+     "options), with --weight as `sample_weight`.")
+    kw = dict(costs=_names(args.cost, "--cost") or None,
+              epsilon=_parse_epsilon(args.epsilon),
+              alpha=args.alpha, alpha_scope=args.alpha_scope,
+              min_group_size=args.min_group_size,
+              tau=args.tau, allow_empty_groups=args.allow_empty_groups,
+              positive=args.positive,
               random_state=args.seed)
-    if args.weight: kw["sample_weight"] = df[args.weight]     # optional keywords: only when given
-    if args.group_metrics: kw["group_metrics"] = _names(args.group_metrics, "--group-metrics")
+    # optional keywords: only when given
+    if args.weight: kw["sample_weight"] = df[args.weight]
+    if args.group_metrics:
+        kw["group_metrics"] = _names(args.group_metrics, "--group-metrics")
     return kw
 
 def _finish(rep: AuditReport, args, out: Path, say) -> AuditReport:
@@ -192,18 +235,24 @@ def _run_audit_command(args) -> AuditReport:
     df = _read_data(args, {"--target": [args.target], "--attributes": attrs}, "audit")
     say(f"read {args.data}: {df.shape[0]} rows, {df.shape[1]} columns")
     kw = _audit_kwargs(args, df)
-    X, S, y = split_audit_data(df.drop(columns=[args.weight] if args.weight else []), args.target, attrs,
+    X, S, y = split_audit_data(df.drop(columns=[args.weight] if args.weight else []),
+                               args.target, attrs,
                                args.task, positive=kw.pop("positive"))
-    rep = audit(X, S, y, estimator=args.estimator, task=args.task, top_j=_parse_top_j(args.top_j),
-                explain=not args.no_explain, removal=args.removal, rank_by=args.rank_by, progress=say, title=Path(args.data).name, envy=args.envy,
+    rep = audit(X, S, y, estimator=args.estimator, task=args.task,
+                top_j=_parse_top_j(args.top_j),
+                explain=not args.no_explain, removal=args.removal, rank_by=args.rank_by,
+                progress=say, title=Path(args.data).name, envy=args.envy,
                 **_threads(args), **kw)
-    if args.task == "classification":               # y was coded 0/1 above: say which label is 1
-        rep.settings["positive class"] = f"{args.target} = {positive_label(df[args.target], args.positive)!r}"
+    # y was coded 0/1 above: say which label is 1
+    if args.task == "classification":
+        rep.settings["positive class"] = (
+            f"{args.target} = {positive_label(df[args.target], args.positive)!r}")
     return _finish(rep, args, out, say)
 
 # %% ../nbs/17_cli.ipynb #f1ceab85
 def _check_score_columns(df: pd.DataFrame, args):
-    "Numeric prediction columns: finite; for classification P(positive) in [0, 1], unless the target's labels."
+    ("Numeric prediction columns: finite; for classification P(positive) in [0, 1], "
+     "unless the target's labels.")
     import numpy as np
     import pandas as pd
     from bopfair.checks import as_1d_array
@@ -215,64 +264,75 @@ def _check_score_columns(df: pd.DataFrame, args):
             continue                                   # text labels: the door checks them
         p = as_1d_array(v, name)
         if args.task == "classification" and not set(np.unique(p)) <= labels:
-            _in_unit_interval(p, name, "pass P(positive class) per row, or the predicted labels.")
+            _in_unit_interval(p, name,
+                              "pass P(positive class) per row, or the predicted labels.")
 
 def _run_audit_predictions_command(args) -> AuditReport:
-    "The `bopfair audit-predictions` command: the target, both models' predictions, the attributes."
+    ("The `bopfair audit-predictions` command: the "
+     "target, both models' predictions, the attributes.")
     from bopfair.audit import audit_predictions
     out = _check_out(args.out, args.force)
     say = _Progress(args.quiet)
     attrs = _names(args.attributes, "--attributes", required=True)
     df = _read_data(args, {"--target": [args.target], "--pred-h0": [args.pred_h0],
-                           "--pred-hp": [args.pred_hp], "--attributes": attrs}, "audit-predictions")
+                           "--pred-hp": [args.pred_hp], "--attributes": attrs},
+                    "audit-predictions")
     say(f"read {args.data}: {df.shape[0]} rows, {df.shape[1]} columns")
     _check_score_columns(df, args)
-    rep = audit_predictions(df[args.target], df[args.pred_h0], df[args.pred_hp], df[attrs],
-                            task=args.task, title=Path(args.data).name, **_audit_kwargs(args, df))
+    rep = audit_predictions(df[args.target], df[args.pred_h0],
+                            df[args.pred_hp], df[attrs],
+                            task=args.task, title=Path(args.data).name,
+                            **_audit_kwargs(args, df))
     say("audit done")
     return _finish(rep, args, out, say)
 
 # %% ../nbs/17_cli.ipynb #bc6b3dc4
-def _load_model(path, # the model file: skops (.skops), or pickle/joblib with `trust_pickle`
-                option: str, # the option that names it, for the messages: '--h0' or '--hp'
-                trusted: list, # type names the user trusts beyond skops' defaults (--trusted)
-                trust_pickle: bool = False, # load a pickle/joblib file (it can run any code)
-                warn=None, # called with each warning raised while loading (e.g. another sklearn)
-               ):
-    "A fitted model from a skops file, refusing types nobody trusted; a pickle only with `trust_pickle`."
+def _load_model(
+    path, # the model file: skops (.skops), or pickle/joblib with `trust_pickle`
+    option: str, # the option that names it, for the messages: '--h0' or '--hp'
+    trusted: list, # type names the user trusts beyond skops' defaults (--trusted)
+    trust_pickle: bool = False, # load a pickle/joblib file (it can run any code)
+    warn=None, # called with each warning raised while loading (e.g. another sklearn)
+):
+    ("A fitted model from a skops file, refusing types nobody trusted; a pickle only "
+     "with `trust_pickle`.")
     import warnings
     p = Path(path)
-    if not p.is_file(): raise UsageError(f"{option} {str(p)!r} does not exist or is not a file.")
+    if not p.is_file():
+        raise UsageError(f"{option} {str(p)!r} does not exist or is not a file.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with open(p, "rb") as f: head = f.read(4)
-        if head == b"PK\x03\x04":                          # a zip archive, as skops writes
+        # a zip archive, as skops writes
+        if head == b"PK\x03\x04":
             import skops.io as sio
             try: needed = sio.get_untrusted_types(file=p)
             except Exception as e:
-                raise UsageError(f"{option} {str(p)!r} cannot be read as a skops file ({type(e).__name__}: "
-                                 f"{' '.join(str(e).split())[:200]}); save the model again with "
-                                 "skops.io.dump.") from None
+                raise UsageError(f"{option} {str(p)!r} cannot be read as a skops file "
+                                 f"({type(e).__name__}: {' '.join(str(e).split())[:200]}"
+                                 f"); save the model again with skops.io.dump.") from None
             untrusted = [t for t in needed if t not in trusted]
             if untrusted:
-                raise UsageError(f"{option} {str(p)!r} holds types that skops does not trust by default: "
-                                 f"{untrusted}; if you trust the file, pass --trusted {','.join(untrusted)} "
-                                 "to load it.")
+                raise UsageError(f"{option} {str(p)!r} holds types that skops does not "
+                                 f"trust by default: {untrusted}; if you trust the file, "
+                                 f"pass --trusted {','.join(untrusted)} to load it.")
             try: model = sio.load(p, trusted=needed)
             except Exception as e:
-                raise UsageError(f"{option} {str(p)!r} cannot be loaded by skops ({type(e).__name__}: "
-                                 f"{' '.join(str(e).split())[:200]}); save the model again with "
-                                 "skops.io.dump.") from None
+                raise UsageError(f"{option} {str(p)!r} cannot be loaded by skops "
+                                 f"({type(e).__name__}: {' '.join(str(e).split())[:200]}"
+                                 f"); save the model again with skops.io.dump.") from None
         elif not trust_pickle:
-            raise UsageError(f"{option} {str(p)!r} is not a skops file: a pickle or joblib file runs any "
-                             "code it holds when loaded; pass --trust-pickle only if you trust its maker, "
-                             "or save the model with skops.io.dump.")
+            raise UsageError(f"{option} {str(p)!r} is not a skops file: a pickle or "
+                             f"joblib file runs any code it holds when loaded; pass "
+                             f"--trust-pickle only if you trust its maker, or save the "
+                             f"model with skops.io.dump.")
         else:
             import joblib
             try: model = joblib.load(p)
             except Exception as e:
-                raise UsageError(f"{option} {str(p)!r} cannot be read as a pickle or joblib file "
-                                 f"({type(e).__name__}: {' '.join(str(e).split())[:200]}).") from None
+                raise UsageError(f"{option} {str(p)!r} cannot be read as a pickle or "
+                                 f"joblib file ({type(e).__name__}: "
+                                 f"{' '.join(str(e).split())[:200]}).") from None
     for w in caught:
         if warn: warn(f"{option} {p.name}: {' '.join(str(w.message).split())}")
     return model
@@ -292,7 +352,8 @@ def _run_audit_models_command(args) -> AuditReport:
     roles = {"--target": [args.target], "--attributes": attrs}
     df = _read_data(args, roles, "audit-models")
     say(f"read {args.data}: {df.shape[0]} rows, {df.shape[1]} columns")
-    split = lambda d: (d.drop(columns=[args.target, *attrs, *([args.weight] if args.weight else [])]),
+    split = lambda d: (d.drop(columns=[args.target, *attrs,
+                                       *([args.weight] if args.weight else [])]),
                        d[attrs], d[args.target])
     X, S, y = split(df)
     train = {}
@@ -300,38 +361,53 @@ def _run_audit_models_command(args) -> AuditReport:
         tr = _read_csv_checked(args.train, warn=warn, what="--train")
         lacks = [c for c in df.columns if c not in tr.columns]
         if lacks:
-            raise UsageError(f"--train {args.train!r} lacks the columns {lacks} of DATA; give it DATA's columns.")
+            raise UsageError(f"--train {args.train!r} lacks the columns {lacks} of DATA; "
+                             f"give it DATA's columns.")
         train = dict(zip(("X_train", "S_train", "y_train"), split(tr[list(df.columns)])))
     rep = audit_models(h0, hp, X, S, y, hp_input=args.hp_input, task=args.task,
                        explain=not args.no_explain, top_j=_parse_top_j(args.top_j),
-                       removal=args.removal, rank_by=args.rank_by, title=Path(args.data).name, progress=say, **train, **_threads(args),
+                       removal=args.removal, rank_by=args.rank_by,
+                       title=Path(args.data).name, progress=say, **train,
+                       **_threads(args),
                        **_audit_kwargs(args, df))
     say("audit done")
     return _finish(rep, args, out, say)
 
 # %% ../nbs/17_cli.ipynb #5dcf56af
 def _bounds_words(k_star: float, k: float, unreliable: bool) -> str:
-    "What k* means, in a sentence (a negative k* means even one group of N people is untestable)."
+    ("What k* means, in a sentence (a negative k* "
+     "means even one group of N people is untestable).")
     if k_star < 0:
-        return ("even one group of all N people is untestable at this epsilon: no test of a benefit this "
-                "small is reliable with N people, whatever the number of attributes")
+        return ("even one group of all N people is untestable at this epsilon: no "
+                "test of a benefit this small is reliable with N people, whatever the "
+                "number of attributes")
     verdict = "unreliable" if unreliable else "not certified unreliable"
-    return (f"with k = {k:g} attributes every test is {verdict}; at most k_max = {math.floor(k_star)} "
-            f"binary attributes can be audited reliably with N people at this epsilon")
+    return (f"with k = {k:g} attributes every test is {verdict}; at most k_max = "
+            f"{math.floor(k_star)} binary attributes can be audited reliably with N "
+            f"people at this epsilon")
 
-def _bounds_report(N: float, k: float, epsilon: float, family: str = "bernoulli", sigma=None,
+def _bounds_report(N: float, k: float, epsilon: float,
+                   family: str = "bernoulli", sigma=None,
                    tau: float = 0.5) -> dict:
     "The numbers `bopfair bounds` prints, as a dict."
-    from bopfair.bounds import (pe_lower_bound_equal, max_attributes, min_testable_epsilon_equal,
+    from bopfair.bounds import (pe_lower_bound_equal, max_attributes,
+                                min_testable_epsilon_equal,
                                 min_group_size)
     lb = float(pe_lower_bound_equal(epsilon, N, k, family, sigma))
-    kw, ke = max_attributes(N, epsilon, family, sigma, tau, method="lambertw"), max_attributes(N, epsilon, family, sigma, tau, method="exact")
-    d = 2.0**k if k < 1024 else None                  # beyond the float range: printed as 2^k, m_min not printed
-    return {"N": N, "k": k, "groups d": d if d else f"2^{k:g}", "epsilon": epsilon, "family": family, "sigma": sigma, "tau": tau,
-            "LB_sum (type I + type II)": lb, "LB_half (max error)": lb / 2, "unreliable (LB_sum >= tau)": lb >= tau,
-            "k* (Lambert W)": float(kw.k_star), "k* (exact root)": float(ke.k_star), "k_max": int(ke.k_max),
-            "epsilon* (smallest testable)": min_testable_epsilon_equal(N, k, family, sigma, tau),
-            "m_min per group at epsilon": float(min_group_size(epsilon, d, family, sigma, tau)) if d else None,
+    kw, ke = (max_attributes(N, epsilon, family, sigma, tau, method="lambertw"),
+              max_attributes(N, epsilon, family, sigma, tau, method="exact"))
+    # beyond the float range: printed as 2^k, m_min not printed
+    d = 2.0**k if k < 1024 else None
+    return {"N": N, "k": k, "groups d": d if d else f"2^{k:g}", "epsilon": epsilon,
+            "family": family, "sigma": sigma, "tau": tau,
+            "LB_sum (type I + type II)": lb, "LB_half (max error)": lb / 2,
+            "unreliable (LB_sum >= tau)": lb >= tau,
+            "k* (Lambert W)": float(kw.k_star), "k* (exact root)": float(ke.k_star),
+            "k_max": int(ke.k_max),
+            "epsilon* (smallest testable)": min_testable_epsilon_equal(
+                N, k, family, sigma, tau),
+            "m_min per group at epsilon": float(min_group_size(epsilon, d, family, sigma,
+                                                               tau)) if d else None,
             "in words": _bounds_words(float(ke.k_star), k, lb >= tau)}
 
 def _print_bounds(r: dict):
@@ -340,45 +416,61 @@ def _print_bounds(r: dict):
         print(f"{key:32s} {v:.6g}" if isinstance(v, float) else f"{key:32s} {v}")
 
 # %% ../nbs/17_cli.ipynb #d0f890a9
-_CLI_WORDS = {   # how an API argument is spelt on the command line, for the messages of the API's checks
-    "N": "--n", "k": "--k", "epsilon": "--epsilon", "sigma": "--sigma", "tau": "--tau", "alpha": "--alpha",
-    "top_j": "--top-j", "random_state": "--seed", "min_group_size": "--min-group-size", "positive": "--positive",
-    "attributes": "--attributes", "target": "--target", "task": "--task", "alpha_scope": "--alpha-scope",
+# how an API argument is spelt on the command line, for the messages of the API's checks
+_CLI_WORDS = {
+    "N": "--n", "k": "--k", "epsilon": "--epsilon", "sigma": "--sigma", "tau": "--tau",
+    "alpha": "--alpha",
+    "top_j": "--top-j", "random_state": "--seed", "min_group_size": "--min-group-size",
+    "positive": "--positive",
+    "attributes": "--attributes", "target": "--target", "task": "--task",
+    "alpha_scope": "--alpha-scope",
     "costs": "--cost", "sample_weight": "--weight", "group_metrics": "--group-metrics",
     "n_threads": "--n-threads", "removal": "--removal", "rank_by": "--rank-by",
-    "pred_h0": "--pred-h0", "pred_hp": "--pred-hp", "h0": "--h0", "hp": "--hp", "hp_input": "--hp-input",
+    "pred_h0": "--pred-h0", "pred_hp": "--pred-hp", "h0": "--h0", "hp": "--hp",
+    "hp_input": "--hp-input",
     "X_train": "--train", "y": "--target", "S": "--attributes"}
 
 def _cli_option(m) -> str:
-    "name=value of the API (e.g. costs='zero_one', random_state=0, explain=False) as the command's option."
+    ("name=value of the API (e.g. costs='zero_one', random_state=0, explain=False) as "
+     "the command's option.")
     name, value = m[1], m[2] if m[2] is not None else m[3]
     if name == "explain" and value == "False": return "--no-explain"
     if name not in _CLI_WORDS: return m[0]
     return _CLI_WORDS[name] if value == "True" else f"{_CLI_WORDS[name]} {value}"
 
 def _cli_words(e: Exception) -> str:
-    "The message of `e` on one line, with the API's `name` and name=value written as the command's options."
+    ("The message of `e` on one line, with the API's `name` and name=value written as "
+     "the command's options.")
     import re
     msg = " ".join(str(e).split())
-    msg = re.sub(r"(?<![\w(`-])(\w+)=(?:'([^']*)'|(\d+(?:\.\d+)?|[\w-]+))(?!=)", _cli_option,
-                 msg)                                  # name=value, but not P(y=1)
+    # name=value, but not P(y=1)
+    msg = re.sub(r"(?<![\w(`-])(\w+)=(?:'([^']*)'|(\d+(?:\.\d+)?|[\w-]+))(?!=)",
+                 _cli_option, msg)
     msg = re.sub(r"`(\w+)`", lambda m: _CLI_WORDS.get(m[1], m[0]), msg)
-    msg = re.sub(r"e\.g\. S\['[^']*'\]\.fillna\(('[^']*')\)", r"e.g. write \1 in those cells of DATA", msg)
-    msg = re.sub(r"; drop it, or declare its levels with levels=\{.*?\}\.", "; drop it from --attributes.", msg)
-    return (msg.replace("a larger audit_size, or allow_empty_groups=True", "or pass --allow-empty-groups")
+    msg = re.sub(r"e\.g\. S\['[^']*'\]\.fillna\(('[^']*')\)",
+                 r"e.g. write \1 in those cells of DATA", msg)
+    msg = re.sub(r"; drop it, or declare its levels with levels=\{.*?\}\.",
+                 "; drop it from --attributes.", msg)
+    return (msg.replace("a larger audit_size, or allow_empty_groups=True",
+                        "or pass --allow-empty-groups")
                .replace("or pass force=True", "or pass --force"))
 
 class _Parser(argparse.ArgumentParser):
     "argparse, with a usage error on one line (the usage itself is in --help)."
     def error(self, message):
-        usage = " ".join(self.format_usage().split()) + "; " if " " not in self.prog else ""   # bare `bopfair`: short usage
+        # bare `bopfair`: short usage
+        usage = (" ".join(self.format_usage().split()) + "; " if " " not in self.prog
+                 else "")
         self.exit(2, f"{self.prog}: error: {message} ({usage}see {self.prog} --help)\n")
 
 # %% ../nbs/17_cli.ipynb #ba2bff97
 def _demo_options(d: argparse.ArgumentParser):
-    d.add_argument("--task", choices=["classification", "regression"], default="classification")
-    d.add_argument("--attributes", default="sex,race", help="comma-separated, from sex,race,age (default: sex,race)")
-    d.add_argument("--seed", type=int, default=0, help="seed for the split and the model (default 0)")
+    d.add_argument("--task", choices=["classification", "regression"],
+                   default="classification")
+    d.add_argument("--attributes", default="sex,race",
+                   help="comma-separated, from sex,race,age (default: sex,race)")
+    d.add_argument("--seed", type=int, default=0,
+                   help="seed for the split and the model (default 0)")
     d.add_argument("--out", default=None, help="also write the report into this folder")
     d.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     d.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
@@ -388,113 +480,155 @@ def _demo_options(d: argparse.ArgumentParser):
 
 def _threads_option(a: argparse.ArgumentParser):
     a.add_argument("--n-threads", type=int, default=None, metavar="N",
-                   help="threads each model may use (default: bopfair's choice, which does not "
-                        "oversubscribe the cores)")
+                   help="threads each model may use (default: bopfair's choice, which "
+                        "does not oversubscribe the cores)")
 
 def _threads(args) -> dict:
-    "--n-threads as the API's `n_threads`, passed only when given (the API's default otherwise)."
+    ("--n-threads as the API's `n_threads`, passed "
+     "only when given (the API's default otherwise).")
     return {} if args.n_threads is None else {"n_threads": args.n_threads}
 
 def _shared_options(a: argparse.ArgumentParser, task_required: bool = True,
                     seed_help: str = "the split and the model"):
-    "The options of every command that audits a CSV: DATA and its columns, the tests, and --out (one home)."
+    ("The options of every command that audits a CSV: DATA and its columns, the tests, "
+     "and --out (one home).")
     from bopfair.verdicts import MIN_GROUP_SIZE
     a.add_argument("data", help="CSV file: one row per person")
     a.add_argument("--target", required=True, help="target column")
-    a.add_argument("--attributes", required=True, help="personal attribute columns, comma-separated (e.g. sex,race)")
-    if task_required: a.add_argument("--task", choices=["classification", "regression"], required=True)
+    a.add_argument("--attributes", required=True,
+                   help="personal attribute columns, comma-separated (e.g. sex,race)")
+    if task_required:
+        a.add_argument("--task", choices=["classification", "regression"], required=True)
     else: a.add_argument("--task", choices=["classification", "regression"], default=None,
-                         help="default: from the models (classification if h0 has predict_proba or classes_)")
+                         help="default: from the models (classification if h0 has "
+                              "predict_proba or classes_)")
     a.add_argument("--positive", default=None,
-                   help="the positive class of a two-valued classification target (default: the larger value)")
+                   help="the positive class of a two-valued classification target "
+                        "(default: the larger value)")
     a.add_argument("--weight", default=None, metavar="COL",
-                   help="column of sample weights (e.g. survey weights): weighted costs, BoP, tests and intervals; "
-                        "not a feature")
-    a.add_argument("--cost", default=None, help="prediction cost(s), comma-separated (default: zero_one for "
+                   help="column of sample weights (e.g. survey weights): weighted costs, "
+                        "BoP, tests and intervals; not a feature")
+    a.add_argument("--cost", default=None,
+                   help="prediction cost(s), comma-separated (default: zero_one for "
                    "classification, squared_error for regression)")
-    a.add_argument("--epsilon", default=None, help="benefit to detect in cost units: a number, or cost=value pairs (default: 0.01 for "
-                   "0/1 costs, i.e. one percentage point; else 1%% of the generic model's mean cost)")
-    a.add_argument("--seed", type=int, default=0, help=f"seed for {seed_help} (default 0)")
+    a.add_argument("--epsilon", default=None,
+                   help="benefit to detect in cost units: a number, "
+                        "or cost=value pairs (default: 0.01 for "
+                   "0/1 costs, i.e. one percentage point; "
+                   "else 1%% of the generic model's mean cost)")
+    a.add_argument("--seed", type=int, default=0,
+                   help=f"seed for {seed_help} (default 0)")
     a.add_argument("--alpha", type=float, default=0.05,
                    help="family-wise error rate of all 'shown' claims (default 0.05)")
     a.add_argument("--alpha-scope", choices=["cost", "audit"], default="cost",
-                   help="what --alpha covers: each cost's table (default) or all costs together")
+                   help="what --alpha covers: each cost's table (default) "
+                        "or all costs together")
     a.add_argument("--min-group-size", type=int, default=MIN_GROUP_SIZE,
-                   help=f"smaller groups are reported as too small to audit (default {MIN_GROUP_SIZE})")
+                   help=f"smaller groups are reported as too small to audit "
+                        f"(default {MIN_GROUP_SIZE})")
     a.add_argument("--tau", type=float, default=0.5,
                    help="reliability threshold on the bound's LB_sum (default 0.5)")
     a.add_argument("--group-metrics", default=None, metavar="NAMES",
-                   help="also group-level metrics, comma-separated from auc,ece,fpr,fnr,r2 (no individual BoP, so no "
+                   help="also group-level metrics, comma-separated from "
+                        "auc,ece,fpr,fnr,r2 (no individual BoP, so no "
                         "distribution fit and no bound)")
-    a.add_argument("--na-values", default=None, help="extra markers of missing values, comma-separated (e.g. '?')")
-    a.add_argument("--allow-empty-groups", action="store_true", help="report empty groups instead of refusing them")
-    a.add_argument("--out", required=True, help="folder for report.html, report.md, summary.csv and figures/")
+    a.add_argument("--na-values", default=None,
+                   help="extra markers of missing values, comma-separated (e.g. '?')")
+    a.add_argument("--allow-empty-groups", action="store_true",
+                   help="report empty groups instead of refusing them")
+    a.add_argument("--out", required=True,
+                   help="folder for report.html, report.md, summary.csv and figures/")
     a.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     a.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
 def _explain_options(a: argparse.ArgumentParser):
     "The options of the commands that call models: explanations and threads."
-    a.add_argument("--top-j", default="0.5", help="top features for explanations: an integer or a fraction (default 0.5)")
-    a.add_argument("--no-explain", action="store_true", help="audit prediction only (no attributions)")
+    a.add_argument("--top-j", default="0.5",
+                   help="top features for explanations: an integer or a "
+                        "fraction (default 0.5)")
+    a.add_argument("--no-explain", action="store_true",
+                   help="audit prediction only (no attributions)")
     a.add_argument("--removal", default="mean",
-                   help="what a removed feature becomes in the explanation costs: zero, mean (default), median, "
-                        "marginal or conditional")
-    a.add_argument("--rank-by", default="abs", help="rank features by |attribution| (abs, default) or signed")
+                   help="what a removed feature becomes in the explanation costs: zero, "
+                        "mean (default), median, marginal or conditional")
+    a.add_argument("--rank-by", default="abs",
+                   help="rank features by |attribution| (abs, default) or signed")
     _threads_option(a)
 
 def _audit_options(a: argparse.ArgumentParser):
     _shared_options(a)
-    a.add_argument("--estimator", default="hgb", help="hgb (default), rf, logistic (classification) or linear (regression)")
+    a.add_argument("--estimator", default="hgb",
+                   help="hgb (default), rf, logistic (classification) "
+                        "or linear (regression)")
     _explain_options(a)
     a.add_argument("--envy", action="store_true",
                    help="also test envy-freeness and opting out (d extra passes of hp)")
 
 def _audit_predictions_options(a: argparse.ArgumentParser):
     a.add_argument("--pred-h0", required=True, metavar="COL",
-                   help="column of the generic model's predictions: P(positive class) for classification, the value "
-                        "for regression")
-    a.add_argument("--pred-hp", required=True, metavar="COL", help="column of the personalized model's predictions")
+                   help="column of the generic model's predictions: P(positive class) "
+                        "for classification, the value for regression")
+    a.add_argument("--pred-hp", required=True, metavar="COL",
+                   help="column of the personalized model's predictions")
     _shared_options(a, seed_help="the bootstraps of the group metrics")
 
 def _audit_models_options(a: argparse.ArgumentParser):
-    a.add_argument("--h0", required=True, metavar="FILE", help="the generic model (skops file; features only)")
+    a.add_argument("--h0", required=True, metavar="FILE",
+                   help="the generic model (skops file; features only)")
     a.add_argument("--hp", required=True, metavar="FILE",
                    help="the personalized model (skops file; features and attributes)")
     a.add_argument("--hp-input", choices=["append", "onehot"], default="append",
-                   help="how hp sees the attributes: appended columns as they are (default) or one-hot")
+                   help="how hp sees the attributes: appended columns as they are "
+                        "(default) or one-hot")
     a.add_argument("--trusted", default=None, metavar="TYPES",
-                   help="types to trust in the skops files beyond skops' defaults, comma-separated "
-                        "(a refusal lists them)")
+                   help="types to trust in the skops files beyond skops' defaults, "
+                        "comma-separated (a refusal lists them)")
     a.add_argument("--trust-pickle", action="store_true",
-                   help="also load pickle/joblib files: they run any code they hold, so only files you trust")
+                   help="also load pickle/joblib files: they run any code they hold, so "
+                        "only files you trust")
     a.add_argument("--train", default=None, metavar="CSV",
-                   help="the training rows, DATA's columns (optional: the removal baseline of the explanations uses "
-                        "them; default: the audit rows)")
-    _shared_options(a, task_required=False, seed_help="random attributions and the bootstraps")
+                   help="the training rows, DATA's columns (optional: the "
+                        "removal baseline of the explanations uses them; "
+                        "default: the audit rows)")
+    _shared_options(a, task_required=False,
+                    seed_help="random attributions and the bootstraps")
     _explain_options(a)
 
 def _bounds_options(b: argparse.ArgumentParser):
     from bopfair.bounds import FAMILIES
-    b.add_argument("--n", type=float, required=True, help="number of people N in the audit")
-    b.add_argument("--k", type=float, required=True, help="number of binary attributes (d = 2^k equal groups)")
-    b.add_argument("--epsilon", type=float, required=True, help="benefit to detect, in cost units (e.g. 0.01)")
-    b.add_argument("--family", choices=FAMILIES, default="bernoulli", help="law of the individual BoP (default bernoulli)")
-    b.add_argument("--sigma", type=float, default=None, help="std of the individual BoP (gaussian, laplace, moment)")
-    b.add_argument("--tau", type=float, default=0.5, help="reliability threshold on LB_sum (default 0.5)")
+    b.add_argument("--n", type=float, required=True,
+                   help="number of people N in the audit")
+    b.add_argument("--k", type=float, required=True,
+                   help="number of binary attributes (d = 2^k equal groups)")
+    b.add_argument("--epsilon", type=float, required=True,
+                   help="benefit to detect, in cost units (e.g. 0.01)")
+    b.add_argument("--family", choices=FAMILIES, default="bernoulli",
+                   help="law of the individual BoP (default bernoulli)")
+    b.add_argument("--sigma", type=float, default=None,
+                   help="std of the individual BoP (gaussian, laplace, moment)")
+    b.add_argument("--tau", type=float, default=0.5,
+                   help="reliability threshold on LB_sum (default 0.5)")
 
-_COMMANDS = {   # command -> (its line in `bopfair --help`, the function that adds its options)
-    "demo": ("audit a personalized model on the bundled RAND doctor-contacts data", _demo_options),
-    "audit": ("train both models on your data (CSV), audit them and write a report", _audit_options),
-    "audit-predictions": ("audit the predictions of two models you already have (a CSV of scores) and write "
-                          "a report", _audit_predictions_options),
-    "audit-models": ("audit two models fitted elsewhere (skops files) on your data (CSV) and write a report",
+# command -> (its line in `bopfair --help`, the function that adds its options)
+_COMMANDS = {
+    "demo": ("audit a personalized model on the bundled RAND doctor-contacts data",
+             _demo_options),
+    "audit": ("train both models on your data (CSV), audit them and write a report",
+              _audit_options),
+    "audit-predictions": ("audit the predictions of two models you already have (a CSV "
+                          "of scores) and write a report", _audit_predictions_options),
+    "audit-models": ("audit two models fitted elsewhere (skops files) on your data "
+                     "(CSV) and write a report",
                      _audit_models_options),
-    "bounds": ("lower bound on the error of any test, k*, epsilon* for N people and k attributes",
+    "bounds": ("lower bound on the error of any test, k*, epsilon* for N "
+               "people and k attributes",
                _bounds_options)}
 
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
-    "The `bopfair` parser, with the options of `command` (the others listed by name only)."
-    p = _Parser(prog="bopfair", description="Audit the benefit of personalization of a model, per group.")
+    ("The `bopfair` parser, with the options of "
+     "`command` (the others listed by name only).")
+    p = _Parser(prog="bopfair",
+                description="Audit the benefit of personalization of a model, per group.")
     sub = p.add_subparsers(dest="command", required=True)
     for name, (help_, options) in _COMMANDS.items():
         s = sub.add_parser(name, help=help_)
@@ -505,18 +639,22 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
 def _run(args) -> int:
     if args.command == "bounds":
         if args.sigma is not None and args.family in ("bernoulli", "categorical"):
-            raise UsageError(f"--sigma is for the continuous families (gaussian, laplace, moment); --family {args.family} "
-                             "has its own variance: drop --sigma or choose such a family.")
-        _print_bounds(_bounds_report(args.n, args.k, args.epsilon, args.family, args.sigma, args.tau))
+            raise UsageError(f"--sigma is for the continuous families (gaussian, "
+                             f"laplace, moment); --family {args.family} has its own "
+                             f"variance: drop --sigma or choose such a family.")
+        _print_bounds(_bounds_report(args.n, args.k, args.epsilon, args.family,
+                                     args.sigma, args.tau))
         return 0
     if args.command == "demo":
         out = _check_out(args.out, args.force) if args.out else None
         attrs = tuple(a.strip() for a in args.attributes.split(",") if a.strip())
-        rep = _run_demo(args.task, attrs, args.seed, args.quiet, envy=args.envy, threads=_threads(args))
+        rep = _run_demo(args.task, attrs, args.seed, args.quiet, envy=args.envy,
+                        threads=_threads(args))
         _print_report(rep)
         if out: rep.save(out, force=True)
         return 0
-    run = {"audit": _run_audit_command, "audit-predictions": _run_audit_predictions_command,
+    run = {"audit": _run_audit_command,
+           "audit-predictions": _run_audit_predictions_command,
            "audit-models": _run_audit_models_command}[args.command]
     _print_report(run(args))
     return 0
@@ -527,9 +665,11 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     try: return _run(args)
-    except (ValueError, TypeError, OSError) as e:      # OSError: a folder that cannot be written, a full disk...
+    # OSError: a folder that cannot be written, a full disk...
+    except (ValueError, TypeError, OSError) as e:
         print(f"bopfair {args.command}: error: {_cli_words(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"bopfair {args.command}: interrupted; no report was written", file=sys.stderr)
+        print(f"bopfair {args.command}: interrupted; no report was written",
+              file=sys.stderr)
         return 130

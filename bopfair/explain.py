@@ -16,8 +16,8 @@ __all__ = ['pair_top_j', 'explanation_label', 'explanation_bop']
 from .attributions import (check_attributions, transformed_inputs, column_groups,
                                   group_attributions, BASELINES, removal_baseline,
                                   occlusion_attributions, sampling_shapley_attributions,
-                                  AttributionMethod, ATTRIBUTION_METHODS,
-                                  explainer_kind, attributions)
+                                  AttributionMethod, ATTRIBUTION_METHODS, explainer_kind,
+                                  attributions)
 from .explanation_costs import (feature_ranks, top_j_mask, DELTAS, ExplanationCost,
                                        sufficiency_cost, incomprehensiveness_cost,
                                        reference_explanation_costs, CostCurve,
@@ -40,8 +40,7 @@ def pair_top_j(
     J = resolve_top_j(top_j, q0)
     if J > qp:
         raise ValueError(f"`top_j` gives J={J} (of h0's {q0} columns) but hp has only "
-                         f"{qp}; pass a smaller "
-                         "J or a pair (J0, Jp).")
+                         f"{qp}; pass a smaller J or a pair (J0, Jp).")
     return J, J
 
 # %% ../nbs/07_explain.ipynb #7d728189

@@ -11,7 +11,8 @@ from .checks import check_choice, check_open_unit
 from .groups import Groups, make_groups
 from .bop import benefit_of_personalization
 from .inference import _TableResult, directional_tests
-from .verdicts import MIN_GROUP_SIZE, VERDICTS, cost_tests, adjust_claims, audit_bop
+from .verdicts import (MIN_GROUP_SIZE, VERDICTS, cost_tests, adjust_claims,
+                              audit_bop)
 from .pair import FittedPair
 from .scaling import pair_costs, _check_columns, _resolve_costs
 
@@ -22,9 +23,12 @@ __all__ = ['SWAPS', 'CounterfactualCosts', 'counterfactual_costs', 'EnvyResult',
 SWAPS = ("all", "one")    # every report s', or only reports that change one attribute
 
 def _people_groups(pair, data: pd.DataFrame) -> Groups:
-    "Groups of the audited rows over every level the pair saw (train, audit); empty ones kept."
-    seen = make_groups(pd.concat([pair.train[pair.attributes], pair.audit[pair.attributes]]))
-    return make_groups(data[pair.attributes], levels=dict(zip(seen.attributes, seen.levels)))
+    ("Groups of the audited rows over every level "
+     "the pair saw (train, audit); empty ones kept.")
+    seen = make_groups(pd.concat([pair.train[pair.attributes],
+                                  pair.audit[pair.attributes]]))
+    return make_groups(data[pair.attributes],
+                       levels=dict(zip(seen.attributes, seen.levels)))
 
 def _reported(data: pd.DataFrame, values: dict) -> pd.DataFrame:
     "A copy of `data` whose attribute columns hold `values` on every row (dtypes kept)."
@@ -52,7 +56,8 @@ def _report_frames(g: Groups, swaps: str):
 @dataclass
 class CounterfactualCosts:
     "Per-person costs of hp under every report s' (columns in group order) and of h0."
-    costs: dict         # cost name -> (N, d): hp's cost of person i reporting r (NaN: not asked)
+    # cost name -> (N, d): hp's cost of person i reporting r (NaN: not asked)
+    costs: dict
     cost_h0: dict       # cost name -> (N,): h0's cost (the person opts out)
     kinds: dict         # cost name -> 'prediction' | 'explanation'
     labels: dict        # cost name -> label of the cost in tables
@@ -69,11 +74,13 @@ def counterfactual_costs(
     data=None, # audit rows: features, attributes, target `__y__` (default: pair.audit)
     *,
     swaps: str = "all", # 'all': every report s'; 'one': reports that change one attribute
-    prediction_costs=None, # a prediction cost name or a list (default: 0-1 / squared error)
+    # a prediction cost name or a list (default: 0-1 / squared error)
+    prediction_costs=None,
     explain: bool = False, # also the explanation costs the engine gives (slower)
     **engine, # on to pair_costs: top_j, chunk_size, n_jobs, backend, random_state, ...
 ) -> CounterfactualCosts:
-    "hp's per-person costs when each audited person reports every group's attributes (the engine)."
+    ("hp's per-person costs when each audited person "
+     "reports every group's attributes (the engine).")
     if not isinstance(pair, FittedPair):
         raise TypeError(f"`pair` must be a FittedPair (bopfair.pair.fit_pair), got "
                         f"{type(pair).__name__}; wrap models fitted elsewhere as "
@@ -102,7 +109,8 @@ def counterfactual_costs(
                                groups=g, swaps=swaps)
 
 # %% ../nbs/12a_fair_use.ipynb #3c3f7d60
-_ENVY_WORDS = dict(zip(VERDICTS, ("envy shown", "envy-free shown", "untestable", "not shown",
+_ENVY_WORDS = dict(zip(VERDICTS,
+                       ("envy shown", "envy-free shown", "untestable", "not shown",
                                    "too small to audit", "no data")))
 
 def _one_apart(g: Groups, s: int, r: int) -> bool:
@@ -131,12 +139,14 @@ def _cells(cf: CounterfactualCosts, cost: str) -> tuple:
 def _cost_of(cf, cost) -> str:
     "The cost name to use from `cf` (default: its first), once `cf` is checked."
     if not isinstance(cf, CounterfactualCosts):
-        raise TypeError("`cf` must be the CounterfactualCosts of counterfactual_costs(pair), "
-                        f"got {type(cf).__name__}.")
-    return list(cf.costs)[0] if cost is None else check_choice(cost, "cost", tuple(cf.costs))
+        raise TypeError(f"`cf` must be the CounterfactualCosts of "
+                        f"counterfactual_costs(pair), got {type(cf).__name__}.")
+    return (list(cf.costs)[0] if cost is None
+            else check_choice(cost, "cost", tuple(cf.costs)))
 
 def _cell_tests(r, alpha: float, min_group_size: int, method: str) -> pd.DataFrame:
-    "Holm-adjusted envy / envy-free p-values and claims: ONE family of cells, no population row."
+    ("Holm-adjusted envy / envy-free p-values and "
+     "claims: ONE family of cells, no population row.")
     raw = cost_tests(r, method=method, min_group_size=min_group_size)
     raw.loc["all", ["p_benefit", "p_harm"]] = np.nan
     return adjust_claims({r.cost: raw}, alpha)[r.cost]
@@ -144,17 +154,22 @@ def _cell_tests(r, alpha: float, min_group_size: int, method: str) -> pd.DataFra
 # %% ../nbs/12a_fair_use.ipynb #3dd01bb9
 @dataclass(frozen=True, repr=False)
 class EnvyResult(_TableResult):
-    "Envy E(s, s') per off-diagonal cell: tests in one Holm family, intervals, bounds, verdicts."
-    table: pd.DataFrame      # per cell: group, report, n, costs, envy, interval, p, lb, verdict
-    audit: object            # the CostAudit of the cells (fits, bounds, intervals, raw tests)
+    ("Envy E(s, s') per off-diagonal cell: tests in "
+     "one Holm family, intervals, bounds, verdicts.")
+    # per cell: group, report, n, costs, envy, interval, p, lb, verdict
+    table: pd.DataFrame
+    # the CostAudit of the cells (fits, bounds, intervals, raw tests)
+    audit: object
     groups: tuple            # the d group names, in order
     cost: str                # the cost's name
-    alpha: float             # FWER of all "envy shown" / "envy-free shown" claims together
+    # FWER of all "envy shown" / "envy-free shown" claims together
+    alpha: float
     epsilon: float           # the envy to detect, in cost units (testability)
     swaps: str = "all"       # 'all' reports, or those changing 'one' attribute
 
     def matrix(self, value: str = "envy") -> pd.DataFrame:
-        "d x d table of a `table` column: rows group s, columns report s' (envy 0 on the diagonal)."
+        ("d x d table of a `table` column: rows group "
+         "s, columns report s' (envy 0 on the diagonal).")
         check_choice(value, "value", tuple(self.table.columns.drop(["group", "report"])))
         m = self.table.pivot(index="group", columns="report", values=value)
         m = m.reindex(index=list(self.groups), columns=list(self.groups))
@@ -171,11 +186,13 @@ class EnvyResult(_TableResult):
 
     @property
     def verdict(self) -> str:
-        "One line: envy found, envy-freeness shown for every asked cell, or what is missing."
+        ("One line: envy found, envy-freeness shown "
+         "for every asked cell, or what is missing.")
         v = self.table["verdict"]
         envy = self.table.loc[v.str.startswith("envy shown"), ["group", "report"]]
         if len(envy):
-            return "envy shown: " + "; ".join(f"{s} prefers {q}" for s, q in envy.to_numpy())
+            return ("envy shown: "
+                    + "; ".join(f"{s} prefers {q}" for s, q in envy.to_numpy()))
         if (v == "envy-free shown").all(): return "envy-free shown for every cell"
         open_ = int((v != "envy-free shown").sum())
         return f"no envy shown; envy-freeness not shown in {open_} of {len(v)} cells"
@@ -190,13 +207,16 @@ def envy_tests(
     cf: CounterfactualCosts, # counterfactual_costs(pair)
     cost: str | None = None, # one of cf.costs (default: the first)
     *,
-    alpha: float = 0.05, # FWER of all claims of the matrix (one Holm family over the cells)
+    # FWER of all claims of the matrix (one Holm family over the cells)
+    alpha: float = 0.05,
     epsilon: float | None = None, # envy to detect, for testability (default_epsilon)
-    tau: float = 0.5, # Le Cam bound (sum of errors) at or above which a cell is untestable
+    # Le Cam bound (sum of errors) at or above which a cell is untestable
+    tau: float = 0.5,
     min_group_size: int = MIN_GROUP_SIZE, # smaller groups are not tested
     method: str = "auto", # 't', 'sign' (0-1 costs) or 'auto'
 ) -> EnvyResult:
-    "Envy E(s, s') = C(hp(., s), s) - C(hp(., s'), s): paired tests, intervals, bounds, verdicts."
+    ("Envy E(s, s') = C(hp(., s), s) - C(hp(., s'), "
+     "s): paired tests, intervals, bounds, verdicts.")
     cost = _cost_of(cf, cost)
     alpha = check_open_unit(alpha, "alpha", 0.05)
     pairs, cells, own, rep = _cells(cf, cost)
@@ -206,7 +226,8 @@ def envy_tests(
                   min_group_size=min_group_size, method=method, tests=tests)
     t = a.table().loc[list(cells.names)]
     words = t["verdict"].map(_ENVY_WORDS).to_numpy(dtype=object)
-    words = np.where(words == "envy shown", [f"envy shown: {s} prefers {q}" for s, q in pairs],
+    words = np.where(words == "envy shown",
+                     [f"envy shown: {s} prefers {q}" for s, q in pairs],
                      words)
     table = pd.DataFrame({
         "group": [p[0] for p in pairs], "report": [p[1] for p in pairs],
@@ -215,7 +236,8 @@ def envy_tests(
         "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(),
         "p_envy": t["p_benefit"].to_numpy(), "p_envy_free": t["p_harm"].to_numpy(),
         "lb": t["lb"].to_numpy(), "eps_star": t["eps_star"].to_numpy(), "verdict": words})
-    return EnvyResult(table=table, audit=a, groups=cf.groups.names, cost=cost, alpha=a.alpha,
+    return EnvyResult(table=table, audit=a, groups=cf.groups.names,
+                      cost=cost, alpha=a.alpha,
                       epsilon=a.epsilon, swaps=cf.swaps)
 
 # %% ../nbs/12a_fair_use.ipynb #0ee8c759
@@ -223,18 +245,22 @@ def opting_out(
     cf: CounterfactualCosts, # counterfactual_costs(pair)
     cost: str | None = None, # one of cf.costs (default: the first)
     *,
-    envy: EnvyResult | None = None, # envy_tests of the same cost: verdict of the best other report
+    # envy_tests of the same cost: verdict of the best other report
+    envy: EnvyResult | None = None,
     alpha: float = 0.05, # FWER of the BoP (rationality) claims over the groups
     min_group_size: int = MIN_GROUP_SIZE, # smaller groups are not tested
 ) -> pd.DataFrame:
-    "Per group: cost opting out (h0), reporting truthfully (hp), reporting the best other group."
+    ("Per group: cost opting out (h0), reporting "
+     "truthfully (hp), reporting the best other group.")
     cost = _cost_of(cf, cost)
     if envy is not None and (not isinstance(envy, EnvyResult) or envy.cost != cost):
-        raise ValueError(f"`envy` must be the EnvyResult of envy_tests(cf, {cost!r}): same cost.")
+        raise ValueError(f"`envy` must be the EnvyResult of envy_tests(cf, "
+                         f"{cost!r}): same cost.")
     g, C, own, c0 = cf.groups, cf.costs[cost], cf.own(cost), cf.cost_h0[cost]
     n = np.bincount(g.codes, minlength=g.d)
     mean = lambda w: np.where(n > 0, np.bincount(g.codes, weights=w, minlength=g.d)
-                              / np.maximum(n, 1), np.nan)         # group means, NaN when empty
+                              # group means, NaN when empty
+                              / np.maximum(n, 1), np.nan)
     with np.errstate(invalid="ignore"):
         mean_report = np.stack([mean(C[:, r]) for r in range(g.d)], axis=1)      # (s, s')
         mean_report[np.diag_indices(g.d)] = np.nan
@@ -246,10 +272,12 @@ def opting_out(
     choice = np.array(["opt out", "report own", "report other"], dtype=object)[
         np.argmin(np.stack([m0, mp, np.where(np.isnan(c_best), np.inf, c_best)]), axis=0)]
     dt = directional_tests(c0 - own, g, alpha=alpha, min_group_size=min_group_size)
-    words = {"benefit": "rationality shown", "harm": "harmed by reporting", "": "not shown"}
+    words = {"benefit": "rationality shown", "harm": "harmed by reporting",
+             "": "not shown"}
     out = pd.DataFrame({
         "n": n, "cost_opt_out": m0, "cost_own": mp,
-        "best_other": [g.names[b] if b >= 0 else "" for b in best], "cost_best_other": c_best,
+        "best_other": [g.names[b] if b >= 0 else "" for b in best],
+        "cost_best_other": c_best,
         "bop": m0 - mp, "envy_best": mp - c_best,
         "best_choice": np.where(n > 0, choice, ""),
         "rationality": np.where(dt.table["tested"], dt.table["claim"].map(words),

@@ -28,13 +28,15 @@ def _ece_bins(p: np.ndarray) -> np.ndarray:
     return np.minimum((p * ECE_BINS).astype(np.int64), ECE_BINS - 1)
 
 def _ece(y, p, sample_weight=None) -> float:
-    "Expected calibration error of P(y=1): sum over bins of |sum of w (y - p)|, over sum w."
+    ("Expected calibration error of P(y=1): sum "
+     "over bins of |sum of w (y - p)|, over sum w.")
     w = np.ones(len(y)) if sample_weight is None else sample_weight
     gap = np.bincount(_ece_bins(p), weights=w * (y - p), minlength=ECE_BINS)
     return float(np.abs(gap).sum() / w.sum())
 
 def _error_rate(cls: int):
-    "FPR (cls=0: P(yhat=1 | y=0)) or FNR (cls=1: P(yhat=0 | y=1)), sklearn's confusion matrix."
+    ("FPR (cls=0: P(yhat=1 | y=0)) or FNR (cls=1: "
+     "P(yhat=0 | y=1)), sklearn's confusion matrix.")
     def rate(y, yhat, sample_weight=None) -> float:
         cm = confusion_matrix(y, yhat, labels=[0, 1], sample_weight=sample_weight)
         tn, fp, fn, tp = cm.ravel()
@@ -46,7 +48,8 @@ def _auc(y, s, sample_weight=None) -> float:
     return float(roc_auc_score(y, s, sample_weight=sample_weight))
 
 def _r2(y, f, sample_weight=None) -> float:
-    "Coefficient of determination: sklearn's r2_score (the weighted mean of y as baseline)."
+    ("Coefficient of determination: sklearn's "
+     "r2_score (the weighted mean of y as baseline).")
     return float(r2_score(y, f, sample_weight=sample_weight))
 
 # %% ../nbs/10b_group_metrics.ipynb #31df7999
@@ -57,7 +60,8 @@ def _auc_batch(y, s, V):
     Vs, pos = V[:, order], y[order] == 1
     new_block = np.r_[True, ss[1:] != ss[:-1]]
     with np.errstate(invalid="ignore", divide="ignore"):
-        if new_block.all():                           # no ties: negatives below each positive
+        # no ties: negatives below each positive
+        if new_block.all():
             neg = np.cumsum(Vs * ~pos, axis=1)
             Vp = Vs[:, pos]
             return (Vp * neg[:, pos]).sum(1) / (Vp.sum(1) * neg[:, -1])
@@ -113,12 +117,15 @@ def _y_varies(y, w) -> str:
 # %% ../nbs/10b_group_metrics.ipynb #d7b0f5a8
 @dataclass(frozen=True)
 class GroupMetric:
-    "A group-level metric: reference and vectorized routes, what it takes, which way is better."
+    ("A group-level metric: reference and vectorized "
+     "routes, what it takes, which way is better.")
     name: str                 # registry key, e.g. 'auc'
     label: str                # display name, e.g. 'AUC'
     score: Callable           # (y, pred, sample_weight) -> float: the reference (sklearn)
-    batch: Callable           # (y, pred, V) -> metric per row of weights V: the table's route
-    defined: Callable         # (y, w) -> '' if the metric is defined on these rows, else why
+    # (y, pred, V) -> metric per row of weights V: the table's route
+    batch: Callable
+    # (y, w) -> '' if the metric is defined on these rows, else why
+    defined: Callable
     takes: str                # 'scores', 'probabilities', 'labels' or 'values'
     task: str                 # 'classification' or 'regression'
     higher_is_better: bool    # cost = -metric if True, else metric (lower cost is better)
@@ -143,37 +150,46 @@ GROUP_METRICS = {m.name: m for m in [
                 "classification", False, True, f"{_CM}: fp / (fp + tn)"),
     GroupMetric("fnr", "FNR", _error_rate(1), _rate_batch(1), _has_class(1), "labels",
                 "classification", False, True, f"{_CM}: fn / (fn + tp)"),
-    GroupMetric("r2", "R²", _r2, _r2_batch, _y_varies, "values", "regression", True, False,
+    GroupMetric("r2", "R²", _r2, _r2_batch, _y_varies, "values",
+                "regression", True, False,
                 "sklearn.metrics.r2_score"),
 ]}
 
 # %% ../nbs/10b_group_metrics.ipynb #112bd49d
-def _stratified_counts(strata: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    "(k, n) resample counts: each replicate redraws every stratum's rows, as many as it has."
+def _stratified_counts(strata: np.ndarray, k: int,
+                       rng: np.random.Generator) -> np.ndarray:
+    ("(k, n) resample counts: each replicate redraws "
+     "every stratum's rows, as many as it has.")
     n = len(strata)
     order = np.argsort(strata, kind="stable")
     sizes = np.bincount(strata)
-    first = np.r_[0, np.cumsum(sizes)[:-1]][strata[order]]   # each sorted slot's stratum start
+    # each sorted slot's stratum start
+    first = np.r_[0, np.cumsum(sizes)[:-1]][strata[order]]
     slot = rng.integers(first, first + sizes[strata[order]], size=(k, n))
     rows = order[slot] + n * np.arange(k)[:, None]
     return np.bincount(rows.ravel(), minlength=k * n).reshape(k, n)
 
 # %% ../nbs/10b_group_metrics.ipynb #a2854226
 GROUP_LEVEL_NOTE = "group-level: no individual BoP, so no distribution fit and no bound"
-GROUP_VERDICTS = ("benefit shown", "harm shown", "not shown (testable, no significant effect)",
-                  "untestable: the metric is undefined in this group", "too small to audit",
+GROUP_VERDICTS = ("benefit shown", "harm shown",
+                  "not shown (testable, no significant effect)",
+                  "untestable: the metric is undefined in this group",
+                  "too small to audit",
                   "no data")
 
 # %% ../nbs/10b_group_metrics.ipynb #ccccd995
 @dataclass(frozen=True, repr=False)
 class GroupMetricBoP(_TableResult):
-    "BoP of a group-level metric per group and overall: bootstrap intervals, tests, verdicts."
+    ("BoP of a group-level metric per group and "
+     "overall: bootstrap intervals, tests, verdicts.")
     metric: str               # GROUP_METRICS name
     table: pd.DataFrame       # groups + 'all': n, metric_h0, metric_hp, bop, ci_low, ci_high,
                               # p_benefit, p_harm (Holm-adjusted), verdict
     tests: pd.DataFrame       # raw one-sided p-values, tested, defined replicates, why not
-    replicates: np.ndarray    # (n_boot, d + 1) bootstrap BoPs; NaN columns where not tested
-    alpha: float              # family-wise level of the claims; intervals: 1 - alpha per row
+    # (n_boot, d + 1) bootstrap BoPs; NaN columns where not tested
+    replicates: np.ndarray
+    # family-wise level of the claims; intervals: 1 - alpha per row
+    alpha: float
     n_boot: int
     random_state: object
     weighted: bool            # sample weights were given
@@ -186,14 +202,16 @@ class GroupMetricBoP(_TableResult):
         way = (f"{m.label}(hp) - {m.label}(h0)" if m.higher_is_better
                else f"{m.label}(h0) - {m.label}(hp)")
         weighted = ", weighted" if self.weighted else ""
-        return (f"{self.metric!r}, bop = {way}, positive = hp better; alpha={self.alpha}, "
-                f"n_boot={self.n_boot}{weighted}; {GROUP_LEVEL_NOTE})")
+        return (f"{self.metric!r}, bop = {way}, positive = hp better; alpha={self.alpha}"
+                f", n_boot={self.n_boot}{weighted}; {GROUP_LEVEL_NOTE})")
 
-    def to_markdown(self,
-                    digits: int = 4, # significant digits of the numbers
-                    caption: bool = True, # first a line: the metric, its orientation, the note
-                   ) -> str:
-        "The table as markdown (`bop.markdown_table`), after a caption unless `caption=False`."
+    def to_markdown(
+        self,
+        digits: int = 4, # significant digits of the numbers
+        caption: bool = True, # first a line: the metric, its orientation, the note
+    ) -> str:
+        ("The table as markdown (`bop.markdown_table`), "
+         "after a caption unless `caption=False`.")
         body = markdown_table(self.table, digits)
         if not caption: return body
         return f"**{GROUP_METRICS[self.metric].label}** ({self._head()}\n\n{body}"
@@ -201,7 +219,8 @@ class GroupMetricBoP(_TableResult):
 # %% ../nbs/10b_group_metrics.ipynb #89234c4c
 def _bootstrap_bop(m: GroupMetric, y, p0, p1, w, strata, rows: list, tested, n_boot: int,
                    rng: np.random.Generator, max_cells: int = 2**22) -> np.ndarray:
-    "(n_boot, len(rows)) BoP replicates of the tested rows (NaN elsewhere); h0, hp: one draw."
+    ("(n_boot, len(rows)) BoP replicates of the "
+     "tested rows (NaN elsewhere); h0, hp: one draw.")
     reps = np.full((n_boot, len(rows)), np.nan)
     if not tested.any(): return reps
     k = max(1, min(n_boot, max_cells // len(y)))          # replicates per chunk
@@ -227,9 +246,11 @@ def _assemble(m, g, rows, est, reps, why, tested, alpha, n_boot, random_state, w
     pb, ph, lo, hi = (np.full(d, np.nan) for _ in range(4))
     if tested.any():
         pb[tested], ph[tested] = _p_values(reps[:, tested])
-        lo[tested], hi[tested] = np.nanquantile(reps[:, tested], [alpha / 2, 1 - alpha / 2],
+        lo[tested], hi[tested] = np.nanquantile(reps[:, tested],
+                                                [alpha / 2, 1 - alpha / 2],
                                                 axis=0)
-    p_adj, reject = holm_adjust(np.concatenate([pb, ph]), alpha)  # both sides, tested rows
+    # both sides, tested rows
+    p_adj, reject = holm_adjust(np.concatenate([pb, ph]), alpha)
     n = np.array([len(r) for r in rows])
     small = np.array([w.startswith("fewer than") for w in why])
     V = GROUP_VERDICTS
@@ -241,33 +262,42 @@ def _assemble(m, g, rows, est, reps, why, tested, alpha, n_boot, random_state, w
                           "ci_high": hi, "p_benefit": p_adj[:d], "p_harm": p_adj[d:],
                           "verdict": verdict}, index=index)
     tests = pd.DataFrame({"n": n, "p_benefit_raw": pb, "p_harm_raw": ph, "tested": tested,
-                          "n_defined": np.isfinite(reps).sum(0), "why_not": why}, index=index)
+                          "n_defined": np.isfinite(reps).sum(0), "why_not": why},
+                         index=index)
     return GroupMetricBoP(metric=m.name, table=table, tests=tests, replicates=reps,
                           alpha=alpha, n_boot=n_boot, random_state=random_state,
                           weighted=weighted, min_group_size=min_size)
 
 # %% ../nbs/10b_group_metrics.ipynb #91c29b0f
 def _group_predictions(pred, m: GroupMetric, name: str) -> np.ndarray:
-    "Predictions as the metric takes them: P(y=1) in [0, 1], labels (P cut at 0.5), numbers."
+    ("Predictions as the metric takes them: P(y=1) "
+     "in [0, 1], labels (P cut at 0.5), numbers.")
     if m.takes == "probabilities": return _probabilities(pred, name)
     if m.takes == "labels": return _label_rule(pred, 0.5, name).astype(float)
     return as_1d_array(pred, name)
 
 def group_metric_bop(
     y: ArrayLike, # true outcome: 0/1 labels (classification) or numbers (regression)
-    pred_h0: ArrayLike, # generic model's predictions as the metric takes them: scores, P(y=1)...
+    # generic model's predictions as the metric takes them: scores, P(y=1)...
+    pred_h0: ArrayLike,
     pred_hp: ArrayLike, # personalized model's predictions: same rows, same kind
-    groups: Groups | pd.DataFrame | ArrayLike, # Groups (make_groups), attribute columns, labels
+    # Groups (make_groups), attribute columns, labels
+    groups: Groups | pd.DataFrame | ArrayLike,
     metric: str, # a GROUP_METRICS name: 'auc', 'ece', 'fpr', 'fnr' or 'r2'
     *,
     task: str = "classification", # 'classification' or 'regression': the metric's task
-    sample_weight: ArrayLike | None = None, # weights >= 0: sklearn's sample_weight; resampled
-    n_boot: int = 2000, # bootstrap replicates (>= 2 x tested rows / alpha to show anything)
-    alpha: float = 0.05, # family-wise level of the claims; intervals are 1 - alpha per row
-    random_state: int | np.random.Generator | None = 0, # seed, Generator or None (not reproducible)
+    # weights >= 0: sklearn's sample_weight; resampled
+    sample_weight: ArrayLike | None = None,
+    # bootstrap replicates (>= 2 x tested rows / alpha to show anything)
+    n_boot: int = 2000,
+    # family-wise level of the claims; intervals are 1 - alpha per row
+    alpha: float = 0.05,
+    # seed, Generator or None (not reproducible)
+    random_state: int | np.random.Generator | None = 0,
     min_group_size: int = 20, # smaller groups are "too small to audit" (not tested)
 ) -> GroupMetricBoP:
-    "Group-level BoP of `metric`, cost(h0) - cost(hp) per group and overall, bootstrap-tested."
+    ("Group-level BoP of `metric`, cost(h0) - "
+     "cost(hp) per group and overall, bootstrap-tested.")
     check_choice(metric, "metric", GROUP_METRICS)
     m = GROUP_METRICS[metric]
     check_choice(task, "task", ("classification", "regression"))
@@ -285,12 +315,14 @@ def group_metric_bop(
                              groups=groups)
     g = as_groups(groups, n, "groups")
     if "all" in g.names:
-        raise ValueError("A group is named 'all', the name of the population row; rename it.")
+        raise ValueError("A group is named 'all', the name of the "
+                         "population row; rename it.")
     n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT, example=2000,
                          advice="use about 2000 for a 95% interval.")
     alpha = check_open_unit(alpha, "alpha", 0.05)
     min_group_size = check_count(min_group_size, "min_group_size", example=20,
-                                 advice="use 1 to test every group with a defined metric.")
+                                 advice="use 1 to test every group "
+                                        "with a defined metric.")
     rng = _as_rng(random_state)
     wt = np.ones(n) if w is None else w
     order = np.argsort(g.codes, kind="stable")

@@ -63,9 +63,9 @@ def _column_levels(col: pd.Series, declared) -> tuple:
         levels = tuple(declared)
         unknown = pd.Index(col.unique()).difference(pd.Index(levels))
         if len(unknown):
-            raise ValueError(f"Attribute {col.name!r} has values {list(unknown)[:5]} "
-                             f"not in levels[{col.name!r}]={list(levels)}; "
-                             f"add them to `levels`.")
+            raise ValueError(f"Attribute {col.name!r} has values "
+                             f"{list(unknown)[:5]} not in levels[{col.name!r}"
+                             f"]={list(levels)}; add them to `levels`.")
         return levels
     if isinstance(col.dtype, pd.CategoricalDtype): return tuple(col.cat.categories)
     return tuple(sorted(col.unique().tolist(), key=lambda v: (str(type(v)), v)))
@@ -75,13 +75,12 @@ def _check_attribute_column(col: pd.Series, levels: tuple, declared: bool):
     n_missing = int(col.isna().sum())
     if n_missing:
         raise ValueError(f"Attribute column {col.name!r} has {n_missing} missing "
-                         f"value(s); drop those rows, or encode "
-                         f"missing as its own level, e.g. "
-                         f"S[{col.name!r}].fillna('unknown').")
+                         f"value(s); drop those rows, or encode missing as its own "
+                         f"level, e.g. S[{col.name!r}].fillna('unknown').")
     if len(levels) < 2 and not declared:
         raise ValueError(f"Attribute column {col.name!r} takes {len(levels)} distinct "
-                         f"value(s) {list(levels)} in the data, so it "
-                         f"defines no groups; drop it, or declare its levels with "
+                         f"value(s) {list(levels)} in the data, so it defines no "
+                         f"groups; drop it, or declare its levels with "
                          f"levels={{{col.name!r}: [...]}}.")
 
 # %% ../nbs/01_groups.ipynb #7f7d0970
@@ -92,9 +91,9 @@ def _as_attribute_frame(S) -> pd.DataFrame:
         return S.to_frame(name=S.name if S.name is not None else "group")
     if isinstance(S, dict): return pd.DataFrame(S)
     if isinstance(S, pd.DataFrame): return S
-    raise TypeError(f"`S` must be a pandas DataFrame of attribute columns (or a "
-                    f"Series), got {type(S).__name__}; "
-                    "wrap arrays as pd.DataFrame(S, columns=['sex', 'race']).")
+    raise TypeError(f"`S` must be a pandas DataFrame of attribute columns (or a Series), "
+                    f"got {type(S).__name__}; wrap arrays as pd.DataFrame(S, "
+                    f"columns=['sex', 'race']).")
 
 def make_groups(
     S, # attribute columns: a DataFrame, a Series or a dict of columns; one row per person
@@ -122,9 +121,9 @@ def make_groups(
         all_levels.append(lv)
     d = int(np.prod([len(lv) for lv in all_levels], dtype=float))
     if d > MAX_GROUPS:
-        raise ValueError(f"The attributes define d={d} groups (> {MAX_GROUPS}); group "
-                         f"tables that large are not supported. "
-                         "Use fewer attributes or coarser levels.")
+        raise ValueError(f"The attributes define d={d} groups (> {MAX_GROUPS}); "
+                         f"group tables that large are not supported. Use fewer "
+                         f"attributes or coarser levels.")
     names = tuple(sep.join(f"{a}={v}" for a, v in zip(S.columns, combo))
                   for combo in product(*all_levels))
     return Groups(codes=codes, names=names, attributes=tuple(map(str, S.columns)),
@@ -148,8 +147,8 @@ def as_groups(
     ("Coerce `groups` (a `Groups`, attribute DataFrame/dict, or 1-D labels) to "
      "`Groups`, checking it has `n` rows.")
     if not isinstance(groups, Groups):
-        if isinstance(groups,
-                      (pd.DataFrame, pd.Series, dict)): groups = make_groups(groups)
+        if isinstance(groups, (pd.DataFrame, pd.Series, dict)):
+            groups = make_groups(groups)
         elif isinstance(groups, pd.Categorical): groups = _groups_from_labels(groups)
         else:
             arr = (np.asarray(groups, dtype=object)

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 from .bop import BoPResult, bop_and_groups, is_categorical_bop   # old paths kept
-from .checks import check_choice, check_count, check_open_unit, check_positive_scalar
+from .checks import (check_choice, check_count, check_open_unit,
+                            check_positive_scalar)
 from .checks import _MAX_N_BOOT
 from .groups import Groups, as_groups
 
@@ -22,92 +23,126 @@ __all__ = ['METHODS', 'ALTERNATIVES', 'FEW_VALUES', 'INTERVAL_METHODS', 'group_m
 
 # %% ../nbs/10_inference.ipynb #5a220539
 def _weighted_moments(b: np.ndarray, g: Groups, w: np.ndarray) -> pd.DataFrame:
-    "group_moments with sample weights: rows of weight 0 left out, weighted mean, linearization se, effective sizes."
+    ("group_moments with sample weights: rows of weight 0 left out, weighted mean, "
+     "linearization se, effective sizes.")
     keep = w > 0
     b, codes, w, d = b[keep], g.codes[keep], w[keep], g.d
     top = np.zeros(d); np.maximum.at(top, codes, w)
-    w = w / top[codes]                     # each group's methods are scale-free: largest weight 1, no underflow
+    # each group's methods are scale-free: largest weight 1, no underflow
+    w = w / top[codes]
     n = np.bincount(codes, minlength=d)
     W, W2, W4 = (np.bincount(codes, weights=v, minlength=d) for v in (w, w * w, w ** 4))
     pos, neg = b > 0, b < 0
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = np.where(n > 0, W ** 2 / np.where(n > 0, W2, 1.0), 0.0)          # Kish
-        df = np.where(n > 1, np.maximum(W2 ** 2 / np.where(n > 0, W4, 1.0) - 1, 1.0), 0.0)   # Satterthwaite, >= 1
-        mean = np.where(n > 0, np.bincount(codes, weights=w * b, minlength=d) / np.where(n > 0, W, 1.0), np.nan)
+        # Satterthwaite, >= 1
+        df = np.where(n > 1, np.maximum(W2 ** 2 / np.where(n > 0, W4, 1.0) - 1, 1.0), 0.0)
+        mean = np.where(n > 0, np.bincount(codes, weights=w * b, minlength=d)
+                        / np.where(n > 0, W, 1.0), np.nan)
         lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
         np.minimum.at(lo, codes, b); np.maximum.at(hi, codes, b)
         constant = (n > 0) & (lo == hi)
         mean = np.where(constant, lo, mean)
-        dev = w * np.abs(b - mean[codes]) / W[codes]            # |influence| of each row on the ratio mean
-        scale = np.zeros(d); np.maximum.at(scale, codes, dev)   # scaled squares: no underflow
-        ss = np.bincount(codes, weights=(dev / np.where(scale > 0, scale, 1.0)[codes]) ** 2, minlength=d)
+        # |influence| of each row on the ratio mean
+        dev = w * np.abs(b - mean[codes]) / W[codes]
+        # scaled squares: no underflow
+        scale = np.zeros(d); np.maximum.at(scale, codes, dev)
+        ss = np.bincount(codes,
+                         weights=(dev / np.where(scale > 0, scale, 1.0)[codes]) ** 2,
+                         minlength=d)
         se = np.where(constant & (n > 1), 0.0,
-                      np.where(n > 1, scale * np.sqrt(ss * n / np.maximum(n - 1, 1)), np.nan))
+                      np.where(n > 1, scale * np.sqrt(ss * n / np.maximum(n - 1, 1)),
+                               np.nan))
         Wp, Wn = (np.bincount(codes, weights=w * s, minlength=d) for s in (pos, neg))
         Wd2 = np.bincount(codes, weights=w * w * (pos | neg), minlength=d)
-        per = np.where(Wd2 > 0, (Wp + Wn) / np.where(Wd2 > 0, Wd2, 1.0), 0.0)   # Kish size / weight, discordant rows
+        # Kish size / weight, discordant rows
+        per = np.where(Wd2 > 0, (Wp + Wn) / np.where(Wd2 > 0, Wd2, 1.0), 0.0)
         disc = np.where(n > 0, (Wp + Wn) / np.where(n > 0, W, 1.0), 0.0) * n_eff
-    return pd.DataFrame({"n": n, "n_eff": n_eff, "df": df, "bop": mean, "sd": se * np.sqrt(df + 1), "se": se,
-                         "n_pos": np.bincount(codes, weights=pos, minlength=d).astype(int),
-                         "n_neg": np.bincount(codes, weights=neg, minlength=d).astype(int),
-                         "pos_eff": Wp * per, "neg_eff": Wn * per, "disc_eff": disc, "constant": constant},
+    return pd.DataFrame({"n": n, "n_eff": n_eff, "df": df, "bop": mean,
+                         "sd": se * np.sqrt(df + 1), "se": se,
+                         "n_pos": np.bincount(codes, weights=pos,
+                                              minlength=d).astype(int),
+                         "n_neg": np.bincount(codes, weights=neg,
+                                              minlength=d).astype(int),
+                         "pos_eff": Wp * per, "neg_eff": Wn * per, "disc_eff": disc,
+                         "constant": constant},
                         index=pd.Index(g.names, name="group"))
 
-def group_moments(b: np.ndarray, # individual BoP, one per person
-                  g: Groups, # the people's groups
-                  w: np.ndarray | None = None, # sample weights >= 0, aligned with `b` (None: unweighted)
-                 ) -> pd.DataFrame: # one row per group, all d of them (empty ones too)
-    "Per-group n, mean, sd (ddof=1), n_pos, n_neg and constant flag of `b`, for all d groups (empty ones too); weighted: see below."
+def group_moments(
+    b: np.ndarray, # individual BoP, one per person
+    g: Groups, # the people's groups
+    # sample weights >= 0, aligned with `b` (None: unweighted)
+    w: np.ndarray | None = None,
+) -> pd.DataFrame: # one row per group, all d of them (empty ones too)
+    ("Per-group n, mean, sd (ddof=1), n_pos, n_neg and constant flag of `b`, for all d "
+     "groups (empty ones too); weighted: see below.")
     if w is not None: return _weighted_moments(b, g, w)
     d, codes = g.d, g.codes
     n = np.bincount(codes, minlength=d)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, np.bincount(codes, weights=b, minlength=d) / np.maximum(n, 1), np.nan)
+        mean = np.where(n > 0, np.bincount(codes, weights=b, minlength=d)
+                        / np.maximum(n, 1), np.nan)
         lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
         np.minimum.at(lo, codes, b); np.maximum.at(hi, codes, b)
         constant = (n > 0) & (lo == hi)
         mean = np.where(constant, lo, mean)
         dev = np.abs(b - mean[codes])
-        scale = np.zeros(d); np.maximum.at(scale, codes, dev)          # scaled squares: no underflow
-        ss = np.bincount(codes, weights=(dev / np.where(scale > 0, scale, 1.0)[codes]) ** 2, minlength=d)
+        # scaled squares: no underflow
+        scale = np.zeros(d); np.maximum.at(scale, codes, dev)
+        ss = np.bincount(codes,
+                         weights=(dev / np.where(scale > 0, scale, 1.0)[codes]) ** 2,
+                         minlength=d)
         sd = np.where(constant & (n > 1), 0.0,
                       np.where(n > 1, scale * np.sqrt(ss / np.maximum(n - 1, 1)), np.nan))
-    return pd.DataFrame({"n": n, "bop": mean, "sd": sd, "n_pos": np.bincount(codes, weights=b > 0, minlength=d).astype(int),
-                         "n_neg": np.bincount(codes, weights=b < 0, minlength=d).astype(int), "constant": constant},
+    return pd.DataFrame({"n": n, "bop": mean, "sd": sd,
+                         "n_pos": np.bincount(codes, weights=b > 0,
+                                              minlength=d).astype(int),
+                         "n_neg": np.bincount(codes, weights=b < 0,
+                                              minlength=d).astype(int),
+                         "constant": constant},
                         index=pd.Index(g.names, name="group"))
 
 def _effective(mo: pd.DataFrame) -> tuple:
-    "What the array cores read: (n, mean, sd, n_pos, n_neg, (discordant, of n), constant); weighted: n = df + 1, sd = se sqrt(n), effective counts."
+    ("What the array cores read: (n, mean, sd, n_pos, n_neg, (discordant, of n), "
+     "constant); weighted: n = df + 1, sd = se sqrt(n), effective counts.")
     col = lambda c: mo[c].to_numpy()
     if "n_eff" in mo:
-        return (np.where(col("n") > 0, col("df") + 1, 0.0), col("bop"), col("sd"), col("pos_eff"), col("neg_eff"),
+        return (np.where(col("n") > 0, col("df") + 1, 0.0), col("bop"), col("sd"),
+                col("pos_eff"), col("neg_eff"),
                 (col("disc_eff"), col("n_eff")), col("constant"))
-    return (col("n"), col("bop"), col("sd"), col("n_pos"), col("n_neg"), (col("n_pos") + col("n_neg"), col("n")),
+    return (col("n"), col("bop"), col("sd"), col("n_pos"), col("n_neg"),
+            (col("n_pos") + col("n_neg"), col("n")),
             col("constant"))
 
 def _size_columns(mo: pd.DataFrame) -> list:
-    "The size and estimate columns a result table starts with: n (and n_eff when weighted), bop."
+    ("The size and estimate columns a result table "
+     "starts with: n (and n_eff when weighted), bop.")
     return ["n", "n_eff", "bop"] if "n_eff" in mo else ["n", "bop"]
 
 def _weights(b, values: np.ndarray) -> np.ndarray | None:
-    "The sample weights of a weighted `BoPResult`; None for a plain array, no weights, or all weights equal (then the unweighted methods are the weighted ones, exactly)."
+    ("The sample weights of a weighted `BoPResult`; None for a plain array, no weights, "
+     "or all weights equal (then the unweighted methods are the weighted ones, exactly).")
     w = b.weights if isinstance(b, BoPResult) else None
     if w is None: return None
     w = np.asarray(w, dtype=float)
     if w.shape != values.shape:
-        raise ValueError(f"The BoPResult carries {len(w)} weights for {len(values)} people; build it with "
-                         "benefit_of_personalization(..., sample_weight=) rather than by hand.")
+        raise ValueError(f"The BoPResult carries {len(w)} weights for {len(values)} "
+                         f"people; build it with benefit_of_personalization(..., "
+                         f"sample_weight=) rather than by hand.")
     return None if (w == w[0]).all() else w
 
 # %% ../nbs/10_inference.ipynb #a9914978
 def _t_pvalues(n, mean, sd, constant, sign: float, margin: float):
-    "Array core of the t-test (any shape): statistic and p-value; constant groups get the sign test."
+    ("Array core of the t-test (any shape): statistic "
+     "and p-value; constant groups get the sign test.")
     n = np.asarray(n, dtype=float)
-    shift = sign * mean - margin                       # > 0 is evidence for the alternative
+    # > 0 is evidence for the alternative
+    shift = sign * mean - margin
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         t = np.where(sd > 0, shift * np.sqrt(n) / sd, np.sign(shift) * np.inf)
         t = np.where((sd == 0) & (shift == 0), 0.0, t)
-        p = stats.t.sf(t, np.maximum(n - 1, 1) if _integral(n) else np.maximum(n - 1, 1e-12))
+        p = stats.t.sf(t, np.maximum(n - 1, 1) if _integral(n)
+                       else np.maximum(n - 1, 1e-12))
         p = np.where(constant, np.where(shift > 0, 0.5 ** n, 1.0), p)   # exact sign test
     return np.where(n > 1, sign * t, np.nan), np.where(n > 1, p, np.nan)
 
@@ -116,40 +151,54 @@ def _integral(x) -> bool:
     x = np.asarray(x, dtype=float)
     return bool(np.all(~np.isfinite(x) | (x == np.floor(x))))
 
-def t_test_pvalues(moments: pd.DataFrame, # a `group_moments` table (weighted: its n_eff and se are used)
-                   alternative: str = "benefit", # 'benefit' (BoP(s) > margin) or 'harm' (BoP(s) < -margin)
-                   margin: float = 0.0, # epsilon >= 0 in the hypotheses
-                  ) -> tuple[np.ndarray, np.ndarray]: # t statistics and one-sided p-values per group
-    "One-sided one-sample t-tests per group; a constant group (m >= 2) gets the exact sign test."
+def t_test_pvalues(
+    moments: pd.DataFrame, # a `group_moments` table (weighted: its n_eff and se are used)
+    # 'benefit' (BoP(s) > margin) or 'harm' (BoP(s) < -margin)
+    alternative: str = "benefit",
+    margin: float = 0.0, # epsilon >= 0 in the hypotheses
+) -> tuple[np.ndarray, np.ndarray]: # t statistics and one-sided p-values per group
+    ("One-sided one-sample t-tests per group; a "
+     "constant group (m >= 2) gets the exact sign test.")
     sign = 1.0 if alternative == "benefit" else -1.0
     n, mean, sd, _, _, _, constant = _effective(moments)
     return _t_pvalues(n, mean, sd, constant, sign, margin)
 
 # %% ../nbs/10_inference.ipynb #70d1a7ef
 def _sign_pvalues(n, pos, neg, sign: float):
-    "Array core of the exact sign test (any shape): the count n_pos and the one-sided p-value; effective (non-integer) counts by the beta function."
+    ("Array core of the exact sign test (any shape): the count n_pos and the one-sided "
+     "p-value; effective (non-integer) counts by the beta function.")
     k = pos + neg
     with np.errstate(invalid="ignore"):
         if _integral(pos) and _integral(neg):
-            p = stats.binom.sf(pos - 1, k, 0.5) if sign > 0 else stats.binom.cdf(pos, k, 0.5)
-        else:                                          # P(Bin(k, 1/2) >= x) = I_{1/2}(x, k - x + 1)
+            p = (stats.binom.sf(pos - 1, k, 0.5) if sign > 0
+                 else stats.binom.cdf(pos, k, 0.5))
+        # P(Bin(k, 1/2) >= x) = I_{1/2}(x, k - x + 1)
+        else:
             x = np.asarray(pos if sign > 0 else neg, dtype=float)
-            p = np.where(x > 0, special.betainc(np.where(x > 0, x, 1.0), k - x + 1, 0.5), 1.0)
+            p = np.where(x > 0, special.betainc(np.where(x > 0, x, 1.0), k - x + 1, 0.5),
+                         1.0)
     p = np.where(k == 0, 1.0, p)
     return np.where(n > 0, pos, np.nan), np.where(n > 0, p, np.nan)
 
-def sign_test_pvalues(moments: pd.DataFrame, # a `group_moments` table (weighted: its effective counts are used)
-                      alternative: str = "benefit", # 'benefit' (more b > 0) or 'harm' (more b < 0)
-                     ) -> tuple[np.ndarray, np.ndarray]: # n_pos (the statistic) and one-sided p-values
-    "Exact one-sided sign test (McNemar's exact test) per group on the counts of b > 0 and b < 0."
+def sign_test_pvalues(
+    # a `group_moments` table (weighted: its effective counts are used)
+    moments: pd.DataFrame,
+    alternative: str = "benefit", # 'benefit' (more b > 0) or 'harm' (more b < 0)
+) -> tuple[np.ndarray, np.ndarray]: # n_pos (the statistic) and one-sided p-values
+    ("Exact one-sided sign test (McNemar's exact "
+     "test) per group on the counts of b > 0 and b < 0.")
     n, _, _, pos, neg, _, _ = _effective(moments)
     return _sign_pvalues(n, pos, neg, 1.0 if alternative == "benefit" else -1.0)
 
 # %% ../nbs/10_inference.ipynb #cde2d98c
-def holm_adjust(p_values, # p-values: 1-D (one family) or 2-D (one family per row); NaN = not in the family
-                alpha: float = 0.05, # family-wise level
-               ) -> tuple[np.ndarray, np.ndarray]: # Holm-adjusted p-values and rejections, shaped like `p_values`
-    "Holm's step-down adjusted p-values and rejections at `alpha`, vectorized over rows; NaN p-values stay NaN, never rejected."
+def holm_adjust(
+    # p-values: 1-D (one family) or 2-D (one family per row); NaN = not in the family
+    p_values,
+    alpha: float = 0.05, # family-wise level
+# Holm-adjusted p-values and rejections, shaped like `p_values`
+) -> tuple[np.ndarray, np.ndarray]:
+    ("Holm's step-down adjusted p-values and rejections at `alpha`, vectorized over "
+     "rows; NaN p-values stay NaN, never rejected.")
     p = np.asarray(p_values, dtype=float)
     P = p.reshape(1, -1) if p.ndim <= 1 else p.reshape(-1, p.shape[-1])
     ok = ~np.isnan(P)
@@ -157,18 +206,24 @@ def holm_adjust(p_values, # p-values: 1-D (one family) or 2-D (one family per ro
     order = np.argsort(np.where(ok, P, np.inf), axis=1, kind="stable")
     ps = np.take_along_axis(P, order, axis=1)                 # ascending, NaN last
     i = np.arange(P.shape[1])
-    live = i < m                                              # the family members of each row
-    adj = np.where(live, np.minimum(1.0, np.maximum.accumulate(np.where(live, (m - i) * ps, 0.0), axis=1)), np.nan)
+    # the family members of each row
+    live = i < m
+    adj = np.where(live,
+                   np.minimum(1.0, np.maximum.accumulate(np.where(live, (m - i) * ps,
+                                                                  0.0), axis=1)), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         passes = np.where(live, ps <= alpha / (m - i), False)
-    rej = np.logical_and.accumulate(passes, axis=1)           # step down: stop at the first failure
+    # step down: stop at the first failure
+    rej = np.logical_and.accumulate(passes, axis=1)
     p_holm, reject = np.empty_like(P), np.empty(P.shape, dtype=bool)
-    np.put_along_axis(p_holm, order, adj, axis=1); np.put_along_axis(reject, order, rej, axis=1)
+    np.put_along_axis(p_holm, order, adj, axis=1)
+    np.put_along_axis(reject, order, rej, axis=1)
     return p_holm.reshape(p.shape), reject.reshape(p.shape)
 
 # %% ../nbs/10_inference.ipynb #6289a240
 class _TableResult:
-    "A result whose numbers are one table: `summary()` copies it; the repr is a header line, then it."
+    ("A result whose numbers are one table: `summary()` "
+     "copies it; the repr is a header line, then it.")
     _width, _columns = 140, 12                    # pandas display options of the repr
 
     def summary(self) -> pd.DataFrame:
@@ -176,20 +231,25 @@ class _TableResult:
         return self.table.copy()
 
     def __repr__(self):
-        with pd.option_context("display.width", self._width, "display.max_columns", self._columns):
+        with pd.option_context("display.width", self._width, "display.max_columns",
+                               self._columns):
             return f"{type(self).__name__}({self._head()}\n{self.table}"
 
 # %% ../nbs/10_inference.ipynb #ee3d8421
 @dataclass(frozen=True, repr=False)
 class GroupTests(_TableResult):
-    "Per-group one-sided tests with Holm correction; `table` has one row per group (empty groups included)."
-    table: pd.DataFrame      # index group; n, bop, statistic, p_value, p_holm, reject, method, alternative, tested
+    ("Per-group one-sided tests with Holm correction; `table` has one row per group "
+     "(empty groups included).")
+    # index group; n, bop, statistic, p_value, p_holm, reject, method, alternative, tested
+    table: pd.DataFrame
     alternative: str         # 'benefit' (BoP(s) > margin) or 'harm' (BoP(s) < -margin)
-    method: str              # 't' or 'sign' (after resolving 'auto'; constant groups use 'sign' per row)
+    # 't' or 'sign' (after resolving 'auto'; constant groups use 'sign' per row)
+    method: str
     alpha: float             # family-wise level of the Holm procedure
     margin: float = 0.0      # epsilon in the hypotheses
     cost: str = "cost"
-    family: str = ""         # which p-values share the Holm family (empty: this table's groups alone)
+    # which p-values share the Holm family (empty: this table's groups alone)
+    family: str = ""
 
     @property
     def rejected(self) -> list:
@@ -202,8 +262,9 @@ class GroupTests(_TableResult):
         return self.table.index[self.table["p_value"].isna()].tolist()
 
     def _head(self) -> str:
-        return (f"cost={self.cost!r}, alternative={self.alternative!r}, method={self.method!r}, "
-                f"alpha={self.alpha}, margin={self.margin}, rejected={self.rejected})")
+        return (f"cost={self.cost!r}, alternative={self.alternative!r}, "
+                f"method={self.method!r}, alpha={self.alpha}, margin={self.margin}, "
+                f"rejected={self.rejected})")
 
 # %% ../nbs/10_inference.ipynb #82007836
 METHODS = ("auto", "t", "sign")
@@ -214,28 +275,33 @@ def _resolve_method(b: np.ndarray, method: str, margin: float) -> str:
     check_choice(method, "method", METHODS)
     if method == "auto": method = "sign" if is_categorical_bop(b) else "t"
     if method == "sign" and not is_categorical_bop(b):
-        raise ValueError("`method='sign'` needs every individual BoP in {-1, 0, 1} (paired 0-1 costs); "
-                         "use method='t' or 'auto'.")
+        raise ValueError("`method='sign'` needs every individual BoP in {-1, 0, 1} "
+                         "(paired 0-1 costs); use method='t' or 'auto'.")
     if method == "sign" and margin != 0:
-        raise ValueError(f"`margin`={margin} is not supported by the sign test (it tests BoP(s) = 0 only); "
-                         "use margin=0, or method='t' for a margin.")
+        raise ValueError(f"`margin`={margin} is not supported by the sign test (it tests "
+                         f"BoP(s) = 0 only); use margin=0, or method='t' for a margin.")
     return method
 
 def _one_sided(mo: pd.DataFrame, alternative: str, method: str, margin: float):
     "Statistic, p-value and per-row method of one direction for every group of `mo`."
-    stat, p = t_test_pvalues(mo, alternative, margin) if method == "t" else sign_test_pvalues(mo, alternative)
+    stat, p = (t_test_pvalues(mo, alternative, margin) if method == "t"
+               else sign_test_pvalues(mo, alternative))
     rows = np.where(mo["constant"].to_numpy() & (mo["n"].to_numpy() > 1), "sign", method)
     return stat, p, rows
 
-def group_tests(b, # individual BoP (1-D array) or a `BoPResult`
-                groups=None, # the people's groups (default: those of a `BoPResult`)
-                *,
-                alternative: str = "benefit", # 'benefit' (BoP(s) > margin) or 'harm' (BoP(s) < -margin)
-                method: str = "auto", # 'auto', 't' or 'sign' (auto: sign test for b in {-1, 0, 1})
-                alpha: float = 0.05, # family-wise level of the Holm procedure
-                margin: float = 0.0, # epsilon >= 0 in the hypotheses
-               ) -> GroupTests:
-    "One-sided per-group tests of ONE direction, Holm-corrected across groups (for verdicts use `directional_tests`); a weighted `BoPResult` is tested with its weights."
+def group_tests(
+    b, # individual BoP (1-D array) or a `BoPResult`
+    groups=None, # the people's groups (default: those of a `BoPResult`)
+    *,
+    # 'benefit' (BoP(s) > margin) or 'harm' (BoP(s) < -margin)
+    alternative: str = "benefit",
+    method: str = "auto", # 'auto', 't' or 'sign' (auto: sign test for b in {-1, 0, 1})
+    alpha: float = 0.05, # family-wise level of the Holm procedure
+    margin: float = 0.0, # epsilon >= 0 in the hypotheses
+) -> GroupTests:
+    ("One-sided per-group tests of ONE direction, Holm-corrected across "
+     "groups (for verdicts use `directional_tests`); a weighted `BoPResult` "
+     "is tested with its weights.")
     values, g = bop_and_groups(b, groups)
     w = _weights(b, values)
     check_choice(alternative, "alternative", ALTERNATIVES)
@@ -245,16 +311,21 @@ def group_tests(b, # individual BoP (1-D array) or a `BoPResult`
     mo = group_moments(values, g, w)
     stat, p, rows = _one_sided(mo, alternative, method, margin)
     p_holm, reject = holm_adjust(p, alpha)
-    table = mo[_size_columns(mo)].assign(statistic=stat, p_value=p, p_holm=p_holm, reject=reject,
-                                    method=rows, alternative=alternative, tested=~np.isnan(p))
-    return GroupTests(table=table, alternative=alternative, method=method, alpha=alpha, margin=margin,
+    table = mo[_size_columns(mo)].assign(statistic=stat, p_value=p,
+                                         p_holm=p_holm, reject=reject,
+                                    method=rows, alternative=alternative,
+                                         tested=~np.isnan(p))
+    return GroupTests(table=table, alternative=alternative, method=method,
+                      alpha=alpha, margin=margin,
                       cost=b.cost if isinstance(b, BoPResult) else "cost",
-                      family=f"Holm over the {int((~np.isnan(p)).sum())} {alternative} p-values of this table")
+                      family=f"Holm over the {int((~np.isnan(p)).sum())} {alternative} "
+                             f"p-values of this table")
 
 # %% ../nbs/10_inference.ipynb #8861afe6
 @dataclass(frozen=True, repr=False)
 class DirectionalTests(_TableResult):
-    "Benefit and harm tests of every group in ONE Holm family (FWER of all directional claims <= alpha)."
+    ("Benefit and harm tests of every group in ONE Holm "
+     "family (FWER of all directional claims <= alpha).")
     benefit: GroupTests      # raw p_value; p_holm and reject from the joint family
     harm: GroupTests         # the same for harm
     table: pd.DataFrame      # index group; n, bop, method, p_benefit, p_harm, p_benefit_adj, p_harm_adj, claim, tested, note
@@ -271,14 +342,16 @@ class DirectionalTests(_TableResult):
 
     @property
     def untested(self) -> list:
-        "Non-empty groups that are not in the family (too small, or one person for the t-test)."
+        ("Non-empty groups that are not in the family "
+         "(too small, or one person for the t-test).")
         t = self.table
         return t.index[(t["n"] > 0) & ~t["tested"]].tolist()
 
     _width = 160
 
     def _head(self) -> str:
-        return f"cost={self.cost!r}, alpha={self.alpha}, claims={self.claims})\nfamily: {self.family}"
+        return (f"cost={self.cost!r}, alpha={self.alpha}, claims={self.claims}"
+                f")\nfamily: {self.family}")
 
 # %% ../nbs/10_inference.ipynb #9ba827f7
 def _check_min_group_size(k) -> int:
@@ -287,7 +360,8 @@ def _check_min_group_size(k) -> int:
                        advice="use 1 to test every non-empty group.")
 
 def _holm_sides(tables, alpha: float) -> list:
-    "ONE Holm family over the p_benefit, p_harm columns of all `tables`: per table (p_adj, reject)."
+    ("ONE Holm family over the p_benefit, p_harm "
+     "columns of all `tables`: per table (p_adj, reject).")
     raw = [np.concatenate([t["p_benefit"].to_numpy(float), t["p_harm"].to_numpy(float)])
            for t in tables]                       # each table's [benefit..., harm...]
     p_adj, reject = holm_adjust(np.concatenate(raw), alpha)
@@ -296,32 +370,41 @@ def _holm_sides(tables, alpha: float) -> list:
 
 def _untested_note(n: np.ndarray, p: np.ndarray, min_group_size: int) -> np.ndarray:
     "Why each group is not tested ('' when it is)."
-    return np.where(n == 0, "empty", np.where(n < min_group_size, f"fewer than min_group_size={min_group_size}",
+    return np.where(n == 0, "empty",
+                    np.where(n < min_group_size,
+                             f"fewer than min_group_size={min_group_size}",
                     np.where(np.isnan(p), "one person (the t-test needs 2)", "")))
 
-def _with_family(dt: DirectionalTests, p_adj: np.ndarray, reject: np.ndarray, alpha: float,
+def _with_family(dt: DirectionalTests, p_adj: np.ndarray,
+                 reject: np.ndarray, alpha: float,
                  family: str) -> DirectionalTests:
-    "`dt` with its adjusted p-values and rejections replaced: `p_adj`, `reject` are [benefit..., harm...]."
+    ("`dt` with its adjusted p-values and rejections replaced: `p_adj`, `reject` are "
+     "[benefit..., harm...].")
     d = len(dt.table)
     sides = {}
     for k, name in enumerate(("benefit", "harm")):
         gt = getattr(dt, name)
-        tab = gt.table.assign(p_holm=p_adj[k * d:(k + 1) * d], reject=reject[k * d:(k + 1) * d])
+        tab = gt.table.assign(p_holm=p_adj[k * d:(k + 1) * d],
+                              reject=reject[k * d:(k + 1) * d])
         sides[name] = replace(gt, table=tab, alpha=alpha, family=family)
     b, h = sides["benefit"].table, sides["harm"].table
     claim = np.where(b["reject"], "benefit", np.where(h["reject"], "harm", ""))
-    table = dt.table.assign(p_benefit_adj=b["p_holm"], p_harm_adj=h["p_holm"], claim=claim)
-    return replace(dt, benefit=sides["benefit"], harm=sides["harm"], table=table, alpha=alpha, family=family)
+    table = dt.table.assign(p_benefit_adj=b["p_holm"], p_harm_adj=h["p_holm"],
+                            claim=claim)
+    return replace(dt, benefit=sides["benefit"], harm=sides["harm"], table=table,
+                   alpha=alpha, family=family)
 
-def directional_tests(b, # individual BoP (1-D array) or a `BoPResult`
-                      groups=None, # the people's groups (default: those of a `BoPResult`)
-                      *,
-                      method: str = "auto", # 'auto', 't' or 'sign' (auto: sign test for b in {-1, 0, 1})
-                      alpha: float = 0.05, # family-wise level of ALL benefit and harm claims of this cost
-                      min_group_size: int = 1, # groups with 0 < n < min_group_size are reported, not tested
-                      margin: float = 0.0, # epsilon >= 0: benefit BoP(s) > margin, harm BoP(s) < -margin
-                     ) -> DirectionalTests:
-    "Benefit and harm of every tested group, Holm over the 2d' one-sided p-values in ONE family; a weighted `BoPResult` is tested with its weights."
+def directional_tests(
+    b, # individual BoP (1-D array) or a `BoPResult`
+    groups=None, # the people's groups (default: those of a `BoPResult`)
+    *,
+    method: str = "auto", # 'auto', 't' or 'sign' (auto: sign test for b in {-1, 0, 1})
+    alpha: float = 0.05, # family-wise level of ALL benefit and harm claims of this cost
+    min_group_size: int = 1, # groups with 0 < n < min_group_size are reported, not tested
+    margin: float = 0.0, # epsilon >= 0: benefit BoP(s) > margin, harm BoP(s) < -margin
+) -> DirectionalTests:
+    ("Benefit and harm of every tested group, Holm over the 2d' one-sided p-values in "
+     "ONE family; a weighted `BoPResult` is tested with its weights.")
     values, g = bop_and_groups(b, groups)
     w = _weights(b, values)
     alpha = check_open_unit(alpha, "alpha", 0.05)
@@ -336,15 +419,22 @@ def directional_tests(b, # individual BoP (1-D array) or a `BoPResult`
     for alt in ALTERNATIVES:
         stat, p, rows = _one_sided(mo, alt, method, margin)
         stat, p = np.where(small, np.nan, stat), np.where(small, np.nan, p)
-        tab = mo[_size_columns(mo)].assign(statistic=stat, p_value=p, p_holm=np.nan, reject=False,
+        tab = mo[_size_columns(mo)].assign(statistic=stat, p_value=p,
+                                           p_holm=np.nan, reject=False,
                                       method=rows, alternative=alt, tested=~np.isnan(p))
-        raw[alt] = GroupTests(table=tab, alternative=alt, method=method, alpha=alpha, margin=margin, cost=cost)
-    pb, ph = raw["benefit"].table["p_value"].to_numpy(), raw["harm"].table["p_value"].to_numpy()
+        raw[alt] = GroupTests(table=tab, alternative=alt, method=method, alpha=alpha,
+                              margin=margin, cost=cost)
+    pb, ph = (raw["benefit"].table["p_value"].to_numpy(),
+              raw["harm"].table["p_value"].to_numpy())
     tested = ~np.isnan(pb)
-    table = mo[_size_columns(mo)].assign(method=np.where(tested, raw["benefit"].table["method"], ""), p_benefit=pb,
-                                    p_harm=ph, p_benefit_adj=np.nan, p_harm_adj=np.nan, claim="", tested=tested,
+    table = mo[_size_columns(mo)].assign(method=np.where(tested,
+                                                         raw["benefit"].table["method"],
+                                                         ""), p_benefit=pb,
+                                    p_harm=ph, p_benefit_adj=np.nan, p_harm_adj=np.nan,
+                                         claim="", tested=tested,
                                     note=_untested_note(n, pb, min_group_size))
-    dt = DirectionalTests(benefit=raw["benefit"], harm=raw["harm"], table=table, alpha=alpha, family="",
+    dt = DirectionalTests(benefit=raw["benefit"], harm=raw["harm"], table=table,
+                          alpha=alpha, family="",
                           min_group_size=min_group_size, cost=cost)
     (p_adj, reject), = _holm_sides([table], alpha)
     family = (f"Holm at alpha={alpha} over {2 * int(tested.sum())} one-sided p-values "
@@ -352,22 +442,28 @@ def directional_tests(b, # individual BoP (1-D array) or a `BoPResult`
     return _with_family(dt, p_adj, reject, alpha, family)
 
 # %% ../nbs/10_inference.ipynb #55a8597f
-def holm_across_costs(tests, # dict name -> DirectionalTests (or a list of them), e.g. one per cost
-                      *,
-                      alpha: float | None = None, # level of the joint family (default: their common alpha)
-                     ):          # the same container, every DirectionalTests re-adjusted in one family
-    "Re-adjust several `DirectionalTests` in ONE Holm family: the FWER of every claim of every cost is <= alpha."
+def holm_across_costs(
+    tests, # dict name -> DirectionalTests (or a list of them), e.g. one per cost
+    *,
+    alpha: float | None = None, # level of the joint family (default: their common alpha)
+):          # the same container, every DirectionalTests re-adjusted in one family
+    ("Re-adjust several `DirectionalTests` in ONE Holm family: the FWER of every claim "
+     "of every cost is <= alpha.")
     items = list(tests.items()) if isinstance(tests, dict) else list(enumerate(tests))
     if not items or not all(isinstance(t, DirectionalTests) for _, t in items):
-        raise TypeError("`tests` must be a non-empty dict or list of DirectionalTests (from directional_tests).")
+        raise TypeError("`tests` must be a non-empty dict or list of DirectionalTests "
+                        "(from directional_tests).")
     alphas = {t.alpha for _, t in items}
     if alpha is None and len(alphas) > 1:
-        raise ValueError(f"The tests were run at different alphas {sorted(alphas)}; pass `alpha` for the joint family.")
+        raise ValueError(f"The tests were run at different alphas {sorted(alphas)}; pass "
+                         f"`alpha` for the joint family.")
     alpha = check_open_unit(next(iter(alphas)) if alpha is None else alpha, "alpha", 0.05)
     parts = _holm_sides([t.table for _, t in items], alpha)
-    m = int(sum(t.table[["p_benefit", "p_harm"]].notna().to_numpy().sum() for _, t in items))
+    m = int(sum(t.table[["p_benefit", "p_harm"]].notna().to_numpy().sum()
+                for _, t in items))
     names = ", ".join(repr(t.cost) if isinstance(k, int) else repr(k) for k, t in items)
-    family = f"Holm at alpha={alpha} over {m} one-sided p-values (benefit and harm) of {len(items)} costs: {names}"
+    family = (f"Holm at alpha={alpha} over {m} one-sided p-values (benefit and harm) of "
+              f"{len(items)} costs: {names}")
     out = [(k, _with_family(t, p_adj, reject, alpha, family))
            for (k, t), (p_adj, reject) in zip(items, parts)]
     return dict(out) if isinstance(tests, dict) else [t for _, t in out]
@@ -375,49 +471,68 @@ def holm_across_costs(tests, # dict name -> DirectionalTests (or a list of them)
 # %% ../nbs/10_inference.ipynb #360f6608
 @dataclass(frozen=True)
 class IUTResult:
-    "Intersection-union test of H0: gamma <= margin against H1: every non-empty group has BoP(s) > margin."
-    statistic: float         # the per-group statistic of the weakest group (largest p-value)
+    ("Intersection-union test of H0: gamma <= margin against H1: every non-empty group "
+     "has BoP(s) > margin.")
+    # the per-group statistic of the weakest group (largest p-value)
+    statistic: float
     p_value: float           # max over non-empty groups of the raw one-sided benefit p-values (NaN if one is untested)
-    reject: bool             # p_value <= alpha: every group's benefit test rejects at alpha
+    # p_value <= alpha: every group's benefit test rejects at alpha
+    reject: bool
     alpha: float
     gamma: float             # estimated minimal group BoP (non-empty groups)
     weakest_group: str       # group with the largest p-value (or the first untested one)
     method: str
     margin: float
-    untestable_groups: list  # non-empty groups without a p-value (one person, or fewer than min_group_size)
+    # non-empty groups without a p-value (one person, or fewer than min_group_size)
+    untestable_groups: list
     empty_groups: list       # groups nobody is in (not covered by the claim)
-    group_tests: GroupTests  # the per-group benefit tests (the IUT uses their raw p-values only)
-    note: str = ""           # why the test cannot reject, when a non-empty group is untested
+    # the per-group benefit tests (the IUT uses their raw p-values only)
+    group_tests: GroupTests
+    # why the test cannot reject, when a non-empty group is untested
+    note: str = ""
 
     def summary(self) -> pd.DataFrame:
-        "One-row table: gamma, statistic, p_value, reject, weakest_group, method, margin, alpha, note."
-        return pd.DataFrame({"gamma": [self.gamma], "statistic": [self.statistic], "p_value": [self.p_value],
-                             "reject": [self.reject], "weakest_group": [self.weakest_group], "method": [self.method],
-                             "margin": [self.margin], "alpha": [self.alpha], "note": [self.note]},
+        ("One-row table: gamma, statistic, p_value, reject, weakest_group, method, "
+         "margin, alpha, note.")
+        return pd.DataFrame({"gamma": [self.gamma], "statistic": [self.statistic],
+                             "p_value": [self.p_value],
+                             "reject": [self.reject],
+                             "weakest_group": [self.weakest_group],
+                             "method": [self.method],
+                             "margin": [self.margin], "alpha": [self.alpha],
+                             "note": [self.note]},
                             index=pd.Index(["gamma > margin"], name="test"))
 
     def __repr__(self):
-        return (f"IUTResult(gamma={self.gamma:.4g}, p_value={self.p_value:.4g}, reject={self.reject}, "
-                f"weakest_group={self.weakest_group!r}, method={self.method!r}, margin={self.margin}, "
-                f"alpha={self.alpha}{', note=' + repr(self.note) if self.note else ''})")
+        return (f"IUTResult(gamma={self.gamma:.4g}, p_value={self.p_value:.4g}, "
+                f"reject={self.reject}, weakest_group={self.weakest_group!r}, "
+                f"method={self.method!r}, margin={self.margin}, alpha={self.alpha}"
+                f"{', note=' + repr(self.note) if self.note else ''})")
 
 # %% ../nbs/10_inference.ipynb #f77d983a
-def intersection_union_test(b=None, # individual BoP or a `BoPResult` (not needed with `benefit_tests`)
-                            groups=None, # the people's groups (default: those of a `BoPResult`)
-                            *,
-                            method: str = "auto", # 'auto', 't' or 'sign'
-                            alpha: float = 0.05, # level of the test (no multiplicity correction is needed)
-                            margin: float = 0.0, # epsilon >= 0: H1 is BoP(s) > margin for every non-empty group
-                            benefit_tests: GroupTests | DirectionalTests | None = None, # reuse tests already run
-                           ) -> IUTResult:
-    "Test gamma > margin: reject iff every non-empty group's RAW one-sided benefit p-value is <= alpha."
+def intersection_union_test(
+    b=None, # individual BoP or a `BoPResult` (not needed with `benefit_tests`)
+    groups=None, # the people's groups (default: those of a `BoPResult`)
+    *,
+    method: str = "auto", # 'auto', 't' or 'sign'
+    alpha: float = 0.05, # level of the test (no multiplicity correction is needed)
+    margin: float = 0.0, # epsilon >= 0: H1 is BoP(s) > margin for every non-empty group
+    benefit_tests: GroupTests | DirectionalTests | None = None, # reuse tests already run
+) -> IUTResult:
+    ("Test gamma > margin: reject iff every non-empty group's RAW one-sided benefit "
+     "p-value is <= alpha.")
     if benefit_tests is None:
-        if b is None: raise TypeError("Pass `b` (and `groups`), or `benefit_tests` from directional_tests.")
-        gt = group_tests(b, groups, alternative="benefit", method=method, alpha=alpha, margin=margin)
+        if b is None:
+            raise TypeError("Pass `b` (and `groups`), or `benefit_tests` "
+                            "from directional_tests.")
+        gt = group_tests(b, groups, alternative="benefit", method=method, alpha=alpha,
+                         margin=margin)
     elif isinstance(benefit_tests, DirectionalTests): gt = benefit_tests.benefit
-    elif not isinstance(benefit_tests, GroupTests) or benefit_tests.alternative != "benefit":
-        raise TypeError("`benefit_tests` must be a DirectionalTests or the benefit GroupTests of "
-                        "directional_tests / group_tests(..., alternative='benefit').")
+    elif (not isinstance(benefit_tests, GroupTests)
+          or benefit_tests.alternative != "benefit"):
+        raise TypeError("`benefit_tests` must be a DirectionalTests or the benefit "
+                        "GroupTests of directional_tests / group_tests(..., "
+                        "alternative='benefit').")
     else: gt = benefit_tests
     alpha = gt.alpha if benefit_tests is not None else alpha
     t = gt.table[gt.table["n"] > 0]
@@ -426,24 +541,30 @@ def intersection_union_test(b=None, # individual BoP or a `BoPResult` (not neede
     note = ""
     if untestable:
         weakest, p = untestable[0], np.nan
-        note = (f"cannot reject: {len(untestable)} non-empty group(s) untested (too few people), e.g. "
-                f"{untestable[0]!r}; gamma ranges over every non-empty group, so it cannot be shown > margin")
+        note = (f"cannot reject: {len(untestable)} non-empty group(s) untested (too few "
+                f"people), e.g. {untestable[0]!r}; gamma ranges over every non-empty "
+                f"group, so it cannot be shown > margin")
     else: weakest = t["p_value"].idxmax(); p = float(t.loc[weakest, "p_value"])
-    return IUTResult(statistic=float(t.loc[weakest, "statistic"]), p_value=p, reject=bool(p <= alpha),
-                     alpha=alpha, gamma=float(t["bop"].min()), weakest_group=str(weakest), method=gt.method,
+    return IUTResult(statistic=float(t.loc[weakest, "statistic"]), p_value=p,
+                     reject=bool(p <= alpha),
+                     alpha=alpha, gamma=float(t["bop"].min()), weakest_group=str(weakest),
+                     method=gt.method,
                      margin=gt.margin, untestable_groups=untestable,
-                     empty_groups=gt.table.index[gt.table["n"] == 0].tolist(), group_tests=gt, note=note)
+                     empty_groups=gt.table.index[gt.table["n"] == 0].tolist(),
+                     group_tests=gt, note=note)
 
 # %% ../nbs/10_inference.ipynb #68168b57
 FEW_VALUES = 32   # at most this many distinct values: resample by multinomial counts
 
-def bootstrap_means(x: np.ndarray, # one group's values
-                    n_boot: int, # replicates
-                    rng: np.random.Generator, # the random stream
-                    few_values: int = FEW_VALUES, # at most this many distinct values: multinomial counts
-                    max_cells: int = 2**21, # draws held in memory at once
-                   ) -> np.ndarray: # the n_boot resample means
-    "`n_boot` means of `x` resampled with replacement; vectorized over replicates in chunks of <= `max_cells` draws."
+def bootstrap_means(
+    x: np.ndarray, # one group's values
+    n_boot: int, # replicates
+    rng: np.random.Generator, # the random stream
+    few_values: int = FEW_VALUES, # at most this many distinct values: multinomial counts
+    max_cells: int = 2**21, # draws held in memory at once
+) -> np.ndarray: # the n_boot resample means
+    ("`n_boot` means of `x` resampled with replacement; vectorized over replicates in "
+     "chunks of <= `max_cells` draws.")
     m = len(x)
     values, counts = np.unique(x, return_counts=True)
     if len(values) <= few_values:
@@ -454,9 +575,12 @@ def bootstrap_means(x: np.ndarray, # one group's values
         out[start:start + k] = x[rng.integers(0, m, size=(k, m))].mean(axis=1)
     return out
 
-def _bootstrap_weighted(x: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator,
-                        few_values: int = FEW_VALUES, max_cells: int = 2**21) -> tuple[np.ndarray, np.ndarray]:
-    "`n_boot` weighted means sum(w x)/sum(w) of rows resampled with replacement, weights carried; and each resample's sum(w)."
+def _bootstrap_weighted(x: np.ndarray, w: np.ndarray, n_boot: int,
+                        rng: np.random.Generator,
+                        few_values: int = FEW_VALUES,
+                        max_cells: int = 2**21) -> tuple[np.ndarray, np.ndarray]:
+    ("`n_boot` weighted means sum(w x)/sum(w) of rows resampled with replacement, "
+     "weights carried; and each resample's sum(w).")
     m = len(x)
     pairs, counts = np.unique(np.column_stack([x, w]), axis=0, return_counts=True)
     if len(pairs) <= few_values:
@@ -468,13 +592,15 @@ def _bootstrap_weighted(x: np.ndarray, w: np.ndarray, n_boot: int, rng: np.rando
     for start in range(0, n_boot, chunk):
         k = min(chunk, n_boot - start)
         idx = rng.integers(0, m, size=(k, m))
-        num[start:start + k], tot[start:start + k] = wx[idx].sum(axis=1), w[idx].sum(axis=1)
+        num[start:start + k], tot[start:start + k] = (wx[idx].sum(axis=1),
+                                                      w[idx].sum(axis=1))
     return num / tot, tot
 
 # %% ../nbs/10_inference.ipynb #aae43134
 @dataclass(frozen=True, repr=False)
 class BootstrapCI(_TableResult):
-    "Percentile bootstrap intervals (stratified by group) for each BoP(s), the population BoP ('all') and gamma."
+    ("Percentile bootstrap intervals (stratified by group) for each BoP(s), the "
+     "population BoP ('all') and gamma.")
     table: pd.DataFrame      # index groups + 'all' + 'gamma'; columns n (for 'gamma': its arg-min group's), estimate, lower, upper
     replicates: np.ndarray   # (n_boot, d + 2): group means, population BoP, gamma
     confidence: float
@@ -484,25 +610,34 @@ class BootstrapCI(_TableResult):
     _width = 120
 
     def _head(self) -> str:
-        return f"confidence={self.confidence}, n_boot={self.n_boot}, random_state={self.random_state!r})"
+        return (f"confidence={self.confidence}, n_boot={self.n_boot}, "
+                f"random_state={self.random_state!r})")
 
 # %% ../nbs/10_inference.ipynb #7d7f35b6
 def _as_rng(random_state) -> np.random.Generator:
-    "A numpy Generator from a seed (int), a Generator, or None (fresh entropy: not reproducible)."
-    if isinstance(random_state, bool) or not (random_state is None or isinstance(random_state, (numbers.Integral, np.integer, np.random.Generator))):
-        raise TypeError(f"`random_state` must be an int seed, a numpy Generator or None, got {type(random_state).__name__}; e.g. random_state=0.")
+    ("A numpy Generator from a seed (int), a Generator, "
+     "or None (fresh entropy: not reproducible).")
+    if (isinstance(random_state, bool)
+        or not (random_state is None
+                or isinstance(random_state,
+                              (numbers.Integral, np.integer, np.random.Generator)))):
+        raise TypeError(f"`random_state` must be an int seed, a numpy Generator or None, "
+                        f"got {type(random_state).__name__}; e.g. random_state=0.")
     if isinstance(random_state, (numbers.Integral, np.integer)) and random_state < 0:
-        raise ValueError(f"`random_state` must be a non-negative seed, got {random_state}.")
+        raise ValueError(f"`random_state` must be a non-negative "
+                         f"seed, got {random_state}.")
     return np.random.default_rng(random_state)
 
-def bootstrap_ci(b, # individual BoP (1-D array) or a `BoPResult` (weighted: rows resampled with their weights)
-                 groups=None, # the people's groups (default: those of a `BoPResult`)
-                 *,
-                 n_boot: int = 2000, # bootstrap replicates
-                 confidence: float = 0.95, # level of each (pointwise) percentile interval
-                 random_state=0, # int seed, numpy Generator, or None (not reproducible)
-                ) -> BootstrapCI:
-    "Stratified percentile bootstrap CIs for BoP(s) per group, the population BoP and gamma, seeded by `random_state`."
+def bootstrap_ci(
+    b, # individual BoP (1-D array) or a `BoPResult` (weighted: rows resampled with their weights)
+    groups=None, # the people's groups (default: those of a `BoPResult`)
+    *,
+    n_boot: int = 2000, # bootstrap replicates
+    confidence: float = 0.95, # level of each (pointwise) percentile interval
+    random_state=0, # int seed, numpy Generator, or None (not reproducible)
+) -> BootstrapCI:
+    ("Stratified percentile bootstrap CIs for BoP(s) per group, the population BoP and "
+     "gamma, seeded by `random_state`.")
     values, g = bop_and_groups(b, groups)
     w = _weights(b, values)
     n_boot = check_count(n_boot, "n_boot", at_most=_MAX_N_BOOT, example=2000,
@@ -519,7 +654,8 @@ def bootstrap_ci(b, # individual BoP (1-D array) or a `BoPResult` (weighted: row
         for j in np.flatnonzero(full):
             reps[:, j] = bootstrap_means(per_group[j], n_boot, rng)
         pop, est_all = reps[:, full] @ n[full] / n.sum(), values.mean()
-    else:                                   # rows of weight 0 stand for nobody: left out, as in the estimate
+    # rows of weight 0 stand for nobody: left out, as in the estimate
+    else:
         keep = w > 0
         codes, v, wk = g.codes[keep], values[keep], w[keep]
         order = np.argsort(codes, kind="stable")
@@ -528,7 +664,8 @@ def bootstrap_ci(b, # individual BoP (1-D array) or a `BoPResult` (weighted: row
         tot = np.zeros((n_boot, g.d))
         for j in np.flatnonzero(full):
             reps[:, j], tot[:, j] = _bootstrap_weighted(per_v[j], per_w[j], n_boot, rng)
-        pop, est_all = (reps[:, full] * tot[:, full]).sum(1) / tot[:, full].sum(1), np.average(values, weights=w)
+        pop, est_all = ((reps[:, full] * tot[:, full]).sum(1) / tot[:, full].sum(1),
+                        np.average(values, weights=w))
     reps = np.column_stack([reps, pop, reps[:, full].min(axis=1)])
     est = np.append(mo["bop"].to_numpy(), [est_all, mo["bop"][full].min()])
     a = 1 - confidence
@@ -537,45 +674,58 @@ def bootstrap_ci(b, # individual BoP (1-D array) or a `BoPResult` (weighted: row
     if w is not None:
         ne = mo["n_eff"].to_numpy()
         u = w / w.max()
-        cols["n_eff"] = np.append(ne, [float(u.sum() ** 2 / (u * u).sum()), ne[full][np.argmin(mo["bop"][full])]])
+        cols["n_eff"] = np.append(ne, [float(u.sum() ** 2 / (u * u).sum()),
+                                       ne[full][np.argmin(mo["bop"][full])]])
     table = pd.DataFrame({**cols, "estimate": est, "lower": lower, "upper": upper},
                          index=pd.Index(list(g.names) + ["all", "gamma"], name="group"))
-    return BootstrapCI(table=table, replicates=reps, confidence=confidence, n_boot=n_boot, random_state=random_state)
+    return BootstrapCI(table=table, replicates=reps, confidence=confidence, n_boot=n_boot,
+                       random_state=random_state)
 
 # %% ../nbs/10_inference.ipynb #5cbf3062
 def _clopper_pearson(x, n, a):
-    "Two-sided Clopper-Pearson interval at level 1 - a for x successes of n (any shape; n = 0 gives [0, 1])."
+    ("Two-sided Clopper-Pearson interval at level 1 - a for x successes of n (any "
+     "shape; n = 0 gives [0, 1]).")
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(x > 0, stats.beta.ppf(a / 2, np.where(x > 0, x, 1.0), np.maximum(n - x + 1, 1)), 0.0)
-        hi = np.where(x < n, stats.beta.ppf(1 - a / 2, x + 1, np.where(x < n, n - x, 1.0)), 1.0)
+        lo = np.where(x > 0, stats.beta.ppf(a / 2, np.where(x > 0, x, 1.0),
+                                            np.maximum(n - x + 1, 1)), 0.0)
+        hi = np.where(x < n,
+                      stats.beta.ppf(1 - a / 2, x + 1, np.where(x < n, n - x, 1.0)), 1.0)
     return lo, hi
 
-def discordance_interval(n, # group sizes m (any shape)
-                         n_pos, # people hp fixes (b = 1)
-                         n_neg, # people hp breaks (b = -1)
-                         level, # confidence level in (0, 1), scalar or per group
-                        ) -> tuple[np.ndarray, np.ndarray]: # lower and upper ends for BoP = P(b=1) - P(b=-1)
-    "Exact (conservative) interval for a categorical BoP: Clopper-Pearson for q = P(b != 0) and r = P(b = 1 | b != 0), each at (1 - level)/2."
+def discordance_interval(
+    n, # group sizes m (any shape)
+    n_pos, # people hp fixes (b = 1)
+    n_neg, # people hp breaks (b = -1)
+    level, # confidence level in (0, 1), scalar or per group
+) -> tuple[np.ndarray, np.ndarray]: # lower and upper ends for BoP = P(b=1) - P(b=-1)
+    ("Exact (conservative) interval for a categorical BoP: Clopper-Pearson for q = P(b "
+     "!= 0) and r = P(b = 1 | b != 0), each at (1 - level)/2.")
     k = np.asarray(n_pos) + np.asarray(n_neg)
     return _discordance(k, n, n_pos, k, level)
 
 def _discordance(q_x, q_n, r_x, r_n, level):
-    "The box of two Clopper-Pearson intervals, q from q_x of q_n and r from r_x of r_n (effective counts allowed)."
+    ("The box of two Clopper-Pearson intervals, q from q_x of q_n and r from r_x of r_n "
+     "(effective counts allowed).")
     a = 1 - np.asarray(level, dtype=float)
     q_lo, q_hi = _clopper_pearson(q_x, q_n, a / 2)
     r_lo, r_hi = _clopper_pearson(r_x, r_n, a / 2)
-    lo, hi = 2 * r_lo - 1, 2 * r_hi - 1                 # bounds on 2r - 1, and BoP = q (2r - 1)
+    # bounds on 2r - 1, and BoP = q (2r - 1)
+    lo, hi = 2 * r_lo - 1, 2 * r_hi - 1
     return np.where(lo < 0, q_hi * lo, q_lo * lo), np.where(hi > 0, q_hi * hi, q_lo * hi)
 
 # %% ../nbs/10_inference.ipynb #0a85f68a
 @dataclass(frozen=True, repr=False)
 class SimultaneousIntervals(_TableResult):
-    "Simultaneous intervals for every tested BoP(s), their minimum gamma, and the population BoP."
-    table: pd.DataFrame      # index groups + 'all' + 'gamma'; n, estimate, lower, upper, level, method, tested
-    alpha: float             # 1 - alpha: simultaneous level of the group rows, level of 'all' and 'gamma'
+    ("Simultaneous intervals for every tested BoP(s), "
+     "their minimum gamma, and the population BoP.")
+    # index groups + 'all' + 'gamma'; n, estimate, lower, upper, level, method, tested
+    table: pd.DataFrame
+    # 1 - alpha: simultaneous level of the group rows, level of 'all' and 'gamma'
+    alpha: float
     method: str              # 't' or 'exact' (after resolving 'auto')
-    group_level: float       # per-group level (1 - alpha)^(1/d') over the d' tested groups (Sidak)
+    # per-group level (1 - alpha)^(1/d') over the d' tested groups (Sidak)
+    group_level: float
     min_group_size: int = 1
     cost: str = "cost"
 
@@ -593,8 +743,10 @@ class SimultaneousIntervals(_TableResult):
 # %% ../nbs/10_inference.ipynb #237995cb
 INTERVAL_METHODS = ("auto", "t", "exact")
 
-def _mean_intervals(n, mean, sd, n_pos, n_neg, constant, level, exact: bool, support: tuple, disc=None):
-    "Array core (any shape): lower, upper and method per cell; `support` bounds b for constant groups; `disc`: (discordant, of how many) when weighted."
+def _mean_intervals(n, mean, sd, n_pos, n_neg, constant, level, exact: bool,
+                    support: tuple, disc=None):
+    ("Array core (any shape): lower, upper and method per cell; `support` bounds b for "
+     "constant groups; `disc`: (discordant, of how many) when weighted.")
     n = np.asarray(n, dtype=float)
     a = 1 - np.asarray(level, dtype=float)
     if exact:
@@ -605,21 +757,24 @@ def _mean_intervals(n, mean, sd, n_pos, n_neg, constant, level, exact: bool, sup
     with np.errstate(invalid="ignore", divide="ignore"):
         df = np.maximum(n - 1, 1) if _integral(n) else np.maximum(n - 1, 1e-12)
         half = stats.t.ppf(1 - a / 2, df) * sd / np.sqrt(n)
-        q = 1 - a ** (1 / np.maximum(n, 1))               # one-sided Clopper-Pearson bound on P(b != c)
+        # one-sided Clopper-Pearson bound on P(b != c)
+        q = 1 - a ** (1 / np.maximum(n, 1))
     s_lo, s_hi = support
     const = np.asarray(constant) & (n > 1)
     lo = np.where(const, mean - q * (mean - s_lo), mean - half)
     hi = np.where(const, mean + q * (s_hi - mean), mean + half)
     return lo, hi, np.where(const, "range", "t").astype(object)
 
-def simultaneous_intervals(b, # individual BoP (1-D array) or a `BoPResult`
-                           groups=None, # the people's groups (default: those of a `BoPResult`)
-                           *,
-                           alpha: float = 0.05, # 1 - alpha is the simultaneous level (the audit's alpha)
-                           method: str = "auto", # 'auto', 't' or 'exact' (auto: exact for b in {-1, 0, 1})
-                           min_group_size: int = 1, # groups with 0 < n < min_group_size get no interval
-                          ) -> SimultaneousIntervals:
-    "Sidak-simultaneous intervals for each tested BoP(s), gamma = [min L, min U], and the population BoP; a weighted `BoPResult` uses its weights."
+def simultaneous_intervals(
+    b, # individual BoP (1-D array) or a `BoPResult`
+    groups=None, # the people's groups (default: those of a `BoPResult`)
+    *,
+    alpha: float = 0.05, # 1 - alpha is the simultaneous level (the audit's alpha)
+    method: str = "auto", # 'auto', 't' or 'exact' (auto: exact for b in {-1, 0, 1})
+    min_group_size: int = 1, # groups with 0 < n < min_group_size get no interval
+) -> SimultaneousIntervals:
+    ("Sidak-simultaneous intervals for each tested BoP(s), gamma = [min L, min U], and "
+     "the population BoP; a weighted `BoPResult` uses its weights.")
     values, g = bop_and_groups(b, groups)
     w = _weights(b, values)
     alpha = check_open_unit(alpha, "alpha", 0.05)
@@ -628,8 +783,8 @@ def simultaneous_intervals(b, # individual BoP (1-D array) or a `BoPResult`
     cat = is_categorical_bop(values)
     if method == "auto": method = "exact" if cat else "t"
     if method == "exact" and not cat:
-        raise ValueError("`method='exact'` needs every individual BoP in {-1, 0, 1} (paired 0-1 costs); "
-                         "use method='t' or 'auto'.")
+        raise ValueError("`method='exact'` needs every individual BoP in {-1, 0, 1} "
+                         "(paired 0-1 costs); use method='t' or 'auto'.")
     lo_b, hi_b = float(values.min()), float(values.max())
     support = (-1.0, 1.0) if cat else (lo_b, hi_b) if lo_b < hi_b else (-np.inf, np.inf)
     mo = group_moments(values, g, w)
@@ -638,32 +793,42 @@ def simultaneous_intervals(b, # individual BoP (1-D array) or a `BoPResult`
     d_t = int(tested.sum())
     level_g = (1 - alpha) ** (1 / max(d_t, 1))
     n_t, m_t, sd_t, pos_t, neg_t, disc_t, const_t = _effective(mo)
-    lo, hi, kind = _mean_intervals(n_t, m_t, sd_t, pos_t, neg_t, const_t, level_g, method == "exact", support,
+    lo, hi, kind = _mean_intervals(n_t, m_t, sd_t, pos_t, neg_t, const_t, level_g,
+                                   method == "exact", support,
                                    disc_t)
-    note = _untested_note(n, np.where(tested | (n < min_group_size), 0.0, np.nan), min_group_size)
+    note = _untested_note(n, np.where(tested | (n < min_group_size), 0.0, np.nan),
+                          min_group_size)
     lo, hi = np.where(tested, lo, np.nan), np.where(tested, hi, np.nan)
     kind = np.where(tested, kind, note)
     # the population BoP: all N people at level 1 - alpha (not stratified)
     one = group_moments(values, as_groups(np.zeros(len(values), dtype=int)), w)
     ok_all = method == "exact" or int(one["n"].iloc[0]) > 1
     o_n, o_m, o_sd, o_pos, o_neg, o_disc, o_const = _effective(one)
-    a_lo, a_hi, a_kind = _mean_intervals(o_n, o_m, o_sd, o_pos, o_neg, o_const, 1 - alpha, method == "exact",
+    a_lo, a_hi, a_kind = _mean_intervals(o_n, o_m, o_sd, o_pos, o_neg, o_const, 1 - alpha,
+                                         method == "exact",
                                          support, o_disc)
-    # gamma = min over non-empty groups: [min L, min U]; an untested non-empty group leaves it unbounded below
+    # gamma = min over non-empty groups: [min L, min U]; an untested non-empty group
+    # leaves it unbounded below
     full = n > 0
     g_lo = float(np.min(lo[full])) if tested[full].all() else -np.inf
     g_hi = float(np.min(hi[tested])) if d_t else np.inf
     arg = int(np.flatnonzero(full)[np.argmin(est[full])])
     sizes = {"n": np.append(n, [int(one["n"].iloc[0]), n[arg]])}
-    if w is not None: sizes["n_eff"] = np.append(mo["n_eff"].to_numpy(), [one["n_eff"].iloc[0], mo["n_eff"].iloc[arg]])
+    if w is not None:
+        sizes["n_eff"] = np.append(mo["n_eff"].to_numpy(),
+                                   [one["n_eff"].iloc[0], mo["n_eff"].iloc[arg]])
     table = pd.DataFrame({**sizes,
-        "estimate": np.append(est, [float(values.mean()) if w is None else float(np.average(values, weights=w)),
+        "estimate": np.append(est, [float(values.mean()) if w is None
+                                    else float(np.average(values, weights=w)),
                                     est[arg]]),
         "lower": np.append(lo, [a_lo[0] if ok_all else np.nan, g_lo]),
         "upper": np.append(hi, [a_hi[0] if ok_all else np.nan, g_hi]),
         "level": np.append(np.where(tested, level_g, np.nan), [1 - alpha, 1 - alpha]),
-        "method": np.append(kind, [a_kind[0] if ok_all else "one person", "min of the group intervals"]),
+        "method": np.append(kind, [a_kind[0] if ok_all else "one person",
+                                   "min of the group intervals"]),
         "tested": np.append(tested, [ok_all, bool(tested[full].all())])},
         index=pd.Index(list(g.names) + ["all", "gamma"], name="group"))
-    return SimultaneousIntervals(table=table, alpha=alpha, method=method, group_level=level_g,
-                                 min_group_size=min_group_size, cost=b.cost if isinstance(b, BoPResult) else "cost")
+    return SimultaneousIntervals(table=table, alpha=alpha, method=method,
+                                 group_level=level_g,
+                                 min_group_size=min_group_size,
+                                 cost=b.cost if isinstance(b, BoPResult) else "cost")

@@ -24,7 +24,8 @@ MIMIC3_ITEMIDS = {
     "dias_bp":      ("CHARTEVENTS", (8368, 8440, 8441, 8555, 220180, 220051)),
     "mean_bp":      ("CHARTEVENTS", (456, 52, 6702, 443, 220052, 220181, 225312)),
     "resp_rate":    ("CHARTEVENTS", (615, 618, 220210, 224690)),
-    "temp_c":       ("CHARTEVENTS", (676, 223762, 678, 223761)),   # 678, 223761 are Fahrenheit
+    # 678, 223761 are Fahrenheit
+    "temp_c":       ("CHARTEVENTS", (676, 223762, 678, 223761)),
     "spo2":         ("CHARTEVENTS", (646, 220277)),
     "glucose":      ("CHARTEVENTS", (807, 811, 1529, 3745, 3744, 225664, 220621, 226537)),
     # LABEVENTS, from mimic-code pivoted_lab.sql
@@ -49,39 +50,59 @@ MIMIC3_ITEMIDS = {
 }
 
 # %% ../nbs/16a_mimic.ipynb #7eb4cd4b
-FAHRENHEIT_ITEMIDS = (678, 223761)     # temperature charted in °F: converted by (v - 32) / 1.8
-FAHRENHEIT_RANGE = (70.0, 120.0)       # plausible °F readings (mimic-code), checked before conversion
+# temperature charted in °F: converted by (v - 32) / 1.8
+FAHRENHEIT_ITEMIDS = (678, 223761)
+# plausible °F readings (mimic-code), checked before conversion
+FAHRENHEIT_RANGE = (70.0, 120.0)
 
 # %% ../nbs/16a_mimic.ipynb #77bd6e5f
-# open intervals (low, high); a value outside becomes NaN. mimic-code's limits (labs: > 0 and its upper limits)
+# open intervals (low, high); a value outside becomes NaN. mimic-code's limits (labs: > 0
+# and its upper limits)
 PLAUSIBLE_RANGES = {
     "heart_rate": (0, 300), "sys_bp": (0, 400), "dias_bp": (0, 300), "mean_bp": (0, 300),
-    "resp_rate": (0, 70), "temp_c": (10, 50), "spo2": (0, 100.0001), "glucose": (0, np.inf),
-    "anion_gap": (0, 10000), "albumin": (0, 10.0001), "bicarbonate": (0, 10000), "bilirubin": (0, 150.0001),
-    "creatinine": (0, 150.0001), "chloride": (0, 10000), "glucose_lab": (0, 10000), "hematocrit": (0, 100.0001),
-    "hemoglobin": (0, 50.0001), "lactate": (0, 50.0001), "platelets": (0, 10000), "potassium": (0, 30.0001),
-    "ptt": (0, 150.0001), "inr": (0, 50.0001), "pt": (0, 150.0001), "sodium": (0, 200.0001), "bun": (0, 300.0001),
+    "resp_rate": (0, 70), "temp_c": (10, 50), "spo2": (0, 100.0001),
+    "glucose": (0, np.inf),
+    "anion_gap": (0, 10000), "albumin": (0, 10.0001), "bicarbonate": (0, 10000),
+    "bilirubin": (0, 150.0001),
+    "creatinine": (0, 150.0001), "chloride": (0, 10000), "glucose_lab": (0, 10000),
+    "hematocrit": (0, 100.0001),
+    "hemoglobin": (0, 50.0001), "lactate": (0, 50.0001), "platelets": (0, 10000),
+    "potassium": (0, 30.0001),
+    "ptt": (0, 150.0001), "inr": (0, 50.0001), "pt": (0, 150.0001),
+    "sodium": (0, 200.0001), "bun": (0, 300.0001),
     "wbc": (0, 1000.0001),
 }
 
 # %% ../nbs/16a_mimic.ipynb #2991b022
-_SYNTH = {  # concept: (mean, sd, measurements per admission, P(measured), severity effect in sd)
-    "heart_rate": (85, 15, 8, .98, .8), "sys_bp": (120, 18, 8, .98, -.6), "dias_bp": (65, 10, 8, .98, -.4),
-    "mean_bp": (80, 12, 8, .98, -.5), "resp_rate": (18, 4, 8, .97, .5), "temp_c": (37, .6, 4, .95, .3),
-    "spo2": (97, 2, 8, .97, -.4), "glucose": (130, 35, 4, .9, .3), "anion_gap": (14, 3, 3, .9, .4),
-    "albumin": (3.3, .6, 1, .3, -.4), "bicarbonate": (24, 4, 3, .9, -.3), "bilirubin": (1.0, .4, 3, .75, .3),
-    "creatinine": (1.2, .4, 3, .9, .7), "chloride": (104, 5, 3, .9, 0), "glucose_lab": (135, 40, 3, .9, .3),
-    "hematocrit": (32, 5, 3, .92, -.3), "hemoglobin": (10.8, 1.8, 3, .92, -.3), "platelets": (220, 80, 3, .92, -.2),
-    "potassium": (4.1, .5, 3, .9, .2), "ptt": (33, 8, 3, .85, .3), "inr": (1.3, .3, 3, .85, .3),
-    "pt": (14, 2.5, 3, .85, .3), "sodium": (139, 4, 3, .9, 0), "bun": (25, 12, 3, .9, .7), "wbc": (10, 4, 3, .9, .5),
+# concept: (mean, sd, measurements per admission, P(measured), severity effect in sd)
+_SYNTH = {
+    "heart_rate": (85, 15, 8, .98, .8), "sys_bp": (120, 18, 8, .98, -.6),
+    "dias_bp": (65, 10, 8, .98, -.4),
+    "mean_bp": (80, 12, 8, .98, -.5), "resp_rate": (18, 4, 8, .97, .5),
+    "temp_c": (37, .6, 4, .95, .3),
+    "spo2": (97, 2, 8, .97, -.4), "glucose": (130, 35, 4, .9, .3),
+    "anion_gap": (14, 3, 3, .9, .4),
+    "albumin": (3.3, .6, 1, .3, -.4), "bicarbonate": (24, 4, 3, .9, -.3),
+    "bilirubin": (1.0, .4, 3, .75, .3),
+    "creatinine": (1.2, .4, 3, .9, .7), "chloride": (104, 5, 3, .9, 0),
+    "glucose_lab": (135, 40, 3, .9, .3),
+    "hematocrit": (32, 5, 3, .92, -.3), "hemoglobin": (10.8, 1.8, 3, .92, -.3),
+    "platelets": (220, 80, 3, .92, -.2),
+    "potassium": (4.1, .5, 3, .9, .2), "ptt": (33, 8, 3, .85, .3),
+    "inr": (1.3, .3, 3, .85, .3),
+    "pt": (14, 2.5, 3, .85, .3), "sodium": (139, 4, 3, .9, 0), "bun": (25, 12, 3, .9, .7),
+    "wbc": (10, 4, 3, .9, .5),
     "lactate": (2, .8, 0, 0, .5),
 }
-_ETHNICITIES = ["WHITE", "WHITE - RUSSIAN", "BLACK/AFRICAN AMERICAN", "HISPANIC OR LATINO", "ASIAN",
+_ETHNICITIES = ["WHITE", "WHITE - RUSSIAN", "BLACK/AFRICAN AMERICAN",
+                "HISPANIC OR LATINO", "ASIAN",
                 "UNKNOWN/NOT SPECIFIED"]
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-def _synthetic_events(rng, adm: pd.DataFrame, severity: np.ndarray, table: str) -> pd.DataFrame:
-    "Measurement rows of one events table for the admissions in `adm`, vectorized over (admission, concept)."
+def _synthetic_events(rng, adm: pd.DataFrame, severity: np.ndarray,
+                      table: str) -> pd.DataFrame:
+    ("Measurement rows of one events table for the admissions in `adm`, vectorized over "
+     "(admission, concept).")
     concepts = [c for c, (t, _) in MIMIC3_ITEMIDS.items() if t == table]
     n, k = len(adm), len(concepts)
     par = np.array([_SYNTH[c] for c in concepts], dtype=float)            # (k, 5)
@@ -90,30 +111,40 @@ def _synthetic_events(rng, adm: pd.DataFrame, severity: np.ndarray, table: str) 
     reps = counts[a_idx, c_idx]
     a_idx, c_idx = np.repeat(a_idx, reps), np.repeat(c_idx, reps)
     m = len(a_idx)
-    value = par[c_idx, 0] + par[c_idx, 1] * (par[c_idx, 4] * severity[a_idx] + rng.normal(size=m))
+    value = (par[c_idx, 0] + par[c_idx, 1]
+             * (par[c_idx, 4] * severity[a_idx] + rng.normal(size=m)))
     ids = [MIMIC3_ITEMIDS[c][1] for c in concepts]
     n_ids = np.array([len(i) for i in ids])
-    id_table = np.array([list(i) + [0] * (n_ids.max() - len(i)) for i in ids])  # (k, max ids), zero-padded
+    # (k, max ids), zero-padded
+    id_table = np.array([list(i) + [0] * (n_ids.max() - len(i)) for i in ids])
     itemid = id_table[c_idx, rng.integers(0, 1000, m) % n_ids[c_idx]]
     value = np.where(np.isin(itemid, FAHRENHEIT_ITEMIDS), value * 1.8 + 32, value)
-    bad = rng.random(m) < 0.01                                                 # impossible values
+    # impossible values
+    bad = rng.random(m) < 0.01
     value = np.where(bad, rng.choice([-1.0, 0.0, 1e5], m), value)
-    hours = rng.uniform(-4, 36, m)                                             # before admission ... after the window
-    ev = pd.DataFrame({"SUBJECT_ID": adm["SUBJECT_ID"].to_numpy()[a_idx], "HADM_ID": adm["HADM_ID"].to_numpy()[a_idx].astype(float),
+    # before admission ... after the window
+    hours = rng.uniform(-4, 36, m)
+    ev = pd.DataFrame({"SUBJECT_ID": adm["SUBJECT_ID"].to_numpy()[a_idx],
+                       "HADM_ID": adm["HADM_ID"].to_numpy()[a_idx].astype(float),
                        "ITEMID": itemid,
-                       "CHARTTIME": adm["ADMITTIME"].to_numpy()[a_idx] + pd.to_timedelta(np.round(hours * 60), unit="min"),
+                       "CHARTTIME": adm["ADMITTIME"].to_numpy()[a_idx]
+                       + pd.to_timedelta(np.round(hours * 60), unit="min"),
                        "VALUENUM": np.round(value, 2)})
     ev.loc[rng.random(m) < 0.01, "VALUENUM"] = np.nan
-    noise = ev.sample(frac=0.05, random_state=int(rng.integers(2**31))).assign(ITEMID=lambda d: rng.choice([99999, 50000, 1], len(d)))
+    noise = ev.sample(frac=0.05,
+                      random_state=int(rng.integers(2**31))).assign(
+                          ITEMID=lambda d: rng.choice([99999, 50000, 1], len(d)))
     ev = pd.concat([ev, noise], ignore_index=True)
-    if table == "LABEVENTS": ev.loc[rng.random(len(ev)) < 0.02, "HADM_ID"] = np.nan  # outpatient labs
+    # outpatient labs
+    if table == "LABEVENTS": ev.loc[rng.random(len(ev)) < 0.02, "HADM_ID"] = np.nan
     ev = ev.sort_values("CHARTTIME", kind="stable").reset_index(drop=True)
     ev.insert(0, "ROW_ID", np.arange(1, len(ev) + 1))
     ev["VALUE"] = ev["VALUENUM"].astype(str)
     ev["VALUEUOM"] = ""
     if table == "CHARTEVENTS":
         ev.insert(3, "ICUSTAY_ID", np.nan)
-        ev["ERROR"] = np.where(ev["ITEMID"] >= 220000, (rng.random(len(ev)) < 0.02).astype(float), np.nan)
+        ev["ERROR"] = np.where(ev["ITEMID"] >= 220000,
+                               (rng.random(len(ev)) < 0.02).astype(float), np.nan)
     ev["CHARTTIME"] = ev["CHARTTIME"].dt.strftime(_TIME_FORMAT)
     return ev
 
@@ -124,33 +155,51 @@ def make_synthetic_mimic3(
     random_state: int = 0, # seed of the simulation
     compress: bool = False, # write `.csv.gz` files, as PhysioNet ships them
 ) -> Path:
-    "Write ADMISSIONS, PATIENTS, CHARTEVENTS, LABEVENTS with the MIMIC-III v1.4 schema and quirks to `path`; return it."
-    if isinstance(n_admissions, bool) or not isinstance(n_admissions, (int, np.integer)) or n_admissions < 1:
-        raise ValueError(f"`n_admissions` must be a positive integer, got {n_admissions!r}.")
+    ("Write ADMISSIONS, PATIENTS, CHARTEVENTS, LABEVENTS with the MIMIC-III v1.4 schema "
+     "and quirks to `path`; return it.")
+    if (isinstance(n_admissions, bool) or not isinstance(n_admissions, (int, np.integer))
+        or n_admissions < 1):
+        raise ValueError(f"`n_admissions` must be a positive integer, "
+                         f"got {n_admissions!r}.")
     rng = np.random.default_rng(random_state)
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     n_pat = max(1, int(round(n_admissions * 0.8)))
     # patients: age at their first admission time t0; >89 get the 300-year DOB shift
-    t0 = pd.Timestamp("2100-01-01") + pd.to_timedelta(rng.integers(0, 365 * 90, n_pat), unit="D")
+    t0 = (pd.Timestamp("2100-01-01")
+          + pd.to_timedelta(rng.integers(0, 365 * 90, n_pat), unit="D"))
     age0 = rng.choice(np.arange(10, 96), n_pat)
     dob_year = t0.year.to_numpy() - np.where(age0 > 89, 300, age0)
-    dob = pd.to_datetime(pd.DataFrame({"year": dob_year, "month": rng.integers(1, 13, n_pat), "day": rng.integers(1, 29, n_pat)}))
-    patients = pd.DataFrame({"ROW_ID": np.arange(1, n_pat + 1), "SUBJECT_ID": np.arange(1, n_pat + 1) * 3 + 100,
-                             "GENDER": rng.choice(["F", "M"], n_pat), "DOB": dob.dt.strftime(_TIME_FORMAT),
+    dob = pd.to_datetime(pd.DataFrame({"year": dob_year,
+                                       "month": rng.integers(1, 13, n_pat),
+                                       "day": rng.integers(1, 29, n_pat)}))
+    patients = pd.DataFrame({"ROW_ID": np.arange(1, n_pat + 1),
+                             "SUBJECT_ID": np.arange(1, n_pat + 1) * 3 + 100,
+                             "GENDER": rng.choice(["F", "M"], n_pat),
+                             "DOB": dob.dt.strftime(_TIME_FORMAT),
                              "DOD": "", "EXPIRE_FLAG": 0})
     # admissions: patient, time after t0, LOS from severity and age
-    pi = np.concatenate([np.arange(min(n_pat, n_admissions)), rng.integers(0, n_pat, max(0, n_admissions - n_pat))])
-    admit = t0[pi] + pd.to_timedelta(rng.integers(0, 3 * 365 * 24 * 60, n_admissions), unit="min")
+    pi = np.concatenate([np.arange(min(n_pat, n_admissions)),
+                         rng.integers(0, n_pat, max(0, n_admissions - n_pat))])
+    admit = (t0[pi] + pd.to_timedelta(rng.integers(0, 3 * 365 * 24 * 60, n_admissions),
+                                      unit="min"))
     admit = pd.Series(admit).dt.floor("min")
     severity = rng.normal(size=n_admissions)
-    log_los = np.log(3) + 0.6 * severity + 0.3 * (age0[pi] >= 45) + rng.normal(0, 0.5, n_admissions)
+    log_los = (np.log(3) + 0.6 * severity + 0.3 * (age0[pi] >= 45)
+               + rng.normal(0, 0.5, n_admissions))
     los_min = np.round(np.exp(log_los) * 24 * 60)
-    los_min[rng.random(n_admissions) < 0.01] *= -1                        # data errors: discharge before admission
-    adm = pd.DataFrame({"ROW_ID": np.arange(1, n_admissions + 1), "SUBJECT_ID": patients["SUBJECT_ID"].to_numpy()[pi],
-                        "HADM_ID": 100000 + rng.permutation(n_admissions * 5)[:n_admissions], "ADMITTIME": admit,
-                        "DISCHTIME": admit + pd.to_timedelta(los_min, unit="min"), "ADMISSION_TYPE": "EMERGENCY",
-                        "ETHNICITY": rng.choice(_ETHNICITIES, n_admissions, p=[.6, .05, .12, .08, .05, .1])})
-    events = {t: _synthetic_events(rng, adm, severity, t) for t in ("CHARTEVENTS", "LABEVENTS")}
+    # data errors: discharge before admission
+    los_min[rng.random(n_admissions) < 0.01] *= -1
+    adm = pd.DataFrame({"ROW_ID": np.arange(1, n_admissions + 1),
+                        "SUBJECT_ID": patients["SUBJECT_ID"].to_numpy()[pi],
+                        "HADM_ID": 100000
+                                   + rng.permutation(n_admissions * 5)[:n_admissions],
+                        "ADMITTIME": admit,
+                        "DISCHTIME": admit + pd.to_timedelta(los_min, unit="min"),
+                        "ADMISSION_TYPE": "EMERGENCY",
+                        "ETHNICITY": rng.choice(_ETHNICITIES, n_admissions,
+                                                p=[.6, .05, .12, .08, .05, .1])})
+    events = {t: _synthetic_events(rng, adm, severity, t)
+              for t in ("CHARTEVENTS", "LABEVENTS")}
     for c in ("ADMITTIME", "DISCHTIME"): adm[c] = adm[c].dt.strftime(_TIME_FORMAT)
     ext = ".csv.gz" if compress else ".csv"
     for name, df in (("ADMISSIONS", adm), ("PATIENTS", patients), *events.items()):
@@ -171,21 +220,26 @@ def _table_file(path: Path, table: str) -> Path:
     for name in (table, table.lower()):
         for ext in (".csv", ".csv.gz"):
             if (path / (name + ext)).is_file(): return path / (name + ext)
-    raise FileNotFoundError(f"`path` ({path}) has no {table}.csv or {table}.csv.gz; load_mimic3 needs the MIMIC-III v1.4 "
-                            f"files {', '.join(MIMIC3_COLUMNS)} as distributed by PhysioNet.")
+    raise FileNotFoundError(f"`path` ({path}) has no {table}.csv or {table}.csv.gz; "
+                            f"load_mimic3 needs the MIMIC-III v1.4 files "
+                            f"{', '.join(MIMIC3_COLUMNS)} as distributed by PhysioNet.")
 
 def _usecols(file: Path, table: str, optional=()) -> dict:
-    "Map required (and present optional) uppercase column names to the file's own spelling; name any missing one."
+    ("Map required (and present optional) uppercase column names to the file's own "
+     "spelling; name any missing one.")
     header = pd.read_csv(file, nrows=0).columns
     by_upper = {c.upper(): c for c in header}
     missing = [c for c in MIMIC3_COLUMNS[table] if c not in by_upper]
     if missing:
-        raise ValueError(f"{file.name} lacks column(s) {missing}; a MIMIC-III v1.4 {table} table needs "
-                         f"{list(MIMIC3_COLUMNS[table])} (uppercase, as distributed by PhysioNet).")
-    return {by_upper[c]: c for c in MIMIC3_COLUMNS[table] + tuple(optional) if c in by_upper}
+        raise ValueError(f"{file.name} lacks column(s) {missing}; a MIMIC-III v1.4 "
+                         f"{table} table needs {list(MIMIC3_COLUMNS[table])} (uppercase, "
+                         f"as distributed by PhysioNet).")
+    return {by_upper[c]: c for c in MIMIC3_COLUMNS[table] + tuple(optional)
+            if c in by_upper}
 
 def _read_table(path: Path, table: str, dates=()) -> pd.DataFrame:
-    "Read the needed columns of a small table (ADMISSIONS, PATIENTS), renamed to uppercase, `dates` parsed."
+    ("Read the needed columns of a small table (ADMISSIONS, PATIENTS), renamed to "
+     "uppercase, `dates` parsed.")
     file = _table_file(path, table)
     cols = _usecols(file, table)
     df = pd.read_csv(file, usecols=list(cols)).rename(columns=cols)
@@ -200,64 +254,83 @@ def age_at_admission(
     admittime: pd.Series, # admission times
     dob: pd.Series, # dates of birth (MIMIC shifts them for patients over 89)
 ) -> pd.Series:
-    "Completed years from `dob` to `admittime`; MIMIC's shifted ages of >89 (~300) are capped at `MAX_AGE`."
+    ("Completed years from `dob` to `admittime`; MIMIC's shifted ages of >89 (~300) are "
+     "capped at `MAX_AGE`.")
     a, d = pd.to_datetime(admittime), pd.to_datetime(dob)
-    years = a.dt.year - d.dt.year - ((a.dt.month * 100 + a.dt.day) < (d.dt.month * 100 + d.dt.day)).astype(int)
+    years = (a.dt.year - d.dt.year - ((a.dt.month * 100 + a.dt.day)
+                                      < (d.dt.month * 100 + d.dt.day)).astype(int))
     return years.clip(upper=MAX_AGE)
 
 # %% ../nbs/16a_mimic.ipynb #507a0ec3
 MIMIC3_ATTRIBUTES = ("age", "race", "sex")
-_LEVELS = {"age": ["18-44", "45+"], "race": ["White", "non-White"], "sex": ["female", "male"]}
+_LEVELS = {"age": ["18-44", "45+"], "race": ["White", "non-White"],
+           "sex": ["female", "male"]}
 
 # %% ../nbs/16a_mimic.ipynb #386c95c4
 def _check_path(path) -> Path:
     "`path` must be an existing directory."
     if not isinstance(path, (str, Path)):
-        raise TypeError(f"`path` must be a str or pathlib.Path to the folder of MIMIC-III CSV files, got {type(path).__name__}.")
+        raise TypeError(f"`path` must be a str or pathlib.Path to the folder of "
+                        f"MIMIC-III CSV files, got {type(path).__name__}.")
     p = Path(path).expanduser()
     if not p.is_dir():
-        raise FileNotFoundError(f"`path` ({p}) is not an existing directory; pass the folder holding the MIMIC-III v1.4 "
-                                f"CSV files ({', '.join(MIMIC3_COLUMNS)}).")
+        raise FileNotFoundError(f"`path` ({p}) is not an existing directory; pass the "
+                                f"folder holding the MIMIC-III v1.4 CSV files "
+                                f"({', '.join(MIMIC3_COLUMNS)}).")
     return p
 
 def mimic3_cohort(
     path: str | Path, # folder with the MIMIC-III v1.4 CSVs (plain or .gz)
     min_age: float = 18, # youngest age at admission kept, in years
 ) -> pd.DataFrame:
-    "Admissions of patients aged >= `min_age` with positive LOS: ids, times, `los_days`, `age` and the attribute levels."
+    ("Admissions of patients aged >= `min_age` with positive LOS: ids, times, "
+     "`los_days`, `age` and the attribute levels.")
     path = _check_path(path)
     check_positive_scalar(min_age, "min_age", allow_zero=True)
     adm = _read_table(path, "ADMISSIONS", dates=["ADMITTIME", "DISCHTIME"])
     pat = _read_table(path, "PATIENTS", dates=["DOB"])
-    df = adm.merge(pat.drop_duplicates("SUBJECT_ID"), on="SUBJECT_ID", how="inner", validate="many_to_one")
+    df = adm.merge(pat.drop_duplicates("SUBJECT_ID"), on="SUBJECT_ID", how="inner",
+                   validate="many_to_one")
     df["age"] = age_at_admission(df["ADMITTIME"], df["DOB"])
     df["los_days"] = (df["DISCHTIME"] - df["ADMITTIME"]).dt.total_seconds() / 86400
     adult = df["age"] >= min_age
     if not adult.any():
-        raise ValueError(f"No admission in `path` ({path}) has a patient aged >= `min_age`={min_age} at ADMITTIME "
-                         f"(ages found: {df['age'].min()} to {df['age'].max()}); check DOB/ADMITTIME or lower `min_age`.")
+        raise ValueError(f"No admission in `path` ({path}) has a patient aged >= "
+                         f"`min_age`={min_age} at ADMITTIME (ages found: "
+                         f"{df['age'].min()} to {df['age'].max()}); check "
+                         f"DOB/ADMITTIME or lower `min_age`.")
     df = df[adult & (df["los_days"] > 0)].copy()
-    df["age_band"] = pd.Categorical(np.where(df["age"] < 45, "18-44", "45+"), categories=_LEVELS["age"])
+    df["age_band"] = pd.Categorical(np.where(df["age"] < 45, "18-44", "45+"),
+                                    categories=_LEVELS["age"])
     white = df["ETHNICITY"].fillna("").str.upper().str.startswith("WHITE")
-    df["race"] = pd.Categorical(np.where(white, "White", "non-White"), categories=_LEVELS["race"])
-    df["sex"] = pd.Categorical(df["GENDER"].str.upper().map({"F": "female", "M": "male"}), categories=_LEVELS["sex"])
+    df["race"] = pd.Categorical(np.where(white, "White", "non-White"),
+                                categories=_LEVELS["race"])
+    df["sex"] = pd.Categorical(df["GENDER"].str.upper().map({"F": "female", "M": "male"}),
+                               categories=_LEVELS["sex"])
     return df.sort_values("HADM_ID").set_index("HADM_ID")
 
 # %% ../nbs/16a_mimic.ipynb #7e110764
 def clean_measurements(
     events: pd.DataFrame, # CHARTEVENTS or LABEVENTS rows with ITEMID and VALUENUM
     itemids: dict = None, # {concept: (table, ITEMIDs)} (None: `MIMIC3_ITEMIDS`)
-    plausible_ranges: dict = None, # {concept: (low, high)}, else NaN (None: PLAUSIBLE_RANGES)
+    # {concept: (low, high)}, else NaN (None: PLAUSIBLE_RANGES)
+    plausible_ranges: dict = None,
 ) -> pd.DataFrame:
-    "Add `concept` from ITEMID and a cleaned `value` (°F → °C, implausible → NaN) to `events`; drop unmapped items."
+    ("Add `concept` from ITEMID and a cleaned `value` (°F → °C, implausible → NaN) to "
+     "`events`; drop unmapped items.")
     itemids = MIMIC3_ITEMIDS if itemids is None else itemids
     ranges = PLAUSIBLE_RANGES if plausible_ranges is None else plausible_ranges
-    id_to_concept = pd.Series({i: c for c, (_, ids) in itemids.items() for i in ids}, dtype=object)
+    id_to_concept = pd.Series({i: c for c, (_, ids) in itemids.items() for i in ids},
+                              dtype=object)
     ev = events.assign(concept=events["ITEMID"].map(id_to_concept))
     ev = ev[ev["concept"].notna()].copy()
     v = pd.to_numeric(ev["VALUENUM"], errors="coerce").to_numpy(dtype=float)
-    lo = ev["concept"].map({c: r[0] for c, r in ranges.items()}).fillna(-np.inf).to_numpy(dtype=float)
-    hi = ev["concept"].map({c: r[1] for c, r in ranges.items()}).fillna(np.inf).to_numpy(dtype=float)
+    lo = ev["concept"].map({c: r[0]
+                            for c, r in ranges.items()}).fillna(-np.inf).to_numpy(
+                                dtype=float)
+    hi = ev["concept"].map({c: r[1]
+                            for c, r in ranges.items()}).fillna(np.inf).to_numpy(
+                                dtype=float)
     fahr = ev["ITEMID"].isin(FAHRENHEIT_ITEMIDS).to_numpy()
     fahr_ok = (v > FAHRENHEIT_RANGE[0]) & (v < FAHRENHEIT_RANGE[1])
     v = np.where(fahr, np.where(fahr_ok, (v - 32) / 1.8, np.nan), v)
@@ -272,11 +345,14 @@ def read_measurements(
     itemids: dict = None, # {concept: (table, ITEMIDs)} (None: `MIMIC3_ITEMIDS`)
     plausible_ranges: dict = None, # {concept: (low, high)} (None: `PLAUSIBLE_RANGES`)
     window_hours: float = 24, # hours after admission whose measurements count
-    chunksize: int = 1_000_000, # rows read at a time (the event tables do not fit in memory)
+    # rows read at a time (the event tables do not fit in memory)
+    chunksize: int = 1_000_000,
 ) -> pd.DataFrame:
-    "Cleaned rows (HADM_ID, concept, value, CHARTTIME) of `table` for `cohort`'s admissions inside the window."
+    ("Cleaned rows (HADM_ID, concept, value, CHARTTIME) of `table` for `cohort`'s "
+     "admissions inside the window.")
     itemids = MIMIC3_ITEMIDS if itemids is None else itemids
-    wanted = np.array(sorted({i for t, ids in itemids.values() if t == table for i in ids}))
+    wanted = np.array(sorted({i for t, ids in itemids.values() if t == table
+                              for i in ids}))
     cols = ["HADM_ID", "concept", "value", "CHARTTIME"]
     if wanted.size == 0: return pd.DataFrame(columns=cols)
     file = _table_file(Path(path), table)
@@ -302,14 +378,19 @@ STATISTICS = ("mean", "max", "min")
 
 # %% ../nbs/16a_mimic.ipynb #cf15d5eb
 def window_features(
-    measurements: pd.DataFrame, # cleaned rows (HADM_ID, concept, value) of read_measurements
+    # cleaned rows (HADM_ID, concept, value) of read_measurements
+    measurements: pd.DataFrame,
     admissions, # HADM_IDs, one output row each, in this order
     concepts, # concept names, one group of mean/max/min columns each, in this order
 ) -> pd.DataFrame:
-    "Mean/max/min of each concept's values per admission; rows `admissions`, columns `<concept>_<stat>` (NaN if unmeasured)."
+    ("Mean/max/min of each concept's values per admission; rows `admissions`, columns "
+     "`<concept>_<stat>` (NaN if unmeasured).")
     m = measurements.astype({"value": float}).dropna(subset=["value"])
-    if m.empty: m = pd.DataFrame({"HADM_ID": [-1], "concept": [list(concepts)[0]], "value": [np.nan]})
-    wide = m.pivot_table(dropna=False, index="HADM_ID", columns="concept", values="value", aggfunc=list(STATISTICS))
+    if m.empty:
+        m = pd.DataFrame({"HADM_ID": [-1], "concept": [list(concepts)[0]],
+                          "value": [np.nan]})
+    wide = m.pivot_table(dropna=False, index="HADM_ID", columns="concept", values="value",
+                         aggfunc=list(STATISTICS))
     columns = pd.MultiIndex.from_product([STATISTICS, list(concepts)])
     wide = wide.reindex(index=pd.Index(admissions, name="HADM_ID"), columns=columns)
     wide.columns = [f"{c}_{s}" for s, c in wide.columns]
@@ -320,8 +401,11 @@ def drop_sparse_columns(
     X: pd.DataFrame, # features with missing values
     max_missing: float = 0.5, # largest fraction of missing values a kept column may have
 ) -> pd.DataFrame:
-    "Drop the columns of `X` whose fraction of missing values exceeds `max_missing`, and any column with no value at all."
-    if not 0 <= max_missing <= 1: raise ValueError(f"`max_missing` must be a fraction in [0, 1], got {max_missing}.")
+    ("Drop the columns of `X` whose fraction of missing values exceeds `max_missing`, "
+     "and any column with no value at all.")
+    if not 0 <= max_missing <= 1:
+        raise ValueError(f"`max_missing` must be a fraction in [0, "
+                         f"1], got {max_missing}.")
     miss = X.isna().mean()
     return X.loc[:, (miss <= max_missing) & (miss < 1)]
 
@@ -330,14 +414,17 @@ def _check_itemids(itemids) -> dict:
     "`itemids` maps concept -> (table, item ids) with table CHARTEVENTS or LABEVENTS."
     if itemids is None: return MIMIC3_ITEMIDS
     if not isinstance(itemids, dict) or not itemids:
-        raise TypeError("`itemids` must be a non-empty dict concept -> (table, item ids), like MIMIC3_ITEMIDS.")
+        raise TypeError("`itemids` must be a non-empty dict concept -> (table, item "
+                        "ids), like MIMIC3_ITEMIDS.")
     out = {}
     for c, v in itemids.items():
-        ok = isinstance(v, (tuple, list)) and len(v) == 2 and v[0] in ("CHARTEVENTS", "LABEVENTS")
+        ok = (isinstance(v, (tuple, list)) and len(v) == 2
+              and v[0] in ("CHARTEVENTS", "LABEVENTS"))
         try: ids = tuple(int(i) for i in v[1]) if ok else ()
         except (TypeError, ValueError): ids = ()
         if not ids:
-            raise ValueError(f"`itemids`[{c!r}] must be ('CHARTEVENTS' or 'LABEVENTS', (item ids...)), got {v!r}.")
+            raise ValueError(f"`itemids`[{c!r}] must be ('CHARTEVENTS' or 'LABEVENTS', "
+                             f"(item ids...)), got {v!r}.")
         out[c] = (v[0], ids)
     return out
 
@@ -346,55 +433,73 @@ def _impute_and_scale(X: pd.DataFrame, n_neighbors: int) -> pd.DataFrame:
     from sklearn.impute import KNNImputer
     from sklearn.preprocessing import StandardScaler
     Z = KNNImputer(n_neighbors=n_neighbors).fit_transform(X.to_numpy())
-    return pd.DataFrame(StandardScaler().fit_transform(Z), index=X.index, columns=X.columns)
+    return pd.DataFrame(StandardScaler().fit_transform(Z), index=X.index,
+                        columns=X.columns)
 
 # %% ../nbs/16a_mimic.ipynb #8b4d1456
 def load_mimic3(
     path: str | Path, # folder with the MIMIC-III v1.4 CSVs (plain or .gz)
-    task: str = "classification", # 'classification' (LOS > 3 days) or 'regression' (log LOS)
+    # 'classification' (LOS > 3 days) or 'regression' (log LOS)
+    task: str = "classification",
     attributes=("age", "race"), # attribute columns of S, from 'age', 'race', 'sex'
     *,
     window_hours: float = 24, # hours after admission whose measurements become features
     min_age: float = 18, # youngest age at admission kept, in years
     max_missing: float = 0.5, # drop feature columns missing more often than this
-    impute: bool = True, # k-nearest-neighbour imputation and standardization, as the paper does
+    # k-nearest-neighbour imputation and standardization, as the paper does
+    impute: bool = True,
     n_neighbors: int = 5, # neighbours of the imputation
     itemids: dict = None, # {concept: (table, ITEMIDs)} (None: `MIMIC3_ITEMIDS`)
     plausible_ranges: dict = None, # {concept: (low, high)} (None: `PLAUSIBLE_RANGES`)
     chunksize: int = 1_000_000, # event rows read at a time
 ) -> Dataset:
-    "The paper's MIMIC-III cohort from the v1.4 CSVs in `path`: window vitals/labs X, attributes S, y = LOS > 3 days or log LOS."
+    ("The paper's MIMIC-III cohort from the v1.4 CSVs in `path`: window vitals/labs X, "
+     "attributes S, y = LOS > 3 days or log LOS.")
     check_choice(task, "task", PREDICTION_COSTS)
     attributes = tuple([attributes] if isinstance(attributes, str) else attributes)
-    if not attributes: raise ValueError("`attributes` is empty; choose at least one of 'age', 'race', 'sex'.")
+    if not attributes:
+        raise ValueError("`attributes` is empty; choose at least one of "
+                         "'age', 'race', 'sex'.")
     for a in attributes: check_choice(a, "attribute", MIMIC3_ATTRIBUTES)
     check_positive_scalar(window_hours, "window_hours")
-    if not 0 <= max_missing <= 1: raise ValueError(f"`max_missing` must be a fraction in [0, 1], got {max_missing}.")
+    if not 0 <= max_missing <= 1:
+        raise ValueError(f"`max_missing` must be a fraction in [0, "
+                         f"1], got {max_missing}.")
     itemids = _check_itemids(itemids)
     path = _check_path(path)
-    for t in MIMIC3_COLUMNS: _usecols(_table_file(path, t), t)   # fail fast, before reading the big tables
+    # fail fast, before reading the big tables
+    for t in MIMIC3_COLUMNS: _usecols(_table_file(path, t), t)
     cohort = mimic3_cohort(path, min_age=min_age)
-    rows = [read_measurements(path, t, cohort, itemids, plausible_ranges, window_hours, chunksize)
+    rows = [read_measurements(path, t, cohort, itemids, plausible_ranges, window_hours,
+                              chunksize)
             for t in ("CHARTEVENTS", "LABEVENTS")]
     X = window_features(pd.concat(rows, ignore_index=True), cohort.index, list(itemids))
     X = X[X.notna().any(axis=1)]
     if X.empty:
-        raise ValueError(f"No cohort admission has a plausible measurement of `itemids` within `window_hours`={window_hours} "
-                         f"of ADMITTIME; check CHARTEVENTS/LABEVENTS and the item ids.")
+        raise ValueError(f"No cohort admission has a plausible measurement of `itemids` "
+                         f"within `window_hours`={window_hours} of ADMITTIME; check "
+                         f"CHARTEVENTS/LABEVENTS and the item ids.")
     X = drop_sparse_columns(X, max_missing)
     if X.shape[1] == 0:
-        raise ValueError(f"Every feature column has more than `max_missing`={max_missing} missing values; raise `max_missing`.")
+        raise ValueError(f"Every feature column has more than `max_missing`={max_missing}"
+                         f" missing values; raise `max_missing`.")
     if impute: X = _impute_and_scale(X, n_neighbors)
     c = cohort.loc[X.index]
-    S = pd.DataFrame({a: c["age_band" if a == "age" else a] for a in attributes}, index=X.index)
+    S = pd.DataFrame({a: c["age_band" if a == "age" else a] for a in attributes},
+                     index=X.index)
     los = c["los_days"]
     y = (los > 3).astype(int) if task == "classification" else np.log(los)
     return Dataset(name="mimic3", X=X, S=S, y=y.rename("y"), task=task,
-                   description=(f"MIMIC-III v1.4 adult admissions (age >= {min_age}); features: mean/max/min of "
-                                f"{len(itemids)} vitals/labs in the first {window_hours:g} h after ADMITTIME, columns with "
-                                f"> {max_missing:.0%} missing dropped" + (", KNN-imputed and standardized on all rows"
+                   description=(f"MIMIC-III v1.4 adult admissions (age >= {min_age}); "
+                                f"features: mean/max/min of {len(itemids)} vitals/labs "
+                                f"in the first {window_hours:g} h after ADMITTIME, "
+                                f"columns with > {max_missing:.0%} missing "
+                                f"dropped" + (", KNN-imputed and standardized on all rows"
                                 if impute else ", not imputed") + "; target: " +
-                                ("LOS > 3 days" if task == "classification" else "log LOS in days") + "."),
-                   source="MIMIC-III Clinical Database v1.4 (Johnson et al. 2016), PhysioNet, doi:10.13026/C2XW26; "
-                          "item ids from MIT-LCP/mimic-code",
-                   licence="PhysioNet Credentialed Health Data License 1.5.0 (your own credentialed copy)")
+                                ("LOS > 3 days" if task == "classification"
+                                 else "log LOS in days") + "."),
+                   source="MIMIC-III Clinical Database v1.4 (Johnson et al. "
+                          "2016), PhysioNet, doi:10.13026/C2XW26; item ids "
+                          "from MIT-LCP/mimic-code",
+                   licence="PhysioNet Credentialed Health Data License 1.5.0 (your "
+                           "own credentialed copy)")

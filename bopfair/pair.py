@@ -114,8 +114,8 @@ def _check_frames(X, S, y):
             raise TypeError(f"`{name}` must be a pandas DataFrame with named columns, "
                             f"got {type(v).__name__}.")
     if _TARGET in X.columns or _TARGET in S.columns:
-        raise ValueError(f"A column is named {_TARGET!r}, which "
-                         f"bopfair uses for the target; rename it.")
+        raise ValueError(f"A column is named {_TARGET!r}, which bopfair uses for "
+                         f"the target; rename it.")
     overlap = set(X.columns) & set(S.columns)
     if overlap:
         raise ValueError(f"Columns {sorted(overlap)} are in both `X` and `S`; an "
@@ -133,8 +133,7 @@ def _check_frames(X, S, y):
             # e.g. 1 and '1': two levels that print the same, and encoders refuse them
             if len(kinds) > 1:
                 raise ValueError(f"{what} column {c!r} mixes value types {kinds}; "
-                                 f"convert it to one type "
-                                 "(e.g. all text) first.")
+                                 f"convert it to one type (e.g. all text) first.")
 
 def _check_target_values(y, what: str):
     ("A numeric target must be finite, and small "
@@ -143,12 +142,12 @@ def _check_target_values(y, what: str):
     if pd.api.types.is_numeric_dtype(pd.Series(np.asarray(y))) and len(v):
         bad = ~np.isfinite(v.to_numpy(dtype=float))
         if bad.any():
-            raise ValueError(f"{what} has {int(bad.sum())} missing or infinite "
-                             f"value(s); drop those rows first.")
+            raise ValueError(f"{what} has {int(bad.sum())} missing or infinite value(s); "
+                             f"drop those rows first.")
         if np.abs(v).max() >= 1e150:
-            raise ValueError(f"{what} has values up to {np.abs(v).max():.3g}, so "
-                             f"squared errors overflow; rescale it "
-                             "(e.g. divide by a power of 10).")
+            raise ValueError(f"{what} has values up to {np.abs(v).max():.3g}, "
+                             f"so squared errors overflow; rescale it (e.g. "
+                             f"divide by a power of 10).")
 
 # %% ../nbs/04_pair.ipynb #de23a208
 def _as_frame(v, name: str, prefix: str) -> tuple:
@@ -167,25 +166,25 @@ def _as_frame(v, name: str, prefix: str) -> tuple:
     a = np.asarray(v)
     if a.ndim == 1: a = a[:, None]
     if a.ndim != 2:
-        raise ValueError(f"`{name}` must be 2-D (rows, columns), "
-                         f"got an array of shape {a.shape}.")
+        raise ValueError(f"`{name}` must be 2-D (rows, columns), got an "
+                         f"array of shape {a.shape}.")
     return pd.DataFrame(a, columns=[f"{prefix}{j}" for j in range(a.shape[1])]), False
 
 def _as_series(v, name: str) -> tuple:
     "(Series, has an index): a Series or one-column DataFrame as is, else a 1-D array."
     if isinstance(v, pd.DataFrame):
         if v.shape[1] != 1:
-            raise ValueError(f"`{name}` has {v.shape[1]} columns; "
-                             f"pass one column (a Series).")
+            raise ValueError(f"`{name}` has {v.shape[1]} columns; pass "
+                             f"one column (a Series).")
         return v.iloc[:, 0], True
     if isinstance(v, pd.Series): return v, True
     if v is None or isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
-        raise TypeError(f"`{name}` must be a Series or a "
-                        f"1-D array, got {type(v).__name__}.")
+        raise TypeError(f"`{name}` must be a Series or a 1-D array, "
+                        f"got {type(v).__name__}.")
     a = np.asarray(v)
     if a.ndim != 1:
-        raise ValueError(f"`{name}` must be 1-D (one value "
-                         f"per row), got shape {a.shape}.")
+        raise ValueError(f"`{name}` must be 1-D (one value per row), "
+                         f"got shape {a.shape}.")
     return pd.Series(a), False
 
 def _first_difference(a: pd.Index, b: pd.Index):
@@ -208,16 +207,15 @@ def _align(**inputs) -> dict:
             first = _first_difference(ref, v.index)
             if first is not None:
                 raise ValueError(f"`{k}` and `{ref_name}` carry different row labels "
-                                 f"(e.g. {first!r} is in one "
-                                 "only); rows are matched by index label, never by "
-                                 "position: pass the same "
-                                 "rows, or .reset_index(drop=True) on "
-                                 "each if they are in the same order.")
+                                 f"(e.g. {first!r} is in one only); rows are matched "
+                                 f"by index label, never by position: pass the same "
+                                 f"rows, or .reset_index(drop=True) on each if they "
+                                 f"are in the same order.")
             if not (ref.is_unique and v.index.is_unique):
-                raise ValueError(f"`{k}` and `{ref_name}` order repeated row labels "
-                                 f"differently, so rows cannot "
-                                 "be matched; .reset_index(drop=True) on each if they "
-                                 "are in the same order.")
+                raise ValueError(f"`{k}` and `{ref_name}` order repeated row "
+                                 f"labels differently, so rows cannot be "
+                                 f"matched; .reset_index(drop=True) on each if "
+                                 f"they are in the same order.")
             # the same labels in another order: X's order
             v = v.loc[ref]
         out[k] = v
@@ -227,8 +225,8 @@ def _inputs(X, S, y, **series) -> tuple:
     ("X, S (DataFrames), y (Series) and more per-row `series` (None stays None) as "
      "users pass them, on one row order, checked.")
     extra = {k: _as_series(v, k) for k, v in series.items() if v is not None}
-    a = _align(X=_as_frame(X, "X", "x"), S=_as_frame(S, "S", "s"),
-               y=_as_series(y, "y"), **extra)
+    a = _align(X=_as_frame(X, "X", "x"), S=_as_frame(S, "S", "s"), y=_as_series(y, "y"),
+               **extra)
     _check_frames(a["X"], a["S"], a["y"])
     return (a["X"], a["S"], a["y"], *(a.get(k) for k in series))
 
@@ -245,8 +243,8 @@ def positive_label(
     if positive is None: return values[-1] if values else None
     match = [v for v in values if v == positive or str(v) == str(positive)]
     if not match:
-        raise ValueError(f"`positive`={positive!r} is not "
-                         f"a value of the target ({values}).")
+        raise ValueError(f"`positive`={positive!r} is not a value of "
+                         f"the target ({values}).")
     return match[0]
 
 # %% ../nbs/04_pair.ipynb #4907e856
@@ -256,42 +254,39 @@ def _seed(random_state, name: str = "random_state") -> int:
     if isinstance(random_state, (bool, np.bool_)): pass
     elif isinstance(random_state, numbers.Integral):
         if 0 <= random_state < 2**32: return int(random_state)
-    elif isinstance(random_state,
-                    np.random.Generator): return int(random_state.integers(2**32))
+    elif isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**32))
     elif random_state is None or isinstance(random_state, np.random.RandomState):
         return int(check_random_state(random_state).randint(2**32, dtype=np.int64))
     raise ValueError(f"`{name}` must be an int seed in [0, 2**32), None or a numpy "
-                     f"Generator/RandomState, "
-                     f"got {random_state!r}; e.g. random_state=0.")
+                     f"Generator/RandomState, got {random_state!r}; e.g. random_state=0.")
 
 def _encode_target(y, task: str, positive=None, classes=None) -> tuple:
     ("(target as the models learn it, classes): 0/1 with the positive class as 1, "
      "indices 0..k-1 into `classes` (default: sorted), or floats.")
     y = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
     if y.isna().any():
-        raise ValueError(f"`y` has {int(y.isna().sum())} missing "
-                         f"value(s); drop those rows first.")
+        raise ValueError(f"`y` has {int(y.isna().sum())} missing value(s); "
+                         f"drop those rows first.")
     if task == "regression":
         if positive is not None:
             raise ValueError("`positive` is for a two-label "
                              "classification target; drop it.")
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            raise ValueError(f"task='regression' needs a numeric "
-                             f"target; `y` has dtype {y.dtype} "
-                             f"(values like {y.iloc[:3].tolist()}); use "
+            raise ValueError(f"task='regression' needs a numeric target; `y` has dtype "
+                             f"{y.dtype} (values like {y.iloc[:3].tolist()}); use "
                              f"task='classification' for labels.")
         _check_target_values(y, "`y`")
         return y.to_numpy(dtype=float), None
     kinds = sorted({type(v).__name__ for v in y}) if y.dtype == object else []
     if len(kinds) > 1:
-        raise ValueError(f"`y` mixes value types {kinds}; convert "
-                         f"it to one type (e.g. all text) first.")
+        raise ValueError(f"`y` mixes value types {kinds}; convert it to one type "
+                         f"(e.g. all text) first.")
     kind = type_of_target(y.to_numpy())
     if kind not in ("binary", "multiclass"):
-        raise ValueError(f"task='classification' needs class labels, but `y` looks "
-                         f"{kind} (values like "
-                         f"{y.iloc[:3].tolist()}); use "
-                         f"task='regression' for a numeric target.")
+        raise ValueError(f"task='classification' needs class labels, but `y` looks {kind}"
+                         f" (values like {y.iloc[:3].tolist()}); use task='regression' "
+                         f"for a numeric target.")
     given = classes is not None
     if not given:
         numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
@@ -311,9 +306,8 @@ def _encode_target(y, task: str, positive=None, classes=None) -> tuple:
         pos = positive_label(pd.Series(classes), positive)
         if pos != classes[1] and given:
             raise ValueError(f"`positive`={positive!r}, but the models' second class "
-                             f"(the column of P(y=1) in "
-                             f"predict_proba) is {classes[1]!r}; drop `positive` (0-1 "
-                             f"and log loss do not depend on it).")
+                             f"(the column of P(y=1) in predict_proba) is {classes[1]!r}"
+                             f"; drop `positive` (0-1 and log loss do not depend on it).")
         if pos != classes[1]: classes = classes[::-1]
         if pd.api.types.is_numeric_dtype(y) and classes == [0, 1]:
             return y.to_numpy(), classes
@@ -326,26 +320,24 @@ def _split_rows(y, task: str = "classification", audit_size: float = 0.3,
                 random_state: int = 0) -> tuple:
     ("(train rows, audit rows) as positions, stratified by class for classification: "
      "the split `fit_pair` makes, known before fitting.")
-    if isinstance(audit_size, bool) or not isinstance(audit_size,
-                                                      (int, float)) or not 0 < audit_size < 1:
-        raise ValueError(f"`audit_size` must be a fraction in (0, 1), got "
-                         f"{audit_size!r}; e.g. audit_size=0.3.")
+    if (isinstance(audit_size, bool) or not isinstance(audit_size, (int, float))
+        or not 0 < audit_size < 1):
+        raise ValueError(f"`audit_size` must be a fraction in (0, 1), got {audit_size!r}"
+                         f"; e.g. audit_size=0.3.")
     random_state = _seed(random_state)
     y = np.asarray(y); n = len(y)
     n_audit = int(np.ceil(audit_size * n))
     if n_audit < 2 or n - n_audit < 2:
         raise ValueError(f"{n} rows split at audit_size={audit_size} leave {n_audit} "
-                         f"audit and {n - n_audit} "
-                         "training rows; an audit needs at "
-                         "least 2 of each: pass more rows.")
+                         f"audit and {n - n_audit} training rows; an audit needs at "
+                         f"least 2 of each: pass more rows.")
     strat = None
     if task == "classification":
         values, counts = np.unique(y, return_counts=True)
         if counts.min() < 2:
-            raise ValueError(f"The target's class {values[counts.argmin()].item()!r} "
-                             f"has only {counts.min()} row; the split "
-                             "keeps each class in both parts, "
-                             "so each needs at least 2 rows.")
+            raise ValueError(f"The target's class {values[counts.argmin()].item()!r} has "
+                             f"only {counts.min()} row; the split keeps each class in "
+                             f"both parts, so each needs at least 2 rows.")
         strat = y
     return tuple(train_test_split(np.arange(n), test_size=audit_size,
                                   random_state=random_state, stratify=strat))
@@ -387,9 +379,9 @@ def fit_pair(
 
 # %% ../nbs/04_pair.ipynb #75d54204
 def _model_output(model, X, task: str) -> np.ndarray:
-    ("What a cost is computed from: P(y=1) for two classes, the (n, k) probability "
-     "matrix for k > 2, a predict-only classifier's "
-     "class index; the value for regression.")
+    ("What a cost is computed from: P(y=1) for two classes, the (n, k) "
+     "probability matrix for k > 2, a predict-only classifier's class index; "
+     "the value for regression.")
     if task != "classification": return model.predict(X)
     if _has_proba(model):
         P = np.asarray(model.predict_proba(X))
@@ -403,8 +395,8 @@ def predictions(self: FittedPair, data: pd.DataFrame | None = None) -> tuple:
     ("Predictions of (h0, hp) on `data` (default: the audit split): P(y=1) (the (n, k) "
      "matrix for k > 2 classes), values for regression.")
     data = self.audit if data is None else data
-    return _model_output(self.h0, data, self.task), _model_output(self.hp,
-                                                                  data, self.task)
+    return (_model_output(self.h0, data, self.task),
+            _model_output(self.hp, data, self.task))
 
 # %% ../nbs/04_pair.ipynb #67f4b0d2
 @patch
@@ -433,8 +425,8 @@ class _FittedElsewhere:
      "(predict_proba, classes_, ...) passed through; never refitted.")
     def __init__(self, model): self.model = model
     def fit(self, *args, **kwargs):
-        raise TypeError("bopfair audits a model fitted elsewhere "
-                        "as it is; it does not refit it.")
+        raise TypeError("bopfair audits a model fitted elsewhere as it is; "
+                        "it does not refit it.")
     def predict(self, X): return self.model.predict(X)
     # predict_proba, classes_, feature_names_in_, ... when the model has them
     def __getattr__(self, name):
@@ -458,37 +450,35 @@ def _used_columns(model, names: list) -> list:
     return [c for c in names if c in used]
 
 def _model_columns(model, columns: list, frame: list, name: str) -> list:
-    ("The columns to hand a model fitted elsewhere: its feature_names_in_ (each in "
-     "`frame`, those it reads in `columns`), or "
-     "`columns` (checked against n_features_in_).")
+    ("The columns to hand a model fitted elsewhere: its feature_names_in_ "
+     "(each in `frame`, those it reads in `columns`), or `columns` (checked "
+     "against n_features_in_).")
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         names = [str(c) for c in names]
         missing = [c for c in names
                    if c not in (frame if isinstance(model, Pipeline) else columns)]
         if missing: raise ValueError(f"`{name}` was fitted on column(s) {missing} that "
-                                     f"its input here lacks "
-                                     f"(it has {columns}); pass the audit rows with the "
-                                     f"columns it was fitted on.")
+                                     f"its input here lacks (it has {columns}); pass the "
+                                     f"audit rows with the columns it was fitted on.")
         extra = [c for c in _used_columns(model, names) if c not in columns]
         if extra: raise ValueError(f"`{name}` reads column(s) {extra}, which are not "
-                                   f"among its inputs {columns}; "
-                                   "h0 must not see the attributes (nor the target).")
+                                   f"among its inputs {columns}; h0 must not see the "
+                                   f"attributes (nor the target).")
         return names
     n = getattr(model, "n_features_in_", None)
     if n is not None and n != len(columns):
         raise ValueError(f"`{name}` was fitted on {n} columns but its input here has "
-                         f"{len(columns)} ({columns}); "
-                         "pass X (and S, see hp_input) with the "
-                         "columns it was fitted on, in that order.")
+                         f"{len(columns)} ({columns}); pass X (and S, see hp_input) with "
+                         f"the columns it was fitted on, in that order.")
     return list(columns)
 
 def _adapted(model, front, name: str) -> Pipeline:
     ("`model` behind the fitted step `front` that builds its input from the audit "
      "frame; a Pipeline's own steps spliced in.")
     if isinstance(model, Pipeline):
-        return Pipeline([(_free_name("input", [n for n, _ in model.steps]),
-                          front), *model.steps])
+        return Pipeline([(_free_name("input", [n for n, _ in model.steps]), front),
+                         *model.steps])
     return Pipeline([("input", front), ("model", model if isinstance(model, BaseEstimator)
                                         else _FittedElsewhere(model))])
 
@@ -500,19 +490,19 @@ def _classes_of(h0, hp) -> list | None:
     if c0 is None or cp is None or list(c0) != list(cp):
         raise ValueError(f"`h0` and `hp` have different classes_ "
                          f"({None if c0 is None else list(c0)} and "
-                         f"{None if cp is None else list(cp)}); "
-                         f"audit two models of the same target.")
+                         f"{None if cp is None else list(cp)}); audit two "
+                         f"models of the same target.")
     return list(c0)
 
 def _check_fitted_model(model, name: str, task: str):
     if not callable(getattr(model, "predict", None)):
-        raise TypeError(f"`{name}` ({type(model).__name__}) has "
-                        f"no predict method; pass a fitted model.")
-    if task == "classification" and not (_has_proba(model)
-                                         or getattr(model, "classes_", None) is not None):
-        raise TypeError(f"`{name}` ({type(model).__name__}) has neither predict_proba "
-                        f"nor classes_; a classifier "
-                        "needs one of them (or pass task='regression').")
+        raise TypeError(f"`{name}` ({type(model).__name__}) has no predict method; "
+                        f"pass a fitted model.")
+    if (task == "classification"
+        and not (_has_proba(model) or getattr(model, "classes_", None) is not None)):
+        raise TypeError(f"`{name}` ({type(model).__name__}) has neither "
+                        f"predict_proba nor classes_; a classifier needs one of "
+                        f"them (or pass task='regression').")
 
 def pair_from_models(
     h0, # the generic model, fitted elsewhere: an estimator or Pipeline (on a DataFrame or a matrix), or any object with predict (and predict_proba)
@@ -539,8 +529,7 @@ def pair_from_models(
     _check_fitted_model(h0, "h0", task); _check_fitted_model(hp, "hp", task)
     if not (callable(hp_input) or (isinstance(hp_input, str) and hp_input in HP_INPUTS)):
         raise ValueError(f"`hp_input` must be one of {list(HP_INPUTS)} or a callable "
-                         f"f(X, S) building hp's input, "
-                         f"got {hp_input!r}.")
+                         f"f(X, S) building hp's input, got {hp_input!r}.")
     X, S, y = _inputs(X, S, y)
     given = [v is not None for v in (X_train, S_train, y_train)]
     if any(given) and not all(given):
@@ -548,8 +537,8 @@ def pair_from_models(
                         "the audit rows stand in).")
     Xt, St, yt = _inputs(X_train, S_train, y_train) if all(given) else (X, S, y)
     if list(Xt.columns) != list(X.columns) or list(St.columns) != list(S.columns):
-        raise ValueError("`X_train`/`S_train` must have the "
-                         "columns of `X`/`S` in the same order.")
+        raise ValueError("`X_train`/`S_train` must have the columns of "
+                         "`X`/`S` in the same order.")
     classes = _classes_of(h0, hp) if task == "classification" else None
     target, classes = _encode_target(y, task, positive, classes)
     if all(given): target_t = _encode_target(yt, task, positive, classes)[0]
@@ -569,8 +558,8 @@ def pair_from_models(
                                    verbose_feature_names_out=False)
     elif hp_input == "onehot":
         levels = [sorted(pd.concat([St[a], S[a]]).dropna().unique().tolist(),
-                         key=None if pd.api.types.is_numeric_dtype(S[a])
-                         else str) for a in ss]
+                         key=None if pd.api.types.is_numeric_dtype(S[a]) else str)
+                  for a in ss]
         frontp = ColumnTransformer([("x", "passthrough", xs),
                                     ("s", OneHotEncoder(categories=levels,
                                     handle_unknown="ignore", sparse_output=False), ss)],
@@ -587,22 +576,21 @@ def pair_from_models(
                                         or pd.api.types.is_bool_dtype(audit[c]))]
         if text and not isinstance(m, Pipeline):
             raise ValueError(f"`{name}` is not a Pipeline, so it gets its columns as "
-                             f"numbers, but {text} hold text; "
-                             "one-hot them (hp_input='onehot' for attributes) or hand "
-                             "over the model with its "
-                             "encoder as a Pipeline.")
+                             f"numbers, but {text} hold text; one-hot them "
+                             f"(hp_input='onehot' for attributes) or hand over the model "
+                             f"with its encoder as a Pipeline.")
     for front, m in ((front0, h0), (frontp, hp)):
         if getattr(m, "feature_names_in_", None) is not None:
             front.set_output(transform="pandas")
         front.fit(train)
     if hp_input == "onehot" and getattr(hp, "feature_names_in_", None) is not None:
-        built, want = list(frontp.get_feature_names_out()), [
-            str(c) for c in hp.feature_names_in_]
+        built, want = (list(frontp.get_feature_names_out()),
+                       [str(c) for c in hp.feature_names_in_])
         if built != want:
-            raise ValueError(f"hp_input='onehot' builds columns {built}, but `hp` was "
-                             f"fitted on {want}; fit hp on "
-                             "pd.concat([X, pd.get_dummies(S)], axis=1), or pass "
-                             "hp_input as a callable.")
+            raise ValueError(f"hp_input='onehot' builds columns {built}, but "
+                             f"`hp` was fitted on {want}; fit hp on "
+                             f"pd.concat([X, pd.get_dummies(S)], axis=1), or "
+                             f"pass hp_input as a callable.")
     return FittedPair(h0=_adapted(h0, front0, "h0"), hp=_adapted(hp, frontp, "hp"),
                       task=task, features=xs,
                       attributes=ss, train=train, audit=audit, classes=classes,
@@ -642,8 +630,8 @@ MAX_LEVELS = 64
 def _missing_columns(df: pd.DataFrame, names, what: str):
     missing = [c for c in names if c not in df.columns]
     if missing:
-        raise ValueError(f"{what} {missing} not in the data; "
-                         f"its columns are {list(df.columns)}.")
+        raise ValueError(f"{what} {missing} not in the data; its columns "
+                         f"are {list(df.columns)}.")
 
 def _binary_target(y: pd.Series, positive=None) -> pd.Series:
     ("0/1 target from a two-valued column (positive class: see `positive_label`); error "
@@ -652,9 +640,9 @@ def _binary_target(y: pd.Series, positive=None) -> pd.Series:
     values = sorted(y.unique().tolist(), key=None if numeric else str)
     if len(values) != 2:
         raise ValueError(f"task='classification' needs a target with exactly 2 values, "
-                         f"found {len(values)} "
-                         f"({values[:6]}{'...' if len(values) > 6 else ''}); use "
-                         f"task='regression' for a numeric target.")
+                         f"found {len(values)} ({values[:6]}"
+                         f"{'...' if len(values) > 6 else ''}); use task='regression' "
+                         f"for a numeric target.")
     return (y == positive_label(y, positive)).astype(int)
 
 def _refuse_copies(X: pd.DataFrame, df: pd.DataFrame, protected: list):
@@ -665,8 +653,8 @@ def _refuse_copies(X: pd.DataFrame, df: pd.DataFrame, protected: list):
             if X[c].dtype == df[p].dtype and X[c].equals(df[p]):
                 what = "the target" if p == protected[0] else "attribute"
                 raise ValueError(f"Feature column {c!r} is an exact copy of {what} "
-                                 f"{p!r}; h0 would see it. "
-                                 "Drop the copy (or list it as an attribute).")
+                                 f"{p!r}; h0 would see it. Drop the copy (or list "
+                                 f"it as an attribute).")
 
 # %% ../nbs/04_pair.ipynb #a801d402
 def split_audit_data(
@@ -683,18 +671,17 @@ def split_audit_data(
     check_choice(task, "task", PREDICTION_COSTS)
     attributes = [attributes] if isinstance(attributes, str) else list(attributes)
     if not attributes:
-        raise ValueError("`attributes` is empty; name at "
-                         "least one personal attribute column.")
+        raise ValueError("`attributes` is empty; name at least one "
+                         "personal attribute column.")
     twice = sorted({a for a in attributes if attributes.count(a) > 1})
     if twice:
-        raise ValueError(f"`attributes` lists {twice} twice; "
-                         f"name each attribute column once.")
+        raise ValueError(f"`attributes` lists {twice} twice; name each "
+                         f"attribute column once.")
     if _TARGET in df.columns:
-        raise ValueError(f"A column is named {_TARGET!r}, which "
-                         f"bopfair uses for the target; rename it.")
-    _missing_columns(df, [target],
-                     "Target column"); _missing_columns(df, attributes,
-                                                        "Attribute column(s)")
+        raise ValueError(f"A column is named {_TARGET!r}, which bopfair uses for "
+                         f"the target; rename it.")
+    _missing_columns(df, [target], "Target column")
+    _missing_columns(df, attributes, "Attribute column(s)")
     if target in attributes:
         raise ValueError(f"`target` {target!r} is also listed in `attributes`.")
     S = df[attributes]
@@ -705,8 +692,8 @@ def split_audit_data(
                              f"group it first (e.g. age bands).")
     d = int(np.prod([S[a].nunique(dropna=True) for a in attributes], dtype=float))
     if d > len(df):
-        raise ValueError(f"The attributes {attributes} define d={d} groups but there "
-                         f"are only {len(df)} rows; use fewer attributes.")
+        raise ValueError(f"The attributes {attributes} define d={d} groups but there are "
+                         f"only {len(df)} rows; use fewer attributes.")
     y = df[target]
     if y.isna().any():
         raise ValueError(f"Target column {target!r} has {int(y.isna().sum())} missing "
@@ -714,15 +701,14 @@ def split_audit_data(
     _check_target_values(y, f"Target column {target!r}")
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            raise ValueError(f"task='regression' needs a numeric "
-                             f"target; {target!r} has dtype {y.dtype} "
-                             f"(values like {y.iloc[:3].tolist()}); use "
+            raise ValueError(f"task='regression' needs a numeric target; {target!r} has "
+                             f"dtype {y.dtype} (values like {y.iloc[:3].tolist()}); use "
                              f"task='classification' for labels.")
         y = y.astype(float)
     else: y = _binary_target(y, positive)
     X = df.drop(columns=[target] + attributes)
     if X.shape[1] == 0:
-        raise ValueError("No feature columns are left after "
-                         "removing the target and the attributes.")
+        raise ValueError("No feature columns are left after removing the "
+                         "target and the attributes.")
     _refuse_copies(X, df, [target] + attributes)
     return X, S, y.rename("y")

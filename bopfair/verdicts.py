@@ -16,30 +16,33 @@ __all__ = ['MIN_GROUP_SIZE', 'VERDICTS', 'ALPHA_SCOPES', 'default_epsilon', 'che
 # %% ../nbs/11_verdicts.ipynb #4a7857c2
 from .checks import check_choice, check_open_unit
 from .groups import Groups, make_groups, _column_levels
-from .bop import (BoPResult, benefit_of_personalization, is_categorical_bop, individual_bop,
+from .bop import (BoPResult, benefit_of_personalization,
+                         is_categorical_bop, individual_bop,
                          minimal_group_benefit)
 from .distributions import fit_families
-from .bounds import bound_from_fit, group_bounds_from_fit, min_testable_epsilon_from_fit
+from .bounds import (bound_from_fit, group_bounds_from_fit,
+                            min_testable_epsilon_from_fit)
 from .inference import directional_tests, simultaneous_intervals, _holm_sides
 
 # %% ../nbs/11_verdicts.ipynb #b4fbfaa1
 def default_epsilon(r: BoPResult, # the cost's BoP (its table carries C(h0) per group)
                    ) -> tuple:
-    "(epsilon, its meaning in words): 0.01 for 0/1 costs, else 1% of |C(h0)|; defined for degenerate costs."
+    ("(epsilon, its meaning in words): 0.01 for 0/1 costs, else 1% of |C(h0)|; defined "
+     "for degenerate costs.")
     c = r.table[["cost_h0", "cost_hp"]].to_numpy(dtype=float)
     if is_categorical_bop(r.individual):
         if not np.any(c[np.isfinite(c)]):
-            return 0.01, ("0.01 in the cost's units (every cost is 0 under both models, so no rate "
-                          "or relative scale can be read off)")
+            return 0.01, ("0.01 in the cost's units (every cost is 0 under both models, "
+                          "so no rate or relative scale can be read off)")
         if _unit_costs(r.table): return 0.01, "0.01 = one percentage point of the rate"
-        return 0.01, ("0.01 = one percentage point of the share of people whose cost moves "
-                      "(each person's cost changes by -1, 0 or +1 unit)")
+        return 0.01, ("0.01 = one percentage point of the share of people whose cost "
+                      "moves (each person's cost changes by -1, 0 or +1 unit)")
     n = r.table["n"].to_numpy()
     ok = n > 0
     scale = abs(float(np.sum(n[ok] * c[ok, 0]) / n[ok].sum()))
     if scale == 0:
-        return 0.01, ("0.01 in the cost's units (the generic model's mean cost is 0, so no "
-                      "relative scale exists)")
+        return 0.01, ("0.01 in the cost's units (the generic model's mean cost is 0, so "
+                      "no relative scale exists)")
     eps = 0.01 * scale
     return eps, f"{eps:.4g} = 1% of the generic model's mean cost {scale:.4g}"
 
@@ -50,9 +53,11 @@ def _unit_costs(table: pd.DataFrame) -> bool:
     return bool(np.all(np.abs(c) <= 1))
 
 # %% ../nbs/11_verdicts.ipynb #aaf38401
-def check_epsilon(epsilon: float | dict | None, # None, one number > 0, or a dict {cost name: number > 0}
-                  costs: list, # the audit's cost names (dict keys must be among them)
-                 ) -> None:
+def check_epsilon(
+    # None, one number > 0, or a dict {cost name: number > 0}
+    epsilon: float | dict | None,
+    costs: list, # the audit's cost names (dict keys must be among them)
+) -> None:
     "Validate the `epsilon` option of an audit before anything is computed."
     if epsilon is None: return
     if isinstance(epsilon, dict):
@@ -62,14 +67,16 @@ def check_epsilon(epsilon: float | dict | None, # None, one number > 0, or a dic
                              f"the costs are {list(costs)}.")
         for name, e in epsilon.items(): check_epsilon(e, costs) if e is not None else None
         return
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating, np.integer)) \
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating,
+                                                             np.integer)) \
             or not np.isfinite(epsilon) or epsilon <= 0:
-        raise ValueError(f"`epsilon` must be a finite number > 0 in the cost's units (or a dict "
-                         f"per cost), got {epsilon!r}; e.g. epsilon=0.01 for one percentage "
-                         "point of a 0-1 loss.")
+        raise ValueError(f"`epsilon` must be a finite number > 0 in the cost's units (or "
+                         f"a dict per cost), got {epsilon!r}; e.g. epsilon=0.01 for one "
+                         f"percentage point of a 0-1 loss.")
 
 # %% ../nbs/11_verdicts.ipynb #c5c315ee
-MIN_GROUP_SIZE = 20   # smaller groups are "too small to audit": no test, no interval, no claim
+# smaller groups are "too small to audit": no test, no interval, no claim
+MIN_GROUP_SIZE = 20
 
 # %% ../nbs/11_verdicts.ipynb #155d0145
 def cost_tests(r: BoPResult, # the cost's BoP with its groups
@@ -80,8 +87,10 @@ def cost_tests(r: BoPResult, # the cost's BoP with its groups
     dt = directional_tests(r, method=method, min_group_size=min_group_size)
     t = dt.table[["n", "bop", "p_benefit", "p_harm", "tested"]].copy()
     pop = Groups(codes=np.zeros(len(r.individual), dtype=np.int64), names=("all",),
-                 attributes=("group",), levels=(("all",),))     # one group: no labels to factorize
-    everyone = replace(r, table=r.summary().loc[["all"]], groups=pop)   # keeps r's weights, if any
+                 # one group: no labels to factorize
+                 attributes=("group",), levels=(("all",),))
+    # keeps r's weights, if any
+    everyone = replace(r, table=r.summary().loc[["all"]], groups=pop)
     pt = directional_tests(everyone, method=dt.benefit.method).table
     pb, ph = float(pt["p_benefit"].iloc[0]), float(pt["p_harm"].iloc[0])
     t.loc["all"] = [len(r.individual), r.population, pb, ph, True]
@@ -89,13 +98,15 @@ def cost_tests(r: BoPResult, # the cost's BoP with its groups
     return t.assign(method=dt.benefit.method)
 
 # %% ../nbs/11_verdicts.ipynb #45d9c165
-def adjust_claims(tables: dict, # cost name -> cost_tests table: one Holm family over all of them
-                  alpha: float = 0.05, # family-wise error rate of all "... shown" claims
-                 ) -> dict:
+def adjust_claims(
+    tables: dict, # cost name -> cost_tests table: one Holm family over all of them
+    alpha: float = 0.05, # family-wise error rate of all "... shown" claims
+) -> dict:
     "Holm-adjust every raw p-value of `tables` in ONE family; adds p_*_adj and claim."
     alpha = check_open_unit(alpha, "alpha", 0.05)
     if not isinstance(tables, dict) or not tables:
-        raise TypeError("`tables` must be a non-empty dict {cost name: cost_tests(...) table}.")
+        raise TypeError("`tables` must be a non-empty dict {cost name: "
+                        "cost_tests(...) table}.")
     out = {}
     for (name, t), (p_adj, _) in zip(tables.items(), _holm_sides(tables.values(), alpha)):
         pb, ph = p_adj[:len(t)], p_adj[len(t):]
@@ -105,18 +116,21 @@ def adjust_claims(tables: dict, # cost name -> cost_tests table: one Holm family
 
 # %% ../nbs/11_verdicts.ipynb #d419c9c9
 VERDICTS = ("benefit shown", "harm shown", "untestable at this ε and n",
-            "not shown (testable, no significant effect)", "too small to audit", "no data")
+            "not shown (testable, no significant effect)", "too small to audit",
+            "no data")
 
-def group_verdicts(tests: pd.DataFrame, # adjusted tests (adjust_claims): groups and 'all'
-                   lb: pd.Series, # Le Cam bound at epsilon per group (and 'all'), sum convention
-                   tau: float = 0.5, # bound at or above which a test is unreliable
-                  ) -> pd.Series:
+def group_verdicts(
+    tests: pd.DataFrame, # adjusted tests (adjust_claims): groups and 'all'
+    lb: pd.Series, # Le Cam bound at epsilon per group (and 'all'), sum convention
+    tau: float = 0.5, # bound at or above which a test is unreliable
+) -> pd.Series:
     "Plain-words verdict per group and for the population, in the order of `tests`."
     n = tests["n"].to_numpy()
     bound = lb.reindex(tests.index).to_numpy(dtype=float)
     v = np.select([n == 0, ~tests["tested"].to_numpy(bool), tests["claim"] == "benefit",
                    tests["claim"] == "harm", ~(bound < tau)],
-                  [VERDICTS[5], VERDICTS[4], VERDICTS[0], VERDICTS[1], VERDICTS[2]], VERDICTS[3])
+                  [VERDICTS[5], VERDICTS[4], VERDICTS[0], VERDICTS[1], VERDICTS[2]],
+                  VERDICTS[3])
     return pd.Series(v, index=tests.index, name="verdict")
 
 # %% ../nbs/11_verdicts.ipynb #bbc4e977
@@ -124,15 +138,18 @@ def gamma_verdict(tests: pd.DataFrame, # adjusted tests of one cost (groups and 
                   lb_gamma: float, # the optimal-mixture bound for gamma at epsilon
                   tau: float = 0.5, # bound at or above which a test is unreliable
                  ) -> tuple:
-    "(verdict, adjusted p for gamma > 0, adjusted p for gamma < 0) for 'every group benefits'."
+    ("(verdict, adjusted p for gamma > 0, adjusted "
+     "p for gamma < 0) for 'every group benefits'.")
     g = tests.drop(index="all")
     g = g[g["n"] > 0]
     small = g.index[~g["tested"].to_numpy(bool)].tolist()
     p_ben = np.nan if small else float(g["p_benefit_adj"].max())
-    p_harm = float(g["p_harm_adj"].min()) if (~np.isnan(g["p_harm_adj"])).any() else np.nan
+    p_harm = (float(g["p_harm_adj"].min()) if (~np.isnan(g["p_harm_adj"])).any()
+              else np.nan)
     harmed = g.index[g["claim"] == "harm"].tolist()
     if harmed: v = "harm shown for " + "; ".join(map(str, harmed))
-    elif not small and (g["claim"] == "benefit").all(): v = "benefit shown for every group"
+    elif not small and (g["claim"] == "benefit").all():
+        v = "benefit shown for every group"
     elif small: v = "untestable: too small to audit: " + "; ".join(map(str, small))
     elif not lb_gamma < tau: v = VERDICTS[2]
     else: v = VERDICTS[3]
@@ -143,14 +160,16 @@ def gamma_verdict(tests: pd.DataFrame, # adjusted tests of one cost (groups and 
 # %% ../nbs/11_verdicts.ipynb #f7337227
 @dataclass
 class CostAudit:
-    "Everything an audit computed for one cost: BoP, fits, bounds, tests, intervals and verdicts."
+    ("Everything an audit computed for one cost: BoP, "
+     "fits, bounds, tests, intervals and verdicts.")
     kind: str                 # 'prediction' or 'explanation'
     bop: BoPResult
     fit: pd.DataFrame         # fit_families table (groups and 'all')
     epsilon: float            # the benefit to detect, in cost units
     epsilon_rule: str         # where epsilon came from, in words
     alpha: float              # family-wise error rate of the "... shown" claims
-    alpha_scope: str          # 'cost' (this cost's claims) or 'audit' (all costs together)
+    # 'cost' (this cost's claims) or 'audit' (all costs together)
+    alpha_scope: str
     tau: float                # bound at or above which a test is unreliable
     min_group_size: int
     tests: pd.DataFrame       # adjust_claims table: raw and adjusted p-values, claims
@@ -164,65 +183,77 @@ class CostAudit:
 
     @property
     def lb_gamma(self) -> float:
-        "Bound (sum convention, optimal mixture) on the errors of any test of gamma >= epsilon."
+        ("Bound (sum convention, optimal mixture) on "
+         "the errors of any test of gamma >= epsilon.")
         return float(self.bound["lb_sum"].iloc[0])
 
     def table(self) -> pd.DataFrame:
-        "Rows: groups, 'all', 'gamma'; n, costs, BoP, interval, adjusted p, bound, eps*, verdict."
+        ("Rows: groups, 'all', 'gamma'; n, costs, BoP, "
+         "interval, adjusted p, bound, eps*, verdict.")
         t = self.bop.summary()
         t.loc["gamma"] = np.nan; t.loc["gamma", "bop"] = self.bop.gamma
         ci, gb = self.intervals.table, self.group_bound
-        t = t.assign(ci_low=ci["lower"].reindex(t.index), ci_high=ci["upper"].reindex(t.index),
+        t = t.assign(ci_low=ci["lower"].reindex(t.index),
+                     ci_high=ci["upper"].reindex(t.index),
                      p_benefit=self.tests["p_benefit_adj"].reindex(t.index),
                      p_harm=self.tests["p_harm_adj"].reindex(t.index),
-                     lb=gb["lb"].reindex(t.index), eps_star=gb["eps_star"].reindex(t.index),
+                     lb=gb["lb"].reindex(t.index),
+                     eps_star=gb["eps_star"].reindex(t.index),
                      verdict=self.verdicts.reindex(t.index))
         t.loc["gamma", ["n", "p_benefit", "lb", "eps_star", "verdict"]] = [
-            int(self.bop.table.loc[self.bop.argmin_group, "n"]), self.p_gamma, self.lb_gamma,
+            int(self.bop.table.loc[self.bop.argmin_group, "n"]),
+            self.p_gamma, self.lb_gamma,
             self.epsilon_star, self.verdict]
         t.loc["gamma", "p_harm"] = float(self.tests.drop(index="all")["p_harm_adj"].min())
         return t
 
     def __repr__(self):
-        "Compact: the cost, d groups, epsilon and its rule, verdict counts and the gamma line."
+        ("Compact: the cost, d groups, epsilon and "
+         "its rule, verdict counts and the gamma line.")
         groups = self.verdicts.drop(index="all", errors="ignore")
         counts = groups.value_counts().reindex(VERDICTS).dropna().astype(int)
         said = "; ".join(f"{k} {v}" for v, k in counts.items())
-        return (f"CostAudit({self.bop.cost!r}, {self.kind}): {len(groups)} groups, "
-                f"ε = {self.epsilon:.4g} [{self.epsilon_rule}], α = {self.alpha:g} over the "
-                f"{self.alpha_scope}\n  groups: {said}\n  population: {self.verdicts.get('all', '-')}"
-                f" (BoP {self.bop.population:.4g})\n  γ = {self.bop.gamma:.4g} at "
-                f"{self.bop.argmin_group!r}: {self.verdict}; p = {self.p_gamma:.3g}, "
-                f"bound {self.lb_gamma:.3f}, ε* = {self.epsilon_star:.4g}\n  .table() has the by-group table")
+        return (f"CostAudit({self.bop.cost!r}, {self.kind}): {len(groups)} groups, ε = "
+                f"{self.epsilon:.4g} [{self.epsilon_rule}], α = {self.alpha:g} over the "
+                f"{self.alpha_scope}\n  groups: {said}\n  population: "
+                f"{self.verdicts.get('all', '-')} (BoP {self.bop.population:.4g})\n  γ = "
+                f"{self.bop.gamma:.4g} at {self.bop.argmin_group!r}: {self.verdict}; p = "
+                f"{self.p_gamma:.3g}, bound {self.lb_gamma:.3f}, ε* = "
+                f"{self.epsilon_star:.4g}\n  .table() has the by-group table")
 
 
 # %% ../nbs/11_verdicts.ipynb #78210ee1
 ALPHA_SCOPES = ("cost", "audit")   # what alpha covers: one cost's claims, or the audit's
 
 def _bounds_table(fit: pd.DataFrame, epsilon: float, tests: pd.DataFrame) -> pd.DataFrame:
-    "Per-group and population bound (d = 1) and eps*; NaN for groups that are not audited."
-    gb = group_bounds_from_fit(fit, epsilon, pooled_label=None)[["lb", "eps_star"]]   # 'all' kept
+    ("Per-group and population bound (d = 1) and "
+     "eps*; NaN for groups that are not audited.")
+    # 'all' kept
+    gb = group_bounds_from_fit(fit, epsilon, pooled_label=None)[["lb", "eps_star"]]
     gb = gb.reindex(tests.index)
     gb.loc[~tests["tested"].to_numpy(bool)] = np.nan
     return gb
 
 def _default_eps_error(e: ValueError, rule: str) -> ValueError:
-    "A bounds error caused by the default epsilon, worded as such (the user passed no epsilon)."
+    ("A bounds error caused by the default epsilon, "
+     "worded as such (the user passed no epsilon).")
     msg = str(e).replace("`epsilon`", "the default ε").replace("epsilon", "ε")
-    return ValueError(f"The default ε ({rule}) is not a valid margin for this cost: {msg} "
-                      "Pass `epsilon=` (a number > 0 in the cost's units).")
+    return ValueError(f"The default ε ({rule}) is not a valid margin for this cost: {msg}"
+                      f" Pass `epsilon=` (a number > 0 in the cost's units).")
 
-def audit_bop(r: BoPResult, # the cost's BoP (benefit_of_personalization: it carries the groups)
-              *, kind: str = "prediction", # 'prediction' or 'explanation'
-              epsilon: float | None = None, # benefit to detect in cost units; None: default_epsilon
-              alpha: float = 0.05, # family-wise error rate of all "... shown" claims of this cost
-              tau: float = 0.5, # bound (sum of errors) at or above which a test is unreliable
-              min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
-              method: str = "auto", # tests: 't', 'sign' (0-1 costs) or 'auto'
-              tests: pd.DataFrame | None = None, # adjusted tests (adjust_claims) if already made
-              alpha_scope: str = "cost", # what alpha covers: this 'cost', or the whole 'audit'
-             ) -> CostAudit:
-    "Audit one cost: fitted families, bounds and eps*, tests in one family, intervals, verdicts."
+def audit_bop(
+    r: BoPResult, # the cost's BoP (benefit_of_personalization: it carries the groups)
+    *, kind: str = "prediction", # 'prediction' or 'explanation'
+    epsilon: float | None = None, # benefit to detect in cost units; None: default_epsilon
+    alpha: float = 0.05, # family-wise error rate of all "... shown" claims of this cost
+    tau: float = 0.5, # bound (sum of errors) at or above which a test is unreliable
+    min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
+    method: str = "auto", # tests: 't', 'sign' (0-1 costs) or 'auto'
+    tests: pd.DataFrame | None = None, # adjusted tests (adjust_claims) if already made
+    alpha_scope: str = "cost", # what alpha covers: this 'cost', or the whole 'audit'
+) -> CostAudit:
+    ("Audit one cost: fitted families, bounds and "
+     "eps*, tests in one family, intervals, verdicts.")
     if not isinstance(r, BoPResult) or r.groups is None:
         raise TypeError("`r` must be the BoPResult of benefit_of_personalization "
                         "(it carries the groups).")
@@ -233,7 +264,8 @@ def audit_bop(r: BoPResult, # the cost's BoP (benefit_of_personalization: it car
     given = epsilon is not None
     epsilon, rule = (float(epsilon), "set by the user") if given else default_epsilon(r)
     if tests is None:
-        tests = adjust_claims({r.cost: cost_tests(r, method=method, min_group_size=min_group_size)},
+        tests = adjust_claims({r.cost: cost_tests(r, method=method,
+                                                  min_group_size=min_group_size)},
                               alpha)[r.cost]
     fit = fit_families(r.individual, r.groups)
     try:
@@ -244,11 +276,14 @@ def audit_bop(r: BoPResult, # the cost's BoP (benefit_of_personalization: it car
         raise _default_eps_error(e, rule) from None
     verdicts = group_verdicts(tests, gb["lb"], tau)
     verdict, p_gamma, _ = gamma_verdict(tests, float(bound["lb_sum"].iloc[0]), tau)
-    iv = simultaneous_intervals(r, alpha=alpha, method=method, min_group_size=min_group_size)
+    iv = simultaneous_intervals(r, alpha=alpha, method=method,
+                                min_group_size=min_group_size)
     return CostAudit(kind=kind, bop=r, fit=fit, epsilon=float(epsilon), epsilon_rule=rule,
                      alpha=alpha, alpha_scope=alpha_scope, tau=tau,
-                     min_group_size=int(min_group_size), tests=tests, group_bound=gb, bound=bound,
-                     epsilon_star=float(min_testable_epsilon_from_fit(fit, tau, mixture="optimal")),
+                     min_group_size=int(min_group_size), tests=tests,
+                     group_bound=gb, bound=bound,
+                     epsilon_star=float(min_testable_epsilon_from_fit(fit, tau,
+                                                                      mixture="optimal")),
                      intervals=iv, verdicts=verdicts, verdict=verdict, p_gamma=p_gamma)
 
 # %% ../nbs/11_verdicts.ipynb #99bed364
@@ -261,22 +296,28 @@ def _distinct(part):
     return part.drop_duplicates()
 
 def _dask_levels(groups):
-    "Group levels from one small pass (each partition's distinct labels): sorted labels, or each column's levels."
+    ("Group levels from one small pass (each partition's distinct labels): sorted "
+     "labels, or each column's levels.")
     import dask
-    uniq = pd.concat(dask.compute(*[dask.delayed(_distinct)(p) for p in groups.to_delayed()]))
+    uniq = pd.concat(dask.compute(*[dask.delayed(_distinct)(p)
+                                    for p in groups.to_delayed()]))
     if groups.ndim == 2:                                          # attribute columns
-        return {c: _column_levels(uniq[c].dropna().drop_duplicates(), None) for c in uniq.columns}
+        return {c: _column_levels(uniq[c].dropna().drop_duplicates(), None)
+                for c in uniq.columns}
     if uniq.isna().any():
         raise ValueError("`groups` has missing labels; every person needs a group.")
     return tuple(pd.Categorical(uniq.unique()).categories)
 
 def _partition_bop(part: pd.DataFrame, levels, d: int) -> tuple:
-    "One partition (cost_h0, cost_hp, group column(s)): ((3, d) per-group n, sum c0, sum cp; its b; its codes)."
+    ("One partition (cost_h0, cost_hp, group column(s)): ((3, d) per-group n, sum c0, "
+     "sum cp; its b; its codes).")
     c0, cp = part["cost_h0"], part["cost_hp"]
-    b = individual_bop(c0, cp)                                     # the in-memory checks, per partition
+    # the in-memory checks, per partition
+    b = individual_bop(c0, cp)
     g = (part.iloc[:, 2:].set_axis(list(levels), axis=1) if isinstance(levels, dict)
          else part.iloc[:, 2])
-    if isinstance(levels, dict): codes = make_groups(g, levels=levels).codes   # declared: same codes
+    # declared: same codes
+    if isinstance(levels, dict): codes = make_groups(g, levels=levels).codes
     else:
         cat = pd.Categorical(np.asarray(g, dtype=object), categories=list(levels))
         codes = cat.codes.astype(np.int64)
@@ -288,59 +329,76 @@ def _partition_bop(part: pd.DataFrame, levels, d: int) -> tuple:
     return sums, b, codes
 
 def _bop_from_dask(cost_h0, cost_hp, groups, cost: str) -> BoPResult:
-    "The BoPResult of Dask columns: the group table from merged per-partition sums, b and codes from the same pass."
+    ("The BoPResult of Dask columns: the group table from merged per-partition sums, b "
+     "and codes from the same pass.")
     import dask
     for name, x in (("cost_h0", cost_h0), ("cost_hp", cost_hp), ("groups", groups)):
         if not _is_dask(x):
-            raise TypeError(f"`{name}` must be a dask Series like the other columns (e.g. ddf['{name}']), "
-                            f"got {type(x).__name__}; pass all three from one dask DataFrame, or all in memory.")
+            raise TypeError(f"`{name}` must be a dask Series like the other columns "
+                            f"(e.g. ddf['{name}']), got {type(x).__name__}; pass all "
+                            f"three from one dask DataFrame, or all in memory.")
     levels = _dask_levels(groups)
     if isinstance(levels, dict):
-        names = make_groups(pd.DataFrame({c: [lv[0]] for c, lv in levels.items()}), levels=levels).names
+        names = make_groups(pd.DataFrame({c: [lv[0]] for c, lv in levels.items()}),
+                            levels=levels).names
     else: names = tuple(map(str, levels))
     d = len(names)
-    gcols = ({f"g{j}": groups[c] for j, c in enumerate(levels)} if isinstance(levels, dict)
+    gcols = ({f"g{j}": groups[c] for j, c in enumerate(levels)}
+             if isinstance(levels, dict)
              else {"g0": groups})
-    frame = cost_h0.rename("cost_h0").to_frame().assign(cost_hp=cost_hp, **gcols)   # one set of partitions
-    parts = dask.compute(*[dask.delayed(_partition_bop)(f, levels, d) for f in frame.to_delayed()])
+    # one set of partitions
+    frame = cost_h0.rename("cost_h0").to_frame().assign(cost_hp=cost_hp, **gcols)
+    parts = dask.compute(*[dask.delayed(_partition_bop)(f, levels, d)
+                           for f in frame.to_delayed()])
     sums = np.sum([s for s, _, _ in parts], axis=0)
     b = np.concatenate([x for _, x, _ in parts])
-    if len(b) == 0: raise ValueError("`cost_h0` and `cost_hp` are empty; an audit needs at least one person.")
+    if len(b) == 0:
+        raise ValueError("`cost_h0` and `cost_hp` are empty; an audit needs "
+                         "at least one person.")
     n = sums[0]
     with np.errstate(invalid="ignore", divide="ignore"): c0, cp = sums[1] / n, sums[2] / n
-    table = pd.DataFrame({"n": n.astype(np.int64), "cost_h0": c0, "cost_hp": cp, "bop": c0 - cp},
+    table = pd.DataFrame({"n": n.astype(np.int64), "cost_h0": c0, "cost_hp": cp,
+                          "bop": c0 - cp},
                          index=pd.Index(names, name="group"))
     attrs = tuple(levels) if isinstance(levels, dict) else ("group",)
     lv = tuple(levels.values()) if isinstance(levels, dict) else (levels,)
-    g = Groups(codes=np.concatenate([c for _, _, c in parts]), names=names, attributes=attrs, levels=lv)
+    g = Groups(codes=np.concatenate([c for _, _, c in parts]), names=names,
+               attributes=attrs, levels=lv)
     gamma, argmin = minimal_group_benefit(table)
     return BoPResult(individual=b, table=table, population=float(b.mean()), gamma=gamma,
                      argmin_group=argmin, cost=cost, groups=g)
 
 # %% ../nbs/11_verdicts.ipynb #d9b73344
-def audit_costs(cost_h0: ArrayLike, # per-person costs of h0 (lower is better); or a dask Series
-                cost_hp: ArrayLike, # per-person costs of the personalized model, same people and order
-                groups: object, # labels, a Groups or attribute columns (dask ones with dask costs)
-                *, cost: str = "cost", # name of the cost, e.g. 'zero_one'
-                kind: str = "prediction", # 'prediction' or 'explanation'
-                **options: object) -> CostAudit:
-    "Audit one cost from per-person costs of h0 and hp and the people's groups (see audit_bop); dask columns run by partition."
+def audit_costs(
+    cost_h0: ArrayLike, # per-person costs of h0 (lower is better); or a dask Series
+    # per-person costs of the personalized model, same people and order
+    cost_hp: ArrayLike,
+    groups: object, # labels, a Groups or attribute columns (dask ones with dask costs)
+    *, cost: str = "cost", # name of the cost, e.g. 'zero_one'
+    kind: str = "prediction", # 'prediction' or 'explanation'
+    **options: object) -> CostAudit:
+    ("Audit one cost from per-person costs of h0 and hp and the people's groups (see "
+     "audit_bop); dask columns run by partition.")
     if any(map(_is_dask, (cost_h0, cost_hp, groups))):
-        check_choice(kind, "kind", ("prediction", "explanation"))      # before any pass over the data
+        # before any pass over the data
+        check_choice(kind, "kind", ("prediction", "explanation"))
         check_epsilon(options.get("epsilon"), [cost])
         r = _bop_from_dask(cost_h0, cost_hp, groups, cost)
     else: r = benefit_of_personalization(cost_h0, cost_hp, groups, cost=cost)
     return audit_bop(r, kind=kind, **options)
 
 # %% ../nbs/11_verdicts.ipynb #58fa760b
-def audit_results(results: dict, # cost name -> (kind, BoPResult)
-                  *, epsilon: float | dict | None = None, # one number, a dict {cost: number}, or None (default_epsilon)
-                  alpha: float = 0.05, # family-wise error rate of the "... shown" claims
-                  alpha_scope: str = "cost", # 'cost': a family per cost; 'audit': one for all
-                  method: str = "auto", # tests: 't', 'sign' or 'auto'
-                  min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
-                  **options: object) -> dict:
-    "Audit several costs: name -> CostAudit, the error budget spent per cost or per audit."
+def audit_results(
+    results: dict, # cost name -> (kind, BoPResult)
+    # one number, a dict {cost: number}, or None (default_epsilon)
+    *, epsilon: float | dict | None = None,
+    alpha: float = 0.05, # family-wise error rate of the "... shown" claims
+    alpha_scope: str = "cost", # 'cost': a family per cost; 'audit': one for all
+    method: str = "auto", # tests: 't', 'sign' or 'auto'
+    min_group_size: int = MIN_GROUP_SIZE, # smaller groups are "too small to audit"
+    **options: object) -> dict:
+    ("Audit several costs: name -> CostAudit, the "
+     "error budget spent per cost or per audit.")
     check_choice(alpha_scope, "alpha_scope", ALPHA_SCOPES)
     check_epsilon(epsilon, list(results))
     raw = {name: cost_tests(r, method=method, min_group_size=min_group_size)
