@@ -113,9 +113,9 @@ def _stacked_solve(Q: np.ndarray, S: np.ndarray, r: np.ndarray) -> np.ndarray:
     for s in range(0, n, _SOLVE_ROWS):
         idx = _index(S[s:s + _SOLVE_ROWS])
         if idx.shape[1] == 0: continue
-        b = np.take_along_axis(r[s:s + _SOLVE_ROWS], idx % p, 1)     # a pad's value is never read
-        x = np.linalg.solve(_blocks(Q, idx), b[..., None])[..., 0]
-        np.put_along_axis(y[s:s + _SOLVE_ROWS], idx, x, 1)
+        rows = np.arange(s, s + len(idx))[:, None]
+        b = r[rows, idx % p]                                            # a pad's value is never read
+        y[rows, idx] = np.linalg.solve(_blocks(Q, idx), b[..., None])[..., 0]
     return y[:, :p]
 
 def _prefix(S: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -184,11 +184,11 @@ def _conditional_fill(rem: Removal, x: np.ndarray, kept: np.ndarray, start: int)
         i = slice(s, s + _SOLVE_ROWS)
         idx = _index(~kept[i])
         if idx.shape[1] == 0: continue
-        L = np.linalg.cholesky(_blocks(rem.precision, idx))                  # Λ_RR = L L^T
+        B = _blocks(rem.precision, idx)
+        L = np.linalg.cholesky(B)                                            # Λ_RR = L L^T
         b = np.take_along_axis(-(np.where(kept[i], x[i] - rem.mean, 0.0) @ rem.precision), idx % p, 1)
         e = np.take_along_axis(_noise(rem.seed, start + s, len(idx), m, p), idx[:, None, :] % p, 2)
-        z = np.linalg.solve(np.swapaxes(L, 1, 2),                            # L^-T (L^-1 b + e)
-                            np.linalg.solve(L, b[..., None]) + np.swapaxes(e, 1, 2))
+        z = np.linalg.solve(B, b[..., None] + L @ np.swapaxes(e, 1, 2))     # Λ_RR^-1 b + L^-T e
         o = np.concatenate([out[i], np.zeros((len(idx), m, p))], axis=2)
         mu = np.append(rem.mean, np.zeros(p))[idx][:, None, :]
         np.put_along_axis(o, idx[:, None, :], mu + np.swapaxes(z, 1, 2), 2)
