@@ -21,7 +21,7 @@ _ALIASES = {"background": "marginal"}    # the name the rest of bopfair has used
 _NOISE_BLOCK = 1024                      # rows per seeded block of conditional draws
 _SOLVE_ROWS = 2048                       # rows per stack of conditional solves (bounds memory)
 _MEAN_ROWS = 8192                        # rows per block of conditional means (arrays stay in cache)
-_MIN_LEVEL_ROWS = 512                    # fewest rows that get their shared columns eliminated once
+_MIN_LEVEL_ROWS = 256                    # fewest rows that get their shared columns eliminated once
 
 # %% ../nbs/05a_removal.ipynb #0b25389f
 @dataclass(frozen=True, repr=False)
