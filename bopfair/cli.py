@@ -406,8 +406,8 @@ def _bounds_report(N: float, k: float, epsilon: float,
             "k_max": int(ke.k_max),
             "epsilon* (smallest testable)": min_testable_epsilon_equal(
                 N, k, family, sigma, tau),
-            "m_min per group at epsilon": float(min_group_size(epsilon, d, family, sigma,
-                                                               tau)) if d else None,
+            "m_min per group at epsilon": (
+                float(min_group_size(epsilon, d, family, sigma, tau)) if d else None),
             "in words": _bounds_words(float(ke.k_star), k, lb >= tau)}
 
 def _print_bounds(r: dict):

@@ -243,11 +243,10 @@ def _t_lbfgs(x: np.ndarray, theta: np.ndarray) -> tuple:
                             method="L-BFGS-B", bounds=[(None, None), (None, None),
                                                        (_MIN_LOG_DF, _MAX_LOG_DF)],
                             options=dict(gtol=1e-10, ftol=1e-15, maxiter=500))
-    # polish (loc, scale) by EM: near df = inf the line search
+    # polish (loc, scale) by EM: near df = inf the line search stalls on a flat ridge
     theta = res.x.copy()
-    # stalls on a flat ridge
-    theta[0], s = _t_em(x, theta[0], np.exp(theta[1]), np.exp(min(theta[2], _MAX_LOG_DF)),
-                        3)
+    theta[0], s = _t_em(x, theta[0], np.exp(theta[1]),
+                        np.exp(min(theta[2], _MAX_LOG_DF)), 3)
     theta[1] = np.log(s)
     if _t_loglik_grad(theta, x)[0] < -res.fun: theta = res.x
     ll, _, H = _t_loglik_grad_hess(theta, x)

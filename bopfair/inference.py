@@ -175,8 +175,8 @@ def _sign_pvalues(n, pos, neg, sign: float):
         # P(Bin(k, 1/2) >= x) = I_{1/2}(x, k - x + 1)
         else:
             x = np.asarray(pos if sign > 0 else neg, dtype=float)
-            p = np.where(x > 0, special.betainc(np.where(x > 0, x, 1.0), k - x + 1, 0.5),
-                         1.0)
+            p = np.where(x > 0,
+                         special.betainc(np.where(x > 0, x, 1.0), k - x + 1, 0.5), 1.0)
     p = np.where(k == 0, 1.0, p)
     return np.where(n > 0, pos, np.nan), np.where(n > 0, p, np.nan)
 
@@ -209,8 +209,8 @@ def holm_adjust(
     # the family members of each row
     live = i < m
     adj = np.where(live,
-                   np.minimum(1.0, np.maximum.accumulate(np.where(live, (m - i) * ps,
-                                                                  0.0), axis=1)), np.nan)
+                   np.minimum(1.0, np.maximum.accumulate(
+                       np.where(live, (m - i) * ps, 0.0), axis=1)), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         passes = np.where(live, ps <= alpha / (m - i), False)
     # step down: stop at the first failure
@@ -427,12 +427,10 @@ def directional_tests(
     pb, ph = (raw["benefit"].table["p_value"].to_numpy(),
               raw["harm"].table["p_value"].to_numpy())
     tested = ~np.isnan(pb)
-    table = mo[_size_columns(mo)].assign(method=np.where(tested,
-                                                         raw["benefit"].table["method"],
-                                                         ""), p_benefit=pb,
-                                    p_harm=ph, p_benefit_adj=np.nan, p_harm_adj=np.nan,
-                                         claim="", tested=tested,
-                                    note=_untested_note(n, pb, min_group_size))
+    table = mo[_size_columns(mo)].assign(
+        method=np.where(tested, raw["benefit"].table["method"], ""), p_benefit=pb,
+        p_harm=ph, p_benefit_adj=np.nan, p_harm_adj=np.nan, claim="", tested=tested,
+        note=_untested_note(n, pb, min_group_size))
     dt = DirectionalTests(benefit=raw["benefit"], harm=raw["harm"], table=table,
                           alpha=alpha, family="",
                           min_group_size=min_group_size, cost=cost)
