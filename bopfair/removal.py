@@ -19,9 +19,9 @@ __all__ = ['REMOVALS', 'Removal', 'fit_removal', 'fill_removed', 'off_distributi
 REMOVALS = ("zero", "mean", "median", "marginal", "conditional")
 _ALIASES = {"background": "marginal"}    # the name the rest of bopfair has used
 _NOISE_BLOCK = 1024                      # rows per seeded block of conditional draws
-_SOLVE_ROWS = 2048                       # rows per stack of conditional solves (bounds memory)
-_MEAN_ROWS = 8192                        # rows per block of conditional means (arrays stay in cache)
-_MIN_LEVEL_ROWS = 256                    # fewest rows that get their shared columns eliminated once
+_SOLVE_ROWS = 2048                       # rows per stack of conditional solves (memory)
+_MEAN_ROWS = 8192                        # rows per block of conditional means (cache)
+_MIN_LEVEL_ROWS = 256                    # fewest rows whose shared columns go at once
 
 # %% ../nbs/05a_removal.ipynb #0b25389f
 @dataclass(frozen=True, repr=False)
@@ -93,7 +93,7 @@ def _noise(seed: int, start: int, n: int, m: int, p: int) -> np.ndarray:
     return np.concatenate(blocks)[off:off + n]
 
 def _index(S: np.ndarray) -> np.ndarray:
-    "(n, w): each row's columns in S in order, then pads p + (its other columns); w = largest count."
+    "(n, w): each row's columns in S in order, then pads p + its other columns."
     n, p = S.shape
     counts = S.sum(1)
     w = int(counts.max(initial=0))
@@ -101,20 +101,20 @@ def _index(S: np.ndarray) -> np.ndarray:
     return np.sort(np.where(S, np.arange(p), np.arange(p, 2 * p)), axis=1)[:, :w]
 
 def _blocks(Q: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    "(n, w, w): each row's block Q[idx, idx] of Q padded to 2p with the identity (pads stay apart)."
+    "(n, w, w): each row's block Q[idx, idx], Q padded to 2p with the identity."
     p = len(Q)
     Qp = np.eye(2 * p); Qp[:p, :p] = Q
     return Qp.ravel()[(idx * (2 * p))[:, :, None] + idx[:, None, :]]
 
 def _stacked_solve(Q: np.ndarray, S: np.ndarray, r: np.ndarray) -> np.ndarray:
-    "y (n, p), zero off S: Q[S_i, S_i] y_i = r_i[S_i] for every row i (stacked solves, blocks of rows)."
+    "y (n, p), zero off S: Q[S_i, S_i] y_i = r_i[S_i] for every row i, stacks of rows."
     n, p = S.shape
     y = np.zeros((n, 2 * p))
     for s in range(0, n, _SOLVE_ROWS):
         idx = _index(S[s:s + _SOLVE_ROWS])
         if idx.shape[1] == 0: continue
         rows = np.arange(s, s + len(idx))[:, None]
-        b = r[rows, idx % p]                                            # a pad's value is never read
+        b = r[rows, idx % p]                            # a pad's value is never read
         y[rows, idx] = np.linalg.solve(_blocks(Q, idx), b[..., None])[..., 0]
     return y[:, :p]
 
@@ -124,7 +124,7 @@ def _prefix(S: np.ndarray, order: np.ndarray) -> np.ndarray:
     return np.where(So.all(1), So.shape[1], np.argmin(So, 1))
 
 def _levels(t: np.ndarray, min_rows: int) -> np.ndarray:
-    "Each row's level ≤ t: the distinct t, a level with fewer than min_rows rows merged into the next lower."
+    "Each row's level ≤ t: the distinct t; one with < min_rows rows joins the next lower."
     vals, counts = np.unique(t, return_counts=True)
     keep, acc = [], 0
     for v, c in zip(vals[::-1], counts[::-1]):
@@ -133,10 +133,12 @@ def _levels(t: np.ndarray, min_rows: int) -> np.ndarray:
     keep = np.array(keep[::-1])
     return keep[np.searchsorted(keep, t, side="right") - 1]
 
-def _eliminated_solve(Q: np.ndarray, S: np.ndarray, r: np.ndarray, E: np.ndarray) -> np.ndarray:
-    "y (n, p), zero off S, Q[S_i, S_i] y_i = r_i[S_i], for rows whose S all hold the columns E:"
-    # Q_EE y_E + Q_EW y_W = r_E and Q_WE y_E + Q_WW y_W = r_W, so (Q_WW - Q_WE Q_EE^-1 Q_EW) y_W =
-    # r_W - Q_WE Q_EE^-1 r_E: the Schur complement of Q_EE is formed once, each row solves only its W
+def _eliminated_solve(Q: np.ndarray, S: np.ndarray, r: np.ndarray,
+                      E: np.ndarray) -> np.ndarray:
+    "y (n, p), zero off S: Q[S_i, S_i] y_i = r_i[S_i], for rows whose S all hold E."
+    # Q_EE y_E + Q_EW y_W = r_E and Q_WE y_E + Q_WW y_W = r_W, so
+    # (Q_WW - Q_WE Q_EE^-1 Q_EW) y_W = r_W - Q_WE Q_EE^-1 r_E: the Schur complement of
+    # Q_EE is formed once, and each row solves only its own W
     if len(E) == 0: return _stacked_solve(Q, S, r)
     QEE = Q[np.ix_(E, E)]
     M = np.linalg.solve(QEE, Q[E])                                      # Q_EE^-1 Q_E.
@@ -147,48 +149,56 @@ def _eliminated_solve(Q: np.ndarray, S: np.ndarray, r: np.ndarray, E: np.ndarray
 
 def _conditional_mean(rem: Removal, x: np.ndarray, kept: np.ndarray,
                       min_rows: int = _MIN_LEVEL_ROWS) -> np.ndarray:
-    "(n, p): x where kept, else E[x_R | x_K]; a row solves Λ_RR or Σ_KK, whichever is smaller."
+    "(n, p): x where kept, else E[x_R | x_K]; a row solves Λ_RR or Σ_KK, the smaller."
     n, p = x.shape
     removed = ~kept
     orders = [np.argsort(-S.sum(0), kind="stable") for S in (removed, kept)]
     tR, tK = _prefix(removed, orders[0]), _prefix(kept, orders[1])
-    cov = kept.sum(1) - tK < removed.sum(1) - tR          # the covariance form's system is smaller
+    cov = kept.sum(1) - tK < removed.sum(1) - tR        # the covariance form is smaller
     lev = np.where(cov, tK, tR)
     for f in (False, True):
         if (cov == f).any(): lev[cov == f] = _levels(lev[cov == f], min_rows)
-    perm = np.argsort(cov * (p + 1) + lev, kind="stable")   # rows of one form and level together
+    perm = np.argsort(cov * (p + 1) + lev, kind="stable")   # a form's level together
     cov, lev, xs, ks = cov[perm], lev[perm], x[perm], kept[perm]
     d = np.where(ks, xs - rem.mean, 0.0)
     z = np.empty((n, p))
     cuts = np.flatnonzero(np.diff(cov * (p + 1) + lev)) + 1
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, n]):
         E = orders[int(cov[a])][:lev[a]]
-        if cov[a]:                                              # z_R = Σ_RK Σ_KK^-1 d_K
-            z[a:b] = _eliminated_solve(rem.covariance, ks[a:b], d[a:b], E) @ rem.covariance
-        else:                                                   # Λ_RR z_R = -Λ_RK d_K
-            z[a:b] = _eliminated_solve(rem.precision, ~ks[a:b], -(d[a:b] @ rem.precision), E)
+        if cov[a]:                                      # z_R = Σ_RK Σ_KK^-1 d_K
+            y = _eliminated_solve(rem.covariance, ks[a:b], d[a:b], E)
+            z[a:b] = y @ rem.covariance
+        else:                                           # Λ_RR z_R = -Λ_RK d_K
+            rhs = -(d[a:b] @ rem.precision)
+            z[a:b] = _eliminated_solve(rem.precision, ~ks[a:b], rhs, E)
     z += rem.mean
     np.copyto(z, xs, where=ks)
     out = np.empty_like(z); out[perm] = z
     return out
 
-def _conditional_fill(rem: Removal, x: np.ndarray, kept: np.ndarray, start: int) -> np.ndarray:
-    "Rows (n, m, p): x where kept, else the conditional mean (m = 1) or m draws from the conditional law."
+def _conditional_fill(rem: Removal, x: np.ndarray, kept: np.ndarray,
+                      start: int) -> np.ndarray:
+    "Rows (n, m, p): x where kept, else the conditional mean (m = 1) or m draws."
     n, p = x.shape
     m = rem.n_draws
     if n == 0 or kept.all(): return np.repeat(x[:, None, :], m, axis=1)
-    if m == 1: return np.concatenate([_conditional_mean(rem, x[s:s + _MEAN_ROWS], kept[s:s + _MEAN_ROWS])
-                                      for s in range(0, n, _MEAN_ROWS)])[:, None, :]
+    if m == 1:
+        return np.concatenate([_conditional_mean(rem, x[s:s + _MEAN_ROWS],
+                                                 kept[s:s + _MEAN_ROWS])
+                               for s in range(0, n, _MEAN_ROWS)])[:, None, :]
     out = np.repeat(x[:, None, :], m, axis=1)
-    for s in range(0, n, _SOLVE_ROWS):                   # each row on its own: chunking changes nothing
+    for s in range(0, n, _SOLVE_ROWS):          # row by row: the chunks do not matter
         i = slice(s, s + _SOLVE_ROWS)
         idx = _index(~kept[i])
         if idx.shape[1] == 0: continue
         B = _blocks(rem.precision, idx)
-        L = np.linalg.cholesky(B)                                            # Λ_RR = L L^T
-        b = np.take_along_axis(-(np.where(kept[i], x[i] - rem.mean, 0.0) @ rem.precision), idx % p, 1)
-        e = np.take_along_axis(_noise(rem.seed, start + s, len(idx), m, p), idx[:, None, :] % p, 2)
-        z = np.linalg.solve(B, b[..., None] + L @ np.swapaxes(e, 1, 2))     # Λ_RR^-1 b + L^-T e
+        L = np.linalg.cholesky(B)                                    # Λ_RR = L L^T
+        d = np.where(kept[i], x[i] - rem.mean, 0.0)
+        b = np.take_along_axis(-(d @ rem.precision), idx % p, 1)
+        e = _noise(rem.seed, start + s, len(idx), m, p)
+        e = np.take_along_axis(e, idx[:, None, :] % p, 2)
+        # z = Λ_RR^-1 b + L^-T e, as one solve of Λ_RR z = b + L e
+        z = np.linalg.solve(B, b[..., None] + L @ np.swapaxes(e, 1, 2))
         o = np.concatenate([out[i], np.zeros((len(idx), m, p))], axis=2)
         mu = np.append(rem.mean, np.zeros(p))[idx][:, None, :]
         np.put_along_axis(o, idx[:, None, :], mu + np.swapaxes(z, 1, 2), 2)
