@@ -375,12 +375,14 @@ def masked_rows_auc(
     if g is not None: top = top[:, g]
     rem = _removal(baseline, Xa, reference, n_background, n_draws, random_state)
     # real and masked: other people
-    half = np.random.default_rng(random_state).permutation(len(Xa))
+    rng = np.random.default_rng(random_state)
+    half = rng.permutation(len(Xa))
     real, other = half[:len(Xa) // 2], half[len(Xa) // 2:]
+    pick = rng.integers(rem.m, size=len(other))         # one of each person's m rows, at random
     out = {}
     for kind, cost in EXPLANATION_COSTS.items():
-        # the first row per person
-        Z = fill_removed(rem, Xa[other], cost.kept(top)[other])[::rem.m]
+        Z = fill_removed(rem, Xa[other], cost.kept(top)[other])
+        Z = Z.reshape(len(other), rem.m, -1)[np.arange(len(other)), pick]
         out[kind] = off_distribution_auc(Xa[real], Z, max_rows=max_rows,
                                          random_state=random_state)
     return out
