@@ -72,7 +72,7 @@ def _removals(removal) -> tuple:
                         f" or a non-empty list of them, got "
                         f"{removal!r}; e.g. removal='mean' "
                         f"or removal=['mean', 'conditional'].")
-    check_choice(ops[0], "removal", (*REMOVALS, "background"))
+    for op in ops: check_choice(op, "removal", (*REMOVALS, "background"))
     return (ops[0], *_check_other_removals(ops[1:], True, ops[0]))
 
 def _check_door(task, costs, explain, epsilon, alpha, alpha_scope, tau, min_group_size,

@@ -178,6 +178,22 @@ def _parse_top_j(text: str):
                          f"or a fraction in (0, 1].")
     return int(v) if v.is_integer() and v >= 1 else v
 
+_EXPLAIN_DEFAULTS = {"top_j": "0.5", "removal": "mean", "rank_by": "abs",
+                     "explain_class": "predicted"}
+
+def _explain_kwargs(args) -> dict:
+    ("explain, top_j, removal, rank_by, explain_class from the options; "
+     "--paper-explanations fills the ones not given with the paper's settings.")
+    base = _EXPLAIN_DEFAULTS
+    if args.paper_explanations:
+        from bopfair.audit import PAPER_EXPLANATIONS
+        base = {k: str(v) for k, v in PAPER_EXPLANATIONS.items()}
+    v = {k: getattr(args, k) if getattr(args, k) is not None else d for k, d in base.items()}
+    ops = [r.strip() for r in v["removal"].split(",")]       # several: BoP-X under each
+    return {"explain": not args.no_explain, "top_j": _parse_top_j(v["top_j"]),
+            "removal": ops if len(ops) > 1 else ops[0], "rank_by": v["rank_by"],
+            "explain_class": v["explain_class"]}
+
 # %% ../nbs/17_cli.ipynb #73e19a73
 def _check_out(out, force: bool) -> Path:
     ("--out can be written, checked before any work: not a file, not a non-empty folder "
@@ -238,9 +254,7 @@ def _run_audit_command(args) -> AuditReport:
     X, S, y = split_audit_data(df.drop(columns=[args.weight] if args.weight else []),
                                args.target, attrs,
                                args.task, positive=kw.pop("positive"))
-    rep = audit(X, S, y, estimator=args.estimator, task=args.task,
-                top_j=_parse_top_j(args.top_j),
-                explain=not args.no_explain, removal=args.removal, rank_by=args.rank_by,
+    rep = audit(X, S, y, estimator=args.estimator, task=args.task, **_explain_kwargs(args),
                 progress=say, title=Path(args.data).name, envy=args.envy,
                 **_threads(args), **kw)
     # y was coded 0/1 above: say which label is 1
@@ -365,9 +379,7 @@ def _run_audit_models_command(args) -> AuditReport:
                              f"give it DATA's columns.")
         train = dict(zip(("X_train", "S_train", "y_train"), split(tr[list(df.columns)])))
     rep = audit_models(h0, hp, X, S, y, hp_input=args.hp_input, task=args.task,
-                       explain=not args.no_explain, top_j=_parse_top_j(args.top_j),
-                       removal=args.removal, rank_by=args.rank_by,
-                       title=Path(args.data).name, progress=say, **train,
+                       **_explain_kwargs(args), title=Path(args.data).name, progress=say, **train,
                        **_threads(args),
                        **_audit_kwargs(args, df))
     say("audit done")
@@ -426,6 +438,7 @@ _CLI_WORDS = {
     "alpha_scope": "--alpha-scope",
     "costs": "--cost", "sample_weight": "--weight", "group_metrics": "--group-metrics",
     "n_threads": "--n-threads", "removal": "--removal", "rank_by": "--rank-by",
+    "explain_class": "--explain-class",
     "pred_h0": "--pred-h0", "pred_hp": "--pred-hp", "h0": "--h0", "hp": "--hp",
     "hp_input": "--hp-input",
     "X_train": "--train", "y": "--target", "S": "--attributes"}
@@ -543,16 +556,25 @@ def _shared_options(a: argparse.ArgumentParser, task_required: bool = True,
 
 def _explain_options(a: argparse.ArgumentParser):
     "The options of the commands that call models: explanations and threads."
-    a.add_argument("--top-j", default="0.5",
+    a.add_argument("--top-j", default=None,
                    help="top features for explanations: an integer or a "
                         "fraction (default 0.5)")
     a.add_argument("--no-explain", action="store_true",
                    help="audit prediction only (no attributions)")
-    a.add_argument("--removal", default="mean",
+    a.add_argument("--removal", default=None,
                    help="what a removed feature becomes in the explanation costs: zero, "
-                        "mean (default), median, marginal or conditional")
-    a.add_argument("--rank-by", default="abs",
+                        "mean (default), median, marginal or conditional; several, "
+                        "comma-separated (mean,conditional): BoP-X under each, the "
+                        "report says per group whether the verdicts agree")
+    a.add_argument("--rank-by", default=None,
                    help="rank features by |attribution| (abs, default) or signed")
+    a.add_argument("--explain-class", default=None,
+                   help="attributions of the predicted class (predicted, default) or, "
+                        "for two classes, of P(positive) (positive)")
+    a.add_argument("--paper-explanations", action="store_true",
+                   help="the explanation settings of the BoP-X paper's code: signed "
+                        "ranking of P(positive), mean removal, J = 40 (options given "
+                        "explicitly win, e.g. --top-j 6)")
     _threads_option(a)
 
 def _audit_options(a: argparse.ArgumentParser):

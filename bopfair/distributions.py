@@ -255,8 +255,11 @@ def _t_lbfgs(x: np.ndarray, theta: np.ndarray) -> tuple:
 def _t_mle(x: np.ndarray) -> tuple:
     ("(theta, standard errors of theta, log-likelihood) of the Student-t MLE of x: "
      "Newton, else L-BFGS-B.")
-    start = _t_start(x)
-    theta, ll, H = _t_newton(x, start) or _t_lbfgs(x, start)
+    # a sample that is nearly one value drives the scale to 0: the steps there give inf/NaN
+    # (refused by the step halving or the fallback), which numpy would print as warnings
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        start = _t_start(x)
+        theta, ll, H = _t_newton(x, start) or _t_lbfgs(x, start)
     with np.errstate(invalid="ignore"):
         # inverse observed information
         try: bse = np.sqrt(np.diag(np.linalg.inv(-len(x) * H)))

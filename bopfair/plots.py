@@ -267,6 +267,14 @@ _PDF = {"gaussian": lambda r: stats.norm(r["loc"], r["scale"]),
         "laplace": lambda r: stats.laplace(r["loc"], r["scale"]),
         "student_t": lambda r: stats.t(r["df"], r["loc"], r["scale"])}
 
+def _check_grouped(result):
+    "A plot of groups needs a BoPResult with its groups."
+    if not isinstance(result, BoPResult):
+        raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
+    if result.groups is None:
+        raise ValueError("`result` has no groups; build it with "
+                         "benefit_of_personalization(..., groups).")
+
 def _fit_rows(fit: pd.DataFrame, group: str, families) -> pd.DataFrame:
     "The fitted rows (loglik present) of `group` for `families`."
     t = fit[(fit["group"].astype(str) == group) & fit["family"].isin(families)]
@@ -282,11 +290,7 @@ def plot_bop_histograms(
 ) -> Figure:
     ("Density histogram of the individual BoP per non-empty group with fitted "
      "`families` densities (bar probabilities for categorical BoP); returns the Figure.")
-    if not isinstance(result, BoPResult):
-        raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
-    if result.groups is None:
-        raise ValueError("`result` has no groups; build it with "
-                         "benefit_of_personalization(..., groups).")
+    _check_grouped(result)
     families = (families,) if isinstance(families, str) else tuple(families)
     for f in families: check_choice(f, "families", tuple(_PDF))
     b, g = result.individual, result.groups
@@ -347,11 +351,7 @@ def plot_bop_ridges(
 ) -> Figure:
     ("Step histograms of the individual BoP, a row per non-empty group on one axes "
      "(shared bins), with each group's selected fitted density; returns the Figure.")
-    if not isinstance(result, BoPResult):
-        raise TypeError(f"`result` must be a BoPResult, got {type(result).__name__}.")
-    if result.groups is None:
-        raise ValueError("`result` has no groups; build it with "
-                         "benefit_of_personalization(..., groups).")
+    _check_grouped(result)
     check_count(bins, "bins", at_least=2, example=40)
     if (isinstance(clip, bool) or not isinstance(clip, (int, float))
         or not 0 <= clip < 0.5):

@@ -104,7 +104,7 @@ def test_several_operators_equal_one_audit_each():
 
 @pytest.mark.parametrize("removal, err, words", [([], TypeError, "`removal` must be a name"),
                                                  (("mean", "mean"), ValueError, "repeats an operator"),
-                                                 (["mean", "ROAD"], ValueError, "Unknown other removal"),
+                                                 (["mean", "ROAD"], ValueError, "Unknown removal=.ROAD."),
                                                  (3, TypeError, "`removal` must be a name")])
 def test_bad_removal_lists_refused_before_fitting(removal, err, words):
     X, S, y = _data(200)
@@ -114,3 +114,28 @@ def test_bad_removal_lists_refused_before_fitting(removal, err, words):
 
     with pytest.raises(err, match=words):
         audit(X, S, y, estimator=NoFit(), removal=removal)
+
+
+def test_cli_several_operators_and_paper_settings(tmp_path, capsys):
+    import json
+    from bopfair.cli import main
+    data = _csv(tmp_path, 400)
+    base = ["audit", str(data), "--target", "y", "--attributes", "sex", "--task", "classification",
+            "--min-group-size", "5", "--quiet"]
+    assert main(base + ["--removal", "mean,conditional", "--out", str(tmp_path / "two")]) == 0
+    settings = json.loads((tmp_path / "two" / "settings.json").read_text())
+    assert settings["removal"] == ["mean", "conditional"]
+    assert "## Does BoP-X depend on the removal operator?" in (tmp_path / "two" / "report.md").read_text()
+    assert main(base + ["--paper-explanations", "--top-j", "2", "--out", str(tmp_path / "paper")]) == 0
+    settings = json.loads((tmp_path / "paper" / "settings.json").read_text())
+    assert (settings["removal"], settings["rank_by"], settings["explain_class"], settings["top_j"]) == (
+        "mean", "signed", "positive", 2)
+    capsys.readouterr()
+    for extra, words in ((["--paper-explanations"], "--top-j=40 is out of range"),
+                         (["--removal", "mean,ROAD"], "Unknown --removal ROAD"),
+                         (["--explain-class", "negative"], "Unknown --explain-class negative")):
+        out = tmp_path / "bad"
+        assert main(base + extra + ["--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and words in err[0], err
+        assert not out.exists()
