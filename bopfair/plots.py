@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.collections import LineCollection
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from scipy import stats
 from .checks import as_1d_array, check_choice, check_count
 from .bop import BoPResult, is_categorical_bop
@@ -242,6 +242,8 @@ def plot_forest(
                   for g in rows] if show_labels else []
         ax.set_yticks(y, labels if show_labels else [""] * len(rows), fontsize=9)
         ax.tick_params(axis="x", labelsize=8.5)
+        # a few round ticks: a narrow panel with 7 long labels overlaps them
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.grid(axis="y", visible=False)
         ax.set_title(_literal(str(cost)), fontsize=10.5, loc="left", fontweight="bold")
         ax.set_xlabel("BoP = cost(h0) − cost(hp)  (> 0: hp better)", fontsize=8.5)
