@@ -192,7 +192,8 @@ def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsi
                  min_group_size=min_group_size)
     report = audit_results(results, **check)
     removals, off = {}, None
-    # each operator: a full audit (same Holm family), the prediction costs shared
+    # each operator: a full audit of its explanation costs; with alpha_scope='audit' the
+    # prediction costs join it too, so that its Holm family is the main audit's
     if explain and several:
         say(f"BoP-X under {len(ops)} removal operators ({', '.join(ops)}) and their "
             f"off-distribution check")
@@ -200,8 +201,9 @@ def _audit_pair(pair, groups, *, costs, explain, top_j, attribution_method, epsi
         for op in ops[1:]:
             alt = {k: ("explanation", r)
                    for k, r in pc.bop(groups, sample_weight=weights, removal=op).items()}
-            got = audit_results({**{k: v for k, v in results.items()
-                                    if v[0] == "prediction"}, **alt}, **check)
+            shared = ({k: v for k, v in results.items() if v[0] == "prediction"}
+                      if alpha_scope == "audit" else {})
+            got = audit_results({**shared, **alt}, **check)
             removals[op] = {k: got[k] for k in EXPLANATION_COSTS}
         off = pair_masked_rows_auc(pair, pc, ops, rank_by=rank_by, random_state=seed)
     settings.update({"top_j": top_j if explain else None,

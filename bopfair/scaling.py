@@ -129,10 +129,13 @@ _ATTRIBUTIONS = "__attributions__"  # the key of the attributions, when kept
 # keys f"{_OTHER}|{operator}|{cost}": costs under another operator
 _OTHER = "__removal__"
 
+def _random_removal(base) -> bool:
+    "True for an operator that draws at random: the conditional one with n_draws > 1."
+    return base is not None and base.kind == "conditional" and base.n_draws > 1
+
 def _chunk_removal(base, seed: int):
     "The chunk's removal operator: conditional draws (n_draws > 1) get the chunk's seed."
-    return (replace(base, seed=seed) if base.kind == "conditional"
-            and base.n_draws > 1 else base)
+    return replace(base, seed=seed) if _random_removal(base) else base
 
 def chunk_costs(
     h0, # fitted pipeline of the generic model
@@ -438,8 +441,7 @@ def pair_costs(
                         other_removals, keep_attributions)
     bases = [*spec.baselines, *(b for _, bs in spec.alternatives for b in bs)]
     random = (any(ATTRIBUTION_METHODS[m].random for m in spec.methods if m is not None)
-              or any(b is not None and b.kind == "conditional"
-                     and b.n_draws > 1 for b in bases))
+              or any(map(_random_removal, bases)))
     S_parts = []
 
     def tasks():

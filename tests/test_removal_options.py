@@ -139,3 +139,14 @@ def test_cli_several_operators_and_paper_settings(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and words in err[0], err
         assert not out.exists()
+
+
+def test_several_operators_share_the_audit_family():
+    "alpha_scope='audit': each operator's verdicts come from the family of a one-operator audit."
+    X, S, y = _data(500, seed=4)
+    est = HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    kw = dict(estimator=est, min_group_size=5, alpha_scope="audit")
+    rep = audit(X, S, y, removal=["mean", "zero"], **kw)
+    one = audit(X, S, y, removal="zero", **kw)
+    for k in ("sufficiency", "incomprehensiveness"):
+        pd.testing.assert_frame_equal(rep.removals["zero"][k].table(), one.costs[k].table())
